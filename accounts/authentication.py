@@ -1,0 +1,43 @@
+"""JWT authentication that honours revocation by token version and the user's language."""
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from nexus_site.context import current_language
+from nexus_site.definitions.constants import TOKEN_VERSION_CLAIM
+from nexus_site.middleware import activate_user_language
+
+
+class VersionedRefreshToken(RefreshToken):
+    """A refresh token carrying the user's token version; its access tokens inherit it."""
+
+    @classmethod
+    def for_user(cls, user):
+        token = super().for_user(user)
+        token[TOKEN_VERSION_CLAIM] = user.token_version
+        return token
+
+
+def token_version_matches(user, token) -> bool:
+    return token.get(TOKEN_VERSION_CLAIM) == user.token_version
+
+
+class VersionedJWTAuthentication(JWTAuthentication):
+    """Reject tokens issued before the user's last logout-all or password change."""
+
+    def get_user(self, validated_token):
+        user = super().get_user(validated_token)
+        if not token_version_matches(user, validated_token):
+            raise AuthenticationFailed(_("The token has been revoked."), code="token_not_valid")
+        return user
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            # DRF authenticates inside the view, after the middleware chose a language.
+            if activate_user_language(request, result[0]):
+                current_language.set(translation.get_language())
+        return result

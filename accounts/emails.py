@@ -1,0 +1,35 @@
+"""Account e-mails, rendered in the recipient's language and sent after commit."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import urlencode
+
+from accounts.models import User
+
+TEMPLATES = {
+    "verify_email": "accounts/email/verify_email",
+    "password_reset": "accounts/email/password_reset",
+    "already_registered": "accounts/email/already_registered",
+}
+
+
+def link(view_name: str, token: str | None = None) -> str:
+    url = settings.SITE_URL + reverse(view_name)
+    return f"{url}?{urlencode({'token': token})}" if token else url
+
+
+def send_account_email(user: User, kind: str, *, url: str) -> None:
+    """Send one account e-mail of ``kind`` to ``user`` once the current transaction commits."""
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"user": user, "url": url, "site_url": settings.SITE_URL}
+        subject = render_to_string(f"{TEMPLATES[kind]}_subject.txt", context).strip()
+        body = render_to_string(f"{TEMPLATES[kind]}.txt", context)
+    recipient = user.email
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    )

@@ -1,0 +1,131 @@
+from datetime import timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nexus_site.definitions import constants
+from nexus_site.definitions.enums import Language, Role
+from nexus_site.ids import uuid7
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        fields.pop("is_staff", None)
+        fields.pop("is_superuser", None)
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"], validate_unique=False)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields["role"] = Role.ADMIN
+        fields.setdefault("email_verified", True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email: str) -> "User":
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser):
+    """A person who signs in with an e-mail address. The role decides staff rights."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.USER)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.EN
+    )
+    preferences = models.JSONField(_("preferences"), default=dict, blank=True)
+    email_verified = models.BooleanField(_("e-mail verified"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    failed_login_attempts = models.PositiveSmallIntegerField(
+        _("failed login attempts in a row"), default=0
+    )
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    token_version = models.PositiveIntegerField(
+        _("token version"),
+        default=0,
+        help_text=_("Raised to revoke every token issued to this user."),
+    )
+    created_at = models.DateTimeField(_("joined"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="accounts_user_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["role"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def date_joined(self):
+        return self.created_at
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def lock_expires_at(self):
+        if self.locked_at is None:
+            return None
+        return self.locked_at + timedelta(seconds=constants.LOCKOUT_SECONDS)
+
+    @property
+    def is_locked(self) -> bool:
+        expires = self.lock_expires_at
+        return expires is not None and timezone.now() < expires
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if not (self.is_active and self.is_staff):
+            return False
+        if self.is_superuser:
+            return True
+        # Managers run the workspace; only administrators manage accounts.
+        return not perm.startswith("accounts.") or perm.startswith("accounts.view_")
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and self.is_staff

@@ -1,0 +1,1 @@
+"""The API base every app builds on: error handler, pagination, permissions."""

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NexusSiteConfig(AppConfig):
+    name = "nexus_site"
+    verbose_name = _("Nexus")
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from django.contrib import admin
+
+        admin.site.site_header = settings.ADMIN_SITE_HEADER
+        admin.site.site_title = settings.ADMIN_SITE_HEADER

@@ -1,0 +1,39 @@
+"""Choices shared across apps, as Django TextChoices."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    USER = "user", _("User")
+    GUEST = "guest", _("Guest")
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    AR = "ar", "العربية"
+    DE = "de", "Deutsch"
+    ES = "es", "Español"
+    FR = "fr", "Français"
+    IT = "it", "Italiano"
+    RU = "ru", "Русский"
+
+
+class Source(models.TextChoices):
+    """Which platform an API call comes from (the X-Source header)."""
+
+    ADMIN = "admin", _("Admin")
+    CUSTOMER = "customer", _("Customer")
+
+
+class EventType(models.TextChoices):
+    USER_REGISTERED = "user_registered", _("User registered")
+    USER_LOCKED = "user_locked", _("User locked")
+    USER_UNLOCKED = "user_unlocked", _("User unlocked")
+    RELATIONSHIP_CREATED = "relationship_created", _("Relationship created")
+    RELATIONSHIP_DELETED = "relationship_deleted", _("Relationship deleted")
+    PATTERN_EXECUTED = "pattern_executed", _("Pattern executed")
+    STEP_FAILED = "step_failed", _("Step failed")
+    ERROR = "error", _("Error")

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.Model):
+    """One published domain event (the outbox). Its integer id is the replay cursor."""
+
+    id = models.BigAutoField(primary_key=True)
+    type = models.CharField(_("type"), max_length=64, db_index=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    # Audience, fixed when published: these users, and/or whoever may see this graph node.
+    audience_users = models.JSONField(_("audience users"), default=list, blank=True)
+    audience_node = models.CharField(_("audience node"), max_length=128, blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.type}"

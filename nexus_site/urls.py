@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from nexus_site import health
+from nexus_site.views import DashboardView
+
+api_v1 = [
+    path("auth/", include("accounts.api.urls")),
+    path("admin/", include("accounts.api.admin_urls")),
+    path("", include("nexus_site.events.api.urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("", DashboardView.as_view(), name="dashboard"),
+]
+
+handler400 = "nexus_site.views.bad_request_view"
+handler403 = "nexus_site.views.permission_denied_view"
+handler404 = "nexus_site.views.not_found_view"
+handler500 = "nexus_site.views.server_error_view"

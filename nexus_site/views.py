@@ -1,0 +1,46 @@
+"""Site-wide pages and error views: JSON envelopes under /api/, templates elsewhere."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from nexus_site.api.envelope import envelope
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    """The signed-in home page; later apps add their panels to it."""
+
+    template_name = "dashboard.html"
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.path in {"/healthz", "/readyz"}
+
+
+def error_page(
+    request: HttpRequest, status: int, code: str, message, template: str
+) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse(envelope(code, message), status=status)
+    return render(request, template, {"status": status, "message": message}, status=status)
+
+
+def bad_request_view(request: HttpRequest, exception=None) -> HttpResponse:
+    return error_page(request, 400, "bad_request", _("The request is malformed."), "error.html")
+
+
+def permission_denied_view(request: HttpRequest, exception=None) -> HttpResponse:
+    message = _("You do not have permission to perform this action.")
+    return error_page(request, 403, "authorization", message, "error.html")
+
+
+def not_found_view(request: HttpRequest, exception=None) -> HttpResponse:
+    return error_page(request, 404, "not_found", _("Not found."), "error.html")
+
+
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse(envelope("server_error", _("Something went wrong.")), status=500)
+    return render(request, "500.html", status=500)
