@@ -36,8 +36,7 @@ class VersionedJWTAuthentication(JWTAuthentication):
 
     def authenticate(self, request):
         result = super().authenticate(request)
-        if result is not None:
-            # DRF authenticates inside the view, after the middleware chose a language.
-            if activate_user_language(request, result[0]):
-                current_language.set(translation.get_language())
+        # DRF authenticates inside the view, after the middleware chose a language.
+        if result is not None and activate_user_language(request, result[0]):
+            current_language.set(translation.get_language())
         return result

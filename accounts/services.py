@@ -135,9 +135,7 @@ def user_unlock(*, user: User, actor: User | None = None) -> User:
         locked_at=None, failed_login_attempts=0, updated_at=timezone.now()
     )
     user.refresh_from_db()
-    publish(
-        EventType.USER_UNLOCKED, {"user": str(user.id)}, user_ids=[user.id], actor=actor
-    )
+    publish(EventType.USER_UNLOCKED, {"user": str(user.id)}, user_ids=[user.id], actor=actor)
     return user
 
 
@@ -202,7 +200,9 @@ def user_update_profile(*, user: User, **fields) -> User:
     """Change the user's own profile fields (names, language, preferences)."""
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
-        raise ValidationError(details={name: [str(_("This field cannot be changed."))] for name in unknown})
+        raise ValidationError(
+            details={name: [str(_("This field cannot be changed."))] for name in unknown}
+        )
     for name, value in fields.items():
         setattr(user, name, value)
     try:
@@ -257,8 +257,12 @@ def user_update_by_staff(*, user: User, actor: User, **fields) -> User:
     allowed = PROFILE_FIELDS | {"role", "is_active", "email_verified"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError(details={name: [str(_("This field cannot be changed."))] for name in unknown})
-    if user.pk == actor.pk and (fields.get("role", user.role) != user.role or fields.get("is_active") is False):
+        raise ValidationError(
+            details={name: [str(_("This field cannot be changed."))] for name in unknown}
+        )
+    if user.pk == actor.pk and (
+        fields.get("role", user.role) != user.role or fields.get("is_active") is False
+    ):
         raise BadRequestError(_("You cannot change your own role or deactivate yourself."))
     for name, value in fields.items():
         setattr(user, name, value)

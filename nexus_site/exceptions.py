@@ -9,12 +9,14 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 
-class BaseAppException(Exception):  # noqa: N818 - the project-wide name in DESIGN.md
+class BaseAppException(Exception):
     code = "error"
     status = 500
     default_message = _("Something went wrong.")
 
-    def __init__(self, message: Any = None, *, details: dict | None = None, code: str | None = None):
+    def __init__(
+        self, message: Any = None, *, details: dict | None = None, code: str | None = None
+    ):
         self.message = message if message is not None else self.default_message
         self.details = details or {}
         if code is not None:

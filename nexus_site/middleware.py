@@ -2,8 +2,10 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from nexus_site.api.envelope import error_response
 from nexus_site.context import current_language, current_source
@@ -15,13 +17,9 @@ SOURCE_HEADER = "HTTP_X_SOURCE"
 
 def user_language_applies(request: HttpRequest) -> bool:
     """Return whether the saved user language should win over the request's own choice."""
-    from django.conf import settings
-
     if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
         return False
-    if request.path.startswith("/api/") and request.META.get("HTTP_ACCEPT_LANGUAGE"):
-        return False
-    return True
+    return not (request.path.startswith("/api/") and request.META.get("HTTP_ACCEPT_LANGUAGE"))
 
 
 def activate_user_language(request: HttpRequest, user) -> bool:
@@ -45,7 +43,12 @@ class RequestContextMiddleware:
         if raw not in Source.values:
             return error_response(
                 BadRequestError(
-                    details={"X-Source": [f"must be one of: {', '.join(Source.values)}"]}
+                    _("Unknown X-Source header."),
+                    details={
+                        "X-Source": [
+                            _("Must be one of: %(values)s.") % {"values": ", ".join(Source.values)}
+                        ]
+                    },
                 )
             )
         request.source = raw

@@ -1,8 +1,9 @@
 """Site-wide pages and error views: JSON envelopes under /api/, templates elsewhere."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -43,4 +44,6 @@ def not_found_view(request: HttpRequest, exception=None) -> HttpResponse:
 def server_error_view(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return JsonResponse(envelope("server_error", _("Something went wrong.")), status=500)
-    return render(request, "500.html", status=500)
+    # Rendered without the request, like Django's own: no context processor may touch the
+    # database or the session while the site is failing.
+    return HttpResponseServerError(loader.get_template("500.html").render())

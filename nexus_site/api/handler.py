@@ -48,7 +48,7 @@ def drf_details_value(value: Any) -> Any:
     return force_str(value)
 
 
-def to_app_exception(exc: Exception) -> app.BaseAppException | None:  # noqa: PLR0911
+def to_app_exception(exc: Exception) -> app.BaseAppException | None:
     """Translate Django's and DRF's exceptions into ours; None for unknown exceptions."""
     if isinstance(exc, app.BaseAppException):
         return exc
@@ -57,7 +57,9 @@ def to_app_exception(exc: Exception) -> app.BaseAppException | None:  # noqa: PL
     if isinstance(exc, django_exceptions.PermissionDenied):
         return app.AuthorizationError()
     if isinstance(exc, django_exceptions.ValidationError):
-        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        details = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return app.ValidationError(details=details)
     if isinstance(exc, drf.ValidationError):
         return app.ValidationError(details=drf_details(exc.detail))
@@ -72,9 +74,7 @@ def to_app_exception(exc: Exception) -> app.BaseAppException | None:  # noqa: PL
         return error
     if isinstance(exc, drf.APIException):
         code = next((name for cls, name in DRF_CODES.items() if isinstance(exc, cls)), None)
-        error = app.BaseAppException(
-            _detail_message(exc.detail), code=code or exc.default_code
-        )
+        error = app.BaseAppException(_detail_message(exc.detail), code=code or exc.default_code)
         error.status = exc.status_code
         if isinstance(exc, drf.Throttled) and exc.wait is not None:
             error.details = {"retry_after_seconds": int(exc.wait + 0.999)}
@@ -109,4 +109,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     status = error.status
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed) and not auth_header:
         status = 403  # DRF's rule: no WWW-Authenticate scheme means 403
-    return Response(envelope(error.code, error.message, error.details), status=status, headers=headers)
+    return Response(
+        envelope(error.code, error.message, error.details), status=status, headers=headers
+    )

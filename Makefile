@@ -1,0 +1,59 @@
+# Nexus: the two commands are `make run` (use it) and `make test` (prove it).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test serve setup messages lint check-deploy clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when requirements.txt changed since the last install.
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install gettext (apt-get install gettext)"; \
+		[ "$$(id -u)" = 0 ] && apt-get install -y -qq gettext >/dev/null; }
+	$(PY) manage.py compilemessages --ignore '.venv/*' -v 0
+
+setup: $(STAMP) messages
+
+# Embedded default: SQLite under var/, eager Celery, in-memory channel layer, demo data.
+run: export DJANGO_DEBUG ?= true
+run: setup
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	@echo "Nexus is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) nexus_site.asgi:application
+
+# The whole suite. DATABASE_URL/REDIS_URL switch it to PostgreSQL/Redis and add `services` tests.
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run -v 0
+	DJANGO_DEBUG=true $(PY) manage.py spectacular --fail-on-warn --validate --file /dev/null
+
+check-deploy: $(STAMP)
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-check-deploy-$$(head -c 32 /dev/urandom | base64)}" \
+	DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=nexus.example.com \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Services mode: web + worker + beat from the Procfile against DATABASE_URL and REDIS_URL.
+serve: setup
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "serve needs DATABASE_URL and REDIS_URL"; exit 2; }
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v 0
+	exec $(VENV)/bin/honcho start
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache

@@ -1,0 +1,94 @@
+"""Forms of the account pages. They only parse input; the views call the services."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+
+from nexus_site.exceptions import ValidationError
+
+
+# Lazy, so the validators in settings are read when a form is shown, not at import.
+password_rules = lazy(password_validation.password_validators_help_text_html, str)
+
+
+def email_field() -> forms.EmailField:
+    return forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+def password_field(label, autocomplete: str, help_text="") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+class ServiceErrorsMixin:
+    """Show a service's ValidationError details on the fields they name."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        for name, messages in (error.details or {None: [error.message]}).items():
+            field = name if name in self.fields else None
+            for message in messages if isinstance(messages, list | tuple) else [messages]:
+                self.add_error(field, message)
+
+
+class LoginForm(forms.Form):
+    email = email_field()
+    password = password_field(_("Password"), "current-password")
+
+
+class RegisterForm(ServiceErrorsMixin, forms.Form):
+    email = email_field()
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    password = password_field(
+        _("Password"),
+        "new-password",
+        help_text=password_rules(),
+    )
+    password_confirm = password_field(_("Repeat the password"), "new-password")
+
+    def clean(self):
+        cleaned = super().clean()
+        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("password_confirm", _("The two passwords do not match."))
+        return cleaned
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = email_field()
+
+
+class PasswordResetConfirmForm(ServiceErrorsMixin, forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+    new_password = password_field(
+        _("New password"),
+        "new-password",
+        help_text=password_rules(),
+    )
+    new_password_confirm = password_field(_("Repeat the new password"), "new-password")
+
+    def clean(self):
+        cleaned = super().clean()
+        password, confirm = cleaned.get("new_password"), cleaned.get("new_password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("new_password_confirm", _("The two passwords do not match."))
+        return cleaned
