@@ -3,7 +3,7 @@
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from nexus_site.context import current_language
@@ -31,7 +31,9 @@ class VersionedJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
         if not token_version_matches(user, validated_token):
-            raise AuthenticationFailed(_("The token has been revoked."), code="token_not_valid")
+            # InvalidToken, like every other rejected token: its default code is what the API
+            # handler reads (a ``code=`` argument only lands in the detail dict).
+            raise InvalidToken(_("The token has been revoked."))
         return user
 
     def authenticate(self, request):

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import ValidationError
 
-
 # Lazy, so the validators in settings are read when a form is shown, not at import.
 password_rules = lazy(password_validation.password_validators_help_text_html, str)
 
@@ -16,7 +15,7 @@ def email_field() -> forms.EmailField:
     return forms.EmailField(
         label=_("E-mail address"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True, "dir": "ltr"}),
     )
 
 
@@ -29,6 +28,16 @@ def password_field(label, autocomplete: str, help_text="") -> forms.CharField:
     )
 
 
+class PageForm(forms.Form):
+    """A form of the account pages: labels without a trailing colon."""
+
+    required_css_class = "required"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class ServiceErrorsMixin:
     """Show a service's ValidationError details on the fields they name."""
 
@@ -39,12 +48,12 @@ class ServiceErrorsMixin:
                 self.add_error(field, message)
 
 
-class LoginForm(forms.Form):
+class LoginForm(PageForm):
     email = email_field()
     password = password_field(_("Password"), "current-password")
 
 
-class RegisterForm(ServiceErrorsMixin, forms.Form):
+class RegisterForm(ServiceErrorsMixin, PageForm):
     email = email_field()
     first_name = forms.CharField(
         label=_("First name"),
@@ -73,11 +82,11 @@ class RegisterForm(ServiceErrorsMixin, forms.Form):
         return cleaned
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(PageForm):
     email = email_field()
 
 
-class PasswordResetConfirmForm(ServiceErrorsMixin, forms.Form):
+class PasswordResetConfirmForm(ServiceErrorsMixin, PageForm):
     token = forms.CharField(widget=forms.HiddenInput)
     new_password = password_field(
         _("New password"),

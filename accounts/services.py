@@ -60,6 +60,7 @@ def user_register(
     validate_new_password(password, candidate)
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
+        make_password(password)  # the same cost as a new account: no timing hint either
         emails.send_account_email(
             existing, "already_registered", url=emails.link("accounts:password-reset")
         )

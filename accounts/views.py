@@ -30,7 +30,6 @@ from nexus_site.exceptions import (
     ValidationError,
 )
 
-
 RESET_LINK_INVALID = _("The password reset link is invalid or has expired.")
 
 
@@ -61,6 +60,11 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # A signed-in user sent back to this very page would loop (Django raises ValueError).
+        url = super().get_redirect_url()
+        return "" if url == self.request.path else url
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

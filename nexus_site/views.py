@@ -21,11 +21,13 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def error_page(
-    request: HttpRequest, status: int, code: str, message, template: str
+    request: HttpRequest, status: int, code: str, message, template: str, page_message=None
 ) -> HttpResponse:
+    """Return the JSON envelope for API paths, else the HTML page (with ``page_message``)."""
     if wants_json(request):
         return JsonResponse(envelope(code, message), status=status)
-    return render(request, template, {"status": status, "message": message}, status=status)
+    context = {"status": status, "message": page_message or message}
+    return render(request, template, context, status=status)
 
 
 def bad_request_view(request: HttpRequest, exception=None) -> HttpResponse:
@@ -38,7 +40,8 @@ def permission_denied_view(request: HttpRequest, exception=None) -> HttpResponse
 
 
 def not_found_view(request: HttpRequest, exception=None) -> HttpResponse:
-    return error_page(request, 404, "not_found", _("Not found."), "error.html")
+    page_message = _("The page you asked for does not exist or has moved.")
+    return error_page(request, 404, "not_found", _("Not found."), "error.html", page_message)
 
 
 def server_error_view(request: HttpRequest) -> HttpResponse:

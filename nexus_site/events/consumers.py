@@ -1,5 +1,113 @@
+"""The event log live over WebSocket: replay after a cursor, then stream new events."""
+
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
+
+from nexus_site.definitions import constants
+from nexus_site.events.api.serializers import EventSerializer, split_types
+from nexus_site.events.selectors import event_visible_to, events_visible_to
+from nexus_site.events.services import EVENTS_GROUP
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_BAD_REQUEST = 4400
+# A replayed event's own broadcast can still arrive after the replay only if its transaction
+# committed around the time we joined; one created longer ago than this has long been sent.
+LATE_BROADCAST_WINDOW = timedelta(minutes=15)
+
+
+def stream_options(query_string: bytes) -> tuple[list[str], str, int | None]:
+    """Return the types, pattern and cursor a socket asks for; ValueError for a bad cursor."""
+    query = parse_qs(query_string.decode("latin-1"))
+    types = split_types(",".join(query.get("types", [])))
+    pattern = (query.get("pattern") or [""])[-1].strip()
+    raw_after = (query.get("after") or [""])[-1].strip()
+    after = int(raw_after) if raw_after else None
+    if after is not None and after < 0:
+        raise ValueError(raw_after)
+    return types, pattern, after
+
+
+@database_sync_to_async
+def replay_batch(
+    user: Any, *, after: int, types: list[str], pattern: str
+) -> list[tuple[dict, datetime]]:
+    """Return the next batch of visible events after ``after``, oldest first.
+
+    Each comes serialized, with its creation time.
+    """
+    events = events_visible_to(user, after=after, types=types, pattern=pattern)
+    batch = events[: constants.EVENT_REPLAY_BATCH]
+    return [(dict(EventSerializer(event).data), event.created_at) for event in batch]
+
+
+@database_sync_to_async
+def visible_event(user: Any, event_id: int, *, types: list[str], pattern: str) -> dict | None:
+    """Return the serialized event if ``user`` may see it and it passes the filters."""
+    event = event_visible_to(user, event_id, types=types, pattern=pattern)
+    return None if event is None else dict(EventSerializer(event).data)
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
-    pass
+    """Send the caller every event they may see: those after ``?after=`` first, then live ones.
+
+    The socket joins the group before replaying, so an event committed meanwhile arrives as a
+    group message; such a message is dropped when the replay already sent that event. Live
+    events are not filtered by id: one committed late with a lower id must still be sent.
+    """
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            self.types, self.pattern, after = stream_options(self.scope.get("query_string", b""))
+        except ValueError:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        self.user = user
+        self.replayed: set[int] = set()
+        await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
+        self.joined = True
+        if after is not None:
+            await self.replay(after)
+
+    async def replay(self, after: int) -> None:
+        """Send every visible event after ``after`` in batches, remembering the recent ones."""
+        recent_since = timezone.now() - LATE_BROADCAST_WINDOW
+        while True:
+            batch = await replay_batch(
+                self.user, after=after, types=self.types, pattern=self.pattern
+            )
+            for event, created_at in batch:
+                if created_at >= recent_since:
+                    self.replayed.add(event["id"])
+                await self.send_json(event)
+            if len(batch) < constants.EVENT_REPLAY_BATCH:
+                return
+            after = batch[-1][0]["id"]
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "joined", False):
+            await self.channel_layer.group_discard(EVENTS_GROUP, self.channel_name)
+
+    async def event_committed(self, message: dict) -> None:
+        """Send a newly committed event if the caller may see it and it passes the filters."""
+        event_id = message.get("id")
+        if not isinstance(event_id, int):
+            return
+        if event_id in self.replayed:
+            self.replayed.discard(event_id)  # each event is broadcast once
+            return
+        event = await visible_event(self.user, event_id, types=self.types, pattern=self.pattern)
+        if event is not None:
+            await self.send_json(event)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Ignore client messages: this stream is one-way."""

@@ -2,20 +2,22 @@
 broadcast to channel-layer groups once that transaction commits."""
 
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 
-from nexus_site.events.models import Event
+from nexus_site.events.models import Event, EventAudience
 
 logger = logging.getLogger(__name__)
 
 EVENTS_GROUP = "events"
+COMMITTED_MESSAGE = "event.committed"
 
 
 def publish(
-    type: str,  # noqa: A002 - the field is called type in the API
+    type: str,
     payload: dict[str, Any] | None = None,
     *,
     user_ids: Iterable[Any] = (),
@@ -27,13 +29,18 @@ def publish(
     ``user_ids`` and ``node`` are its audience: the users named, and whoever may see ``node``.
     An event with neither is visible to staff only.
     """
-    event = Event.objects.create(
-        type=type,
-        payload=payload or {},
-        audience_users=[str(user_id) for user_id in user_ids],
-        audience_node=node,
-        actor=actor,
-    )
+    audience = list(dict.fromkeys(str(uuid.UUID(str(user_id))) for user_id in user_ids))
+    with transaction.atomic(savepoint=False):
+        event = Event.objects.create(
+            type=type,
+            payload=payload or {},
+            audience_users=audience,
+            audience_node=node,
+            actor=actor,
+        )
+        EventAudience.objects.bulk_create(
+            EventAudience(event=event, user_id=user_id) for user_id in audience
+        )
     transaction.on_commit(lambda: broadcast(event.id))
     return event
 
@@ -47,6 +54,6 @@ def broadcast(event_id: int) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(EVENTS_GROUP, {"type": "event.committed", "id": event_id})
+        async_to_sync(layer.group_send)(EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "id": event_id})
     except Exception:  # a broadcast failure must never undo a committed write
         logger.exception("Could not broadcast event %s", event_id)

@@ -1,0 +1,22 @@
+"""Celery tasks of the hub."""
+
+from celery import shared_task
+from django.db import transaction
+
+from nexus_site.events.models import Event
+from nexus_site.events.services import publish
+
+PING_EVENT_TYPE = "worker_ping"
+
+
+@shared_task(name="nexus_site.tasks.ping")
+def ping(token: str) -> int:
+    """Record that a worker ran this task as a staff-only event; return the event id.
+
+    Idempotent: a redelivered ping with the same token returns the first event.
+    """
+    with transaction.atomic():
+        existing = Event.objects.filter(type=PING_EVENT_TYPE, payload__token=token).first()
+        if existing is not None:
+            return existing.id
+        return publish(PING_EVENT_TYPE, {"token": token}).id

@@ -1,0 +1,343 @@
+"""The event log over HTTP (GET /api/v1/events/) and the outbox behind it."""
+
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from nexus_site.definitions.constants import MAX_PAGE_SIZE
+from nexus_site.events.models import Event, EventAudience
+from nexus_site.events.selectors import events_visible_to
+from nexus_site.events.services import EVENTS_GROUP, publish
+from nexus_site.events.visibility import set_node_visibility
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/events/"
+
+
+def node(label: str = "projects.project") -> str:
+    return f"{label}:{uuid.uuid4()}"
+
+
+@pytest.fixture
+def fresh_channel_layer(settings):
+    """Give the test its own channel layer (its own Redis prefix when Redis is configured)."""
+    layers = {key: dict(value) for key, value in settings.CHANNEL_LAYERS.items()}
+    if "CONFIG" in layers["default"]:
+        config = dict(layers["default"]["CONFIG"])
+        config["prefix"] = f"{config.get('prefix', 'nexus')}-test-{uuid.uuid4().hex[:12]}"
+        layers["default"]["CONFIG"] = config
+    settings.CHANNEL_LAYERS = layers
+    return get_channel_layer()
+
+
+@pytest.fixture
+def node_access():
+    """Register a "may see node" test driven by a dict: user id -> nodes that user may see."""
+    grants: dict[str, set[str]] = {}
+    calls: list[frozenset[str]] = []
+
+    def check(user, nodes):
+        calls.append(nodes)
+        return {item for item in nodes if item in grants.get(str(user.pk), set())}
+
+    previous = set_node_visibility(check)
+    yield grants, calls
+    set_node_visibility(previous)
+
+
+def listen(layer):
+    """Join the events group with a fresh channel; return a function that drains it."""
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(EVENTS_GROUP, channel)
+
+    async def drain(timeout: float) -> list[dict]:
+        import asyncio
+
+        messages = []
+        while True:
+            try:
+                messages.append(await asyncio.wait_for(layer.receive(channel), timeout))
+            except TimeoutError:
+                return messages
+
+    return lambda timeout=0.3: async_to_sync(drain)(timeout)
+
+
+def ids(response) -> list[int]:
+    return [item["id"] for item in response.json()["results"]]
+
+
+# --- publish ----------------------------------------------------------------------------
+
+
+def test_publish_in_a_rolled_back_transaction_leaves_no_event_and_broadcasts_nothing(
+    user, fresh_channel_layer, django_capture_on_commit_callbacks
+):
+    drain = listen(fresh_channel_layer)
+
+    def failing_write():
+        with transaction.atomic():
+            publish("task_created", {"n": 1}, user_ids=[user.pk])
+            raise RuntimeError("the caller's write failed")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        failing_write()
+
+    assert not Event.objects.exists()
+    assert not EventAudience.objects.exists()
+    assert callbacks == []
+    assert drain() == []
+
+
+def test_publish_broadcasts_the_event_id_after_commit(
+    user, fresh_channel_layer, django_capture_on_commit_callbacks
+):
+    drain = listen(fresh_channel_layer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish("task_created", {"n": 1}, user_ids=[user.pk, str(user.pk)])
+
+    assert drain() == [{"type": "event.committed", "id": event.id}]
+    assert event.audience_users == [str(user.pk)]
+    assert list(EventAudience.objects.values_list("user_id", flat=True)) == [user.pk]
+
+
+# --- GET /api/v1/events/ -------------------------------------------------------------------
+
+
+def test_default_page_holds_a_hundred_events(staff_client):
+    Event.objects.bulk_create(Event(type="task_created") for _ in range(101))
+
+    body = staff_client.get(URL).json()
+
+    assert len(body["results"]) == 100
+    assert body["cursor"] == body["results"][-1]["id"]
+    assert body["next"] is not None
+
+
+def test_lists_the_callers_events_oldest_first_with_the_event_fields(auth_client, user):
+    first = publish("task_created", {"title": "a"}, user_ids=[user.pk])
+    second = publish("task_updated", {"title": "b"}, user_ids=[user.pk])
+
+    response = auth_client.get(URL)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert ids(response) == [first.id, second.id]
+    assert set(body["results"][0]) == {"id", "type", "payload", "created_at"}
+    assert body["results"][0]["type"] == "task_created"
+    assert body["results"][0]["payload"] == {"title": "a"}
+    assert body["next"] is None
+    assert body["cursor"] == second.id
+
+
+def test_another_users_event_never_appears(auth_client, user, other_user):
+    mine = publish("task_created", user_ids=[user.pk])
+    publish("task_created", user_ids=[other_user.pk])
+    publish("user_locked")  # no audience: staff only
+
+    response = auth_client.get(URL)
+
+    assert ids(response) == [mine.id]
+
+
+def test_staff_see_every_event(staff_client, user, other_user):
+    events = [
+        publish("task_created", user_ids=[user.pk]),
+        publish("task_created", user_ids=[other_user.pk]),
+        publish("task_created", node=node()),
+        publish("user_locked"),
+    ]
+
+    response = staff_client.get(URL)
+
+    assert ids(response) == [event.id for event in events]
+
+
+def test_node_events_are_for_staff_only_until_a_visibility_test_is_registered(auth_client, user):
+    publish("task_created", node=node())
+
+    response = auth_client.get(URL)
+
+    assert ids(response) == []
+
+
+def test_node_events_reach_the_viewers_the_registered_test_allows(auth_client, user, node_access):
+    grants, _calls = node_access
+    seen, hidden = node(), node()
+    grants[str(user.pk)] = {seen}
+    visible = publish("task_created", node=seen)
+    publish("task_created", node=hidden)
+    named = publish("task_created", node=hidden, user_ids=[user.pk])
+
+    response = auth_client.get(URL)
+
+    assert ids(response) == [visible.id, named.id]
+
+
+def test_pages_resume_from_the_cursor_until_next_is_null(auth_client, user):
+    events = [publish("task_created", {"n": n}, user_ids=[user.pk]) for n in range(5)]
+
+    seen, url, pages = [], f"{URL}?limit=2", 0
+    while url:
+        body = auth_client.get(url).json()
+        seen += [item["id"] for item in body["results"]]
+        url, pages = body["next"], pages + 1
+
+    assert seen == [event.id for event in events]
+    assert pages == 3
+    assert body["cursor"] == events[-1].id
+
+
+def test_after_returns_only_later_events_and_keeps_the_cursor_when_nothing_is_new(
+    auth_client, user
+):
+    first, second = (publish("task_created", user_ids=[user.pk]) for _ in range(2))
+
+    later = auth_client.get(URL, {"after": first.id}).json()
+    nothing = auth_client.get(URL, {"after": second.id}).json()
+
+    assert [item["id"] for item in later["results"]] == [second.id]
+    assert nothing == {"results": [], "next": None, "cursor": second.id}
+
+
+def test_next_keeps_the_filters_and_moves_the_cursor(auth_client, user):
+    events = [publish("task_created", user_ids=[user.pk]) for _ in range(3)]
+
+    body = auth_client.get(URL, {"limit": 1, "type": "task_created"}).json()
+
+    assert "type=task_created" in body["next"]
+    assert f"after={events[0].id}" in body["next"]
+    assert "limit=1" in body["next"]
+
+
+def test_type_filter_keeps_the_listed_types(auth_client, user):
+    created = publish("task_created", user_ids=[user.pk])
+    publish("task_updated", user_ids=[user.pk])
+    failed = publish("step_failed", user_ids=[user.pk])
+
+    response = auth_client.get(URL, {"type": "task_created, step_failed"})
+
+    assert ids(response) == [created.id, failed.id]
+
+
+def test_pattern_filter_keeps_events_of_that_pattern(auth_client, user):
+    onboarding = publish("pattern_executed", {"pattern": "onboarding"}, user_ids=[user.pk])
+    publish("pattern_executed", {"pattern": "billing"}, user_ids=[user.pk])
+    publish("task_created", user_ids=[user.pk])
+
+    response = auth_client.get(URL, {"pattern": "onboarding"})
+
+    assert ids(response) == [onboarding.id]
+
+
+def test_limit_is_capped_at_the_maximum(staff_client):
+    Event.objects.bulk_create(Event(type="task_created") for _ in range(MAX_PAGE_SIZE + 1))
+
+    body = staff_client.get(URL, {"limit": 100_000}).json()
+
+    assert len(body["results"]) == MAX_PAGE_SIZE
+    assert body["next"] is not None
+
+
+@pytest.mark.parametrize("after", ["abc", "1.5", "-1"])
+def test_bad_after_is_a_bad_request(auth_client, after):
+    response = auth_client.get(URL, {"after": after})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "bad_request"
+    assert "after" in error["details"]
+
+
+def test_bad_limit_is_a_bad_request(auth_client):
+    response = auth_client.get(URL, {"limit": "many"})
+
+    assert response.status_code == 400
+    assert "limit" in response.json()["error"]["details"]
+
+
+def test_anonymous_callers_are_refused(api_client):
+    response = api_client.get(URL)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication"
+
+
+def test_session_callers_are_served(api_client, user):
+    mine = publish("task_created", user_ids=[user.pk])
+    api_client.force_login(user)
+
+    response = api_client.get(URL)
+
+    assert ids(response) == [mine.id]
+
+
+@pytest.mark.parametrize("client_fixture", ["auth_client", "staff_client"])
+def test_list_runs_a_constant_number_of_queries(request, client_fixture, user, node_access):
+    client = request.getfixturevalue(client_fixture)
+    grants, _calls = node_access
+    shared = node()
+    grants[str(user.pk)] = {shared}
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(URL, {"limit": 500})
+        assert response.status_code == 200
+        return len(context.captured_queries)
+
+    for _ in range(2):
+        publish("task_created", user_ids=[user.pk])
+        publish("task_created", node=shared)
+    few = queries_for_page()
+    for _ in range(40):
+        publish("task_created", user_ids=[user.pk])
+        publish("task_created", node=shared)
+        publish("task_created", node=node())
+    many = queries_for_page()
+
+    assert few == many
+    assert many <= 3  # the user, the nodes that occur, the page
+
+
+def test_the_node_test_is_called_once_per_list_with_every_node_that_occurs(
+    auth_client, user, node_access
+):
+    _grants, calls = node_access
+    nodes = [node() for _ in range(5)]
+    for item in nodes:
+        publish("task_created", node=item)
+
+    auth_client.get(URL)
+
+    assert calls == [frozenset(nodes)]
+
+
+# --- the selector ------------------------------------------------------------------------
+
+
+def test_selector_shows_nothing_to_anonymous_users(user):
+    from django.contrib.auth.models import AnonymousUser
+
+    publish("task_created", user_ids=[user.pk])
+
+    assert list(events_visible_to(AnonymousUser())) == []
+
+
+def test_selector_combines_cursor_types_and_audience(user, other_user):
+    before = publish("task_created", user_ids=[user.pk])
+    kept = publish("task_created", user_ids=[user.pk, other_user.pk])
+    publish("task_updated", user_ids=[user.pk])
+    publish("task_created", user_ids=[other_user.pk])
+
+    events = events_visible_to(user, after=before.id, types=["task_created"])
+
+    assert list(events) == [kept]

@@ -1,0 +1,32 @@
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+SCREENSHOT = Path(tempfile.gettempdir()) / "nexus-rtl.png"  # /tmp/nexus-rtl.png here
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_login_then_switch_to_arabic_turns_the_page_right_to_left(live_server, page):
+    user = UserFactory(first_name="Layla", last_name="Haddad")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_email").fill(user.email)
+    page.locator("#id_password").fill(DEFAULT_PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    assert page.evaluate("document.documentElement.dir") == "ltr"
+    page.locator("#language-select").select_option("ar")
+    page.locator(".language-form button[type=submit]").click()
+    page.wait_for_function("document.documentElement.lang === 'ar'")
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.lang") == "ar"
+    assert page.url == f"{live_server.url}/"
+    user.refresh_from_db()
+    assert user.language == "ar"
