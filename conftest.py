@@ -127,3 +127,23 @@ def staff_client(staff_user) -> APIClient:
         HTTP_AUTHORIZATION=client._credentials["HTTP_AUTHORIZATION"], HTTP_X_SOURCE="admin"
     )
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash passwords cheaply in tests; production keeps Django's PBKDF2 default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_unless_services(request):
+    """Run tasks in-process, except in `services` tests, which bring a real worker."""
+    from nexus_site.celery import app
+
+    if request.node.get_closest_marker("services") is not None:
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -10,5 +10,7 @@ class NexusSiteConfig(AppConfig):
         from django.conf import settings
         from django.contrib import admin
 
+        import nexus_site.api.schema  # noqa: F401 - registers the OpenAPI JWT scheme
+
         admin.site.site_header = settings.ADMIN_SITE_HEADER
         admin.site.site_title = settings.ADMIN_SITE_HEADER

@@ -249,6 +249,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "nexus_site.api.parsers.DepthSafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "nexus_site.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": constants.DEFAULT_PAGE_SIZE,
     "DEFAULT_FILTER_BACKENDS": [
@@ -263,6 +268,8 @@ REST_FRAMEWORK = {
         "login_email": os.environ.get("THROTTLE_LOGIN_EMAIL", "10/min"),
         "anon_sensitive": os.environ.get("THROTTLE_ANON_SENSITIVE", "20/min"),
     },
+    # Proxies in front of the web processes; throttles trust X-Forwarded-For only that deep.
+    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

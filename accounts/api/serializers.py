@@ -24,20 +24,6 @@ from nexus_site.definitions.enums import Language, Role
 NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
 
 
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_("Stable machine-readable error code."))
-    message = serializers.CharField(help_text=_("Human-readable message in the caller's language."))
-    details = serializers.DictField(
-        help_text=_("Field name -> list of messages for validation errors; else extra facts."),
-    )
-
-
-class ErrorEnvelopeSerializer(serializers.Serializer):
-    """The error envelope every API error is rendered in (documentation only)."""
-
-    error = ErrorBodySerializer()
-
-
 class PreferencesField(serializers.JSONField):
     default_error_messages = {"not_a_dict": _("Must be a JSON object.")}
 
@@ -140,9 +126,13 @@ class TokenRefreshInputSerializer(TokenRefreshSerializer):
         with transaction.atomic():
             # Lock the token's row so that two requests racing with the same refresh token
             # are served one after the other: the second then finds it blacklisted.
-            OutstandingToken.objects.select_for_update().filter(
-                jti=refresh[jwt_settings.JTI_CLAIM]
-            ).first()
+            # order_by() drops the model's ordering by user, an outer join FOR UPDATE refuses.
+            list(
+                OutstandingToken.objects.select_for_update()
+                .filter(jti=refresh[jwt_settings.JTI_CLAIM])
+                .order_by()
+                .values_list("pk", flat=True)
+            )
             try:
                 return super().validate(attrs)
             except ObjectDoesNotExist as exc:  # the user was deleted meanwhile

@@ -3,13 +3,10 @@ user management. Views parse input, call one service and render the result."""
 
 from django.contrib.auth import update_session_auth_hash
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import ParseError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,37 +19,10 @@ from accounts.api.throttles import AnonSensitiveThrottle, LoginEmailThrottle, Lo
 from accounts.authentication import VersionedRefreshToken
 from accounts.models import User
 from nexus_site.api.permissions import IsStaffOnAdminPlatform
+from nexus_site.api.schema import error_response_schema
 from nexus_site.exceptions import BadRequestError, ExpiredTokenError, InvalidTokenError
 
-
-class VersionedJWTScheme(SimpleJWTScheme):
-    """Describe our JWT authentication in the schema as the Bearer scheme it is.
-
-    Registered on import; this module is loaded with the URLconf, before any schema is built.
-    """
-
-    target_class = "accounts.authentication.VersionedJWTAuthentication"
-
-
-class DepthSafeJSONParser(JSONParser):
-    """DRF's JSON parser, answering 400 instead of 500 for absurdly deeply nested JSON.
-
-    Python's json module raises RecursionError there, which DRF's parser does not catch.
-    Belongs in nexus_site.api and DEFAULT_PARSER_CLASSES; kept here until it moves.
-    """
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise ParseError(_("JSON parse error - too deeply nested.")) from exc
-
-
-PARSER_CLASSES = (DepthSafeJSONParser, FormParser, MultiPartParser)
-
-
-def error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(s.ErrorEnvelopeSerializer, description=description)
+error = error_response_schema
 
 
 E400 = error(_("Malformed request, or an invalid or expired token in the body."))
@@ -88,7 +58,6 @@ def validated_token_data(serializer, *, as_credentials: bool) -> dict:
 class SignedInAPIView(APIView):
     """An endpoint acting on the caller's own account."""
 
-    parser_classes = PARSER_CLASSES
     permission_classes = (IsAuthenticated,)
 
 
@@ -96,7 +65,6 @@ class AnonymousAPIView(APIView):
     """An endpoint for callers without an account session; a stale Authorization is ignored."""
 
     authentication_classes = ()
-    parser_classes = PARSER_CLASSES
     permission_classes = (AllowAny,)
     throttle_classes = (AnonSensitiveThrottle,)
 
@@ -319,7 +287,6 @@ class CanChangeAccountsOrReadOnly(BasePermission):
 
 
 class StaffAPIView(GenericAPIView):
-    parser_classes = PARSER_CLASSES
     permission_classes = (IsStaffOnAdminPlatform, CanChangeAccountsOrReadOnly)
 
     def get_queryset(self):

@@ -205,7 +205,7 @@ def test_flush_deletes_expired_tokens_and_their_blacklist_entries(user):
     expire(expired)
     live = VersionedRefreshToken.for_user(user)
 
-    deleted = flush_expired_tokens.delay().get()
+    deleted = flush_expired_tokens.apply().get()
 
     assert deleted == 1
     assert list(OutstandingToken.objects.values_list("jti", flat=True)) == [live["jti"]]
