@@ -1,13 +1,13 @@
 """Account e-mails, rendered in the recipient's language and sent after commit."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 
+from accounts import tasks
 from accounts.models import User
 
 TEMPLATES = {
@@ -30,6 +30,5 @@ def send_account_email(user: User, kind: str, *, url: str) -> None:
         subject = render_to_string(f"{TEMPLATES[kind]}_subject.txt", context).strip()
         body = render_to_string(f"{TEMPLATES[kind]}.txt", context)
     recipient = user.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-    )
+    # Through a task: an SMTP round-trip inside the request would hint which addresses exist.
+    transaction.on_commit(lambda: tasks.send_account_email.delay(subject, body, recipient))

@@ -17,6 +17,7 @@ from django.views.generic import FormView, TemplateView
 from django.views.i18n import set_language
 
 from accounts import services, tokens
+from accounts.api.throttles import AnonSensitiveThrottle, LoginEmailThrottle, LoginIPThrottle
 from accounts.forms import (
     LoginForm,
     PasswordResetConfirmForm,
@@ -27,8 +28,23 @@ from nexus_site.exceptions import (
     AccountLockedError,
     AuthenticationError,
     BadRequestError,
+    RateLimitError,
     ValidationError,
 )
+
+
+class ThrottledPostMixin:
+    """Apply the API's rate limits to a page's form posts, answering 429 with a page."""
+
+    throttle_classes: tuple = ()
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        for throttle_class in self.throttle_classes:
+            if not throttle_class().allow_request(request, self):
+                context = {"status": 429, "message": RateLimitError.default_message}
+                return render(request, "error.html", context, status=429)
+        return super().post(request, *args, **kwargs)
+
 
 RESET_LINK_INVALID = _("The password reset link is invalid or has expired.")
 
@@ -54,10 +70,11 @@ def invalid_link_page(request: HttpRequest, message, action_url: str, action_lab
     )
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(ThrottledPostMixin, auth_views.LoginView):
     """Log in with e-mail and password; failures count towards the lockout."""
 
     form_class = LoginForm
+    throttle_classes = (LoginIPThrottle, LoginEmailThrottle)
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
@@ -93,10 +110,11 @@ class LogoutView(auth_views.LogoutView):
 
 
 @method_decorator(sensitive_post_parameters("password", "password_confirm"), name="dispatch")
-class RegisterView(FormView):
+class RegisterView(ThrottledPostMixin, FormView):
     """Create an account; the answer is the same whether or not the address is taken."""
 
     form_class = RegisterForm
+    throttle_classes = (AnonSensitiveThrottle,)
     template_name = "accounts/register.html"
     success_url = reverse_lazy("accounts:register-done")
 
@@ -137,10 +155,11 @@ def verify_email(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify_email_done.html", {"verified_user": user})
 
 
-class PasswordResetRequestView(FormView):
+class PasswordResetRequestView(ThrottledPostMixin, FormView):
     """Ask for a reset link; the answer never tells whether the address has an account."""
 
     form_class = PasswordResetRequestForm
+    throttle_classes = (AnonSensitiveThrottle,)
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password-reset-done")
 
@@ -157,10 +176,11 @@ class PasswordResetDoneView(TemplateView):
 @method_decorator(
     sensitive_post_parameters("new_password", "new_password_confirm", "token"), name="dispatch"
 )
-class PasswordResetConfirmView(FormView):
+class PasswordResetConfirmView(ThrottledPostMixin, FormView):
     """Choose a new password with the token from the reset e-mail."""
 
     form_class = PasswordResetConfirmForm
+    throttle_classes = (AnonSensitiveThrottle,)
     template_name = "accounts/password_reset_confirm.html"
 
     def get(self, request, *args, **kwargs):

@@ -60,8 +60,8 @@ class LoginEmailThrottle(SettingsRateThrottle):
     scope = "login_email"
 
     def get_cache_key(self, request, view) -> str | None:
-        data = request.data
-        email = data.get("email") if isinstance(data, Mapping) else None
+        data = getattr(request, "data", request.POST)  # DRF request, or a page's form post
+        email = (data.get("email") or data.get("username")) if isinstance(data, Mapping) else None
         if not isinstance(email, str) or not email.strip():
             return None  # the input serializer rejects the request anyway
         # Hashed: the cache holds no addresses, and keys stay short and safe for any backend.

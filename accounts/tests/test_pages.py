@@ -450,3 +450,36 @@ def test_server_error_page_renders_without_database_queries(db, django_assert_nu
 
     assert response.status_code == 500
     assert b"<html" in response.content
+
+
+def test_password_reset_page_is_rate_limited_like_the_api(client, settings, db):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "anon_sensitive": "2/min",
+        },
+    }
+    url = reverse("accounts:password-reset")
+
+    statuses = [client.post(url, {"email": "a@example.com"}).status_code for _ in range(3)]
+
+    assert statuses[:2] != [429, 429]
+    assert statuses[2] == 429
+
+
+def test_login_page_is_rate_limited_per_address(client, settings, user):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "login_email": "2/min",
+        },
+    }
+    url = reverse("accounts:login")
+    data = {"username": user.email, "email": user.email, "password": "wrong"}
+
+    statuses = [client.post(url, data).status_code for _ in range(3)]
+
+    assert 429 not in statuses[:2]
+    assert statuses[2] == 429
