@@ -3,10 +3,11 @@
 from celery import shared_task
 from django.db import transaction
 
+from nexus_site.definitions.enums import EventType
 from nexus_site.events.models import Event
 from nexus_site.events.services import publish
 
-PING_EVENT_TYPE = "worker_ping"
+PING_EVENT_TYPE = EventType.WORKER_PING
 
 
 @shared_task(name="nexus_site.tasks.ping")

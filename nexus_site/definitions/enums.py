@@ -37,3 +37,4 @@ class EventType(models.TextChoices):
     PATTERN_EXECUTED = "pattern_executed", _("Pattern executed")
     STEP_FAILED = "step_failed", _("Step failed")
     ERROR = "error", _("Error")
+    WORKER_PING = "worker_ping", _("Worker ping")
