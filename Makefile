@@ -21,7 +21,7 @@ $(STAMP): requirements.txt | $(PY)
 messages: $(STAMP)
 	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install gettext (apt-get install gettext)"; \
 		[ "$$(id -u)" = 0 ] && apt-get install -y -qq gettext >/dev/null; }
-	$(PY) manage.py compilemessages --ignore '.venv/*' -v 0
+	DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'var/*' -v 0
 
 setup: $(STAMP) messages
 

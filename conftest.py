@@ -147,3 +147,19 @@ def _eager_celery_unless_services(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def fresh_channel_layer(settings):
+    """Give the test its own channel layer: a fresh in-memory one, or its own Redis prefix."""
+    import uuid
+
+    from channels.layers import get_channel_layer
+
+    layers = {key: dict(value) for key, value in settings.CHANNEL_LAYERS.items()}
+    if "redis" in layers["default"]["BACKEND"]:
+        config = dict(layers["default"]["CONFIG"])
+        config["prefix"] = f"{config.get('prefix', 'nexus')}-test-{uuid.uuid4().hex[:12]}"
+        layers["default"]["CONFIG"] = config
+    settings.CHANNEL_LAYERS = layers
+    return get_channel_layer()

@@ -4,7 +4,6 @@ import uuid
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -21,18 +20,6 @@ URL = "/api/v1/events/"
 
 def node(label: str = "projects.project") -> str:
     return f"{label}:{uuid.uuid4()}"
-
-
-@pytest.fixture
-def fresh_channel_layer(settings):
-    """Give the test its own channel layer (its own Redis prefix when Redis is configured)."""
-    layers = {key: dict(value) for key, value in settings.CHANNEL_LAYERS.items()}
-    if "CONFIG" in layers["default"]:
-        config = dict(layers["default"]["CONFIG"])
-        config["prefix"] = f"{config.get('prefix', 'nexus')}-test-{uuid.uuid4().hex[:12]}"
-        layers["default"]["CONFIG"] = config
-    settings.CHANNEL_LAYERS = layers
-    return get_channel_layer()
 
 
 @pytest.fixture

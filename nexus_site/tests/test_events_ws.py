@@ -5,7 +5,6 @@ import uuid
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -24,15 +23,8 @@ QUIET = 0.3  # seconds to wait before concluding that nothing more comes
 
 
 @pytest.fixture(autouse=True)
-def fresh_channel_layer(settings):
-    """Give the test its own channel layer (its own Redis prefix when Redis is configured)."""
-    layers = {key: dict(value) for key, value in settings.CHANNEL_LAYERS.items()}
-    if "CONFIG" in layers["default"]:
-        config = dict(layers["default"]["CONFIG"])
-        config["prefix"] = f"{config.get('prefix', 'nexus')}-test-{uuid.uuid4().hex[:12]}"
-        layers["default"]["CONFIG"] = config
-    settings.CHANNEL_LAYERS = layers
-    return get_channel_layer()
+def _fresh_layer(fresh_channel_layer):
+    return fresh_channel_layer
 
 
 def access_token(user) -> str:
