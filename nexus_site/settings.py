@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "nexus_site.apps.NexusSiteConfig",
     "nexus_site.events.apps.EventsConfig",
     "accounts.apps.AccountsConfig",
+    "relations.apps.RelationsConfig",
 ]
 
 MIDDLEWARE = [

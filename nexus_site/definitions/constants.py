@@ -34,3 +34,7 @@ LANGUAGES = (
 )
 LANGUAGE_CODES = tuple(code for code, _ in LANGUAGES)
 RTL_LANGUAGES = frozenset({"ar"})
+
+# Relations
+GRAPH_MAX_DEPTH = 10
+GRAPH_MAX_VISITED = 10_000

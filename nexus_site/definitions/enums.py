@@ -38,3 +38,13 @@ class EventType(models.TextChoices):
     STEP_FAILED = "step_failed", _("Step failed")
     ERROR = "error", _("Error")
     WORKER_PING = "worker_ping", _("Worker ping")
+
+
+class RelationType(models.TextChoices):
+    """Read as "source is TYPE of target"; child is the same fact as parent read backwards."""
+
+    OWNER = "owner", _("Owner")
+    MEMBER = "member", _("Member")
+    LINKED = "linked", _("Linked")
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RelationsConfig(AppConfig):
+    name = "relations"
+    verbose_name = _("Relations")
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from nexus_site.definitions.enums import RelationType
+        from relations.registry import registry
+
+        # Users sit below relations in the layers, so relations declares them itself.
+        user = get_user_model()
+        registry.register_model(user)
+        registry.allow(RelationType.LINKED, user, user)
+        registry.check()

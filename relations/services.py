@@ -1,0 +1,184 @@
+"""Every write on the graph: create and delete relationships, with validation and cycle refusal."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from nexus_site.definitions import constants
+from nexus_site.definitions.enums import EventType, RelationType
+from nexus_site.events.services import publish
+from nexus_site.exceptions import ConflictError, ValidationError
+from relations.models import Relationship
+from relations.nodes import Node
+from relations.registry import registry
+
+# One PostgreSQL advisory lock serialises parent edge writes, so two concurrent writers can
+# never each add half of a cycle. (SQLite already serialises writers: IMMEDIATE transactions.)
+PARENT_EDGE_LOCK = 7_318_204_001
+
+
+def normalize(source: Node, target: Node, type: str) -> tuple[Node, Node, str]:
+    """Return the stored form of a fact: child becomes parent; linked, smaller node first."""
+    if type == RelationType.CHILD:
+        return target, source, RelationType.PARENT.value
+    if type == RelationType.LINKED and str(target) < str(source):
+        return target, source, type
+    return source, target, type
+
+
+def content_type_for(node: Node) -> ContentType:
+    return ContentType.objects.get_for_model(registry.participants[node.label])
+
+
+def lock_parent_edges() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PARENT_EDGE_LOCK])
+
+
+def parent_path(start: Node, goal: Node) -> list[Node] | None:
+    """Return the parent path from ``start`` down to ``goal``; one query per frontier."""
+    labels = {ct.pk: label for label, ct in content_types_by_label().items()}
+    came_from: dict[Node, Node | None] = {start: None}
+    frontier = {start}
+    for _depth in range(constants.GRAPH_MAX_VISITED):
+        if goal in came_from:
+            break
+        if not frontier:
+            return None
+        rows = Relationship.objects.filter(
+            frontier_filter(frontier), type=RelationType.PARENT
+        ).values_list("source_type_id", "source_id", "target_type_id", "target_id")
+        next_frontier = set()
+        for source_ct, source_id, target_ct, target_id in rows:
+            child = Node(labels[target_ct], target_id)
+            if child not in came_from:
+                came_from[child] = Node(labels[source_ct], source_id)
+                next_frontier.add(child)
+        if len(came_from) > constants.GRAPH_MAX_VISITED:
+            raise ValidationError(
+                _("The hierarchy is too large to check (more than %(limit)d nodes).")
+                % {"limit": constants.GRAPH_MAX_VISITED}
+            )
+        frontier = next_frontier
+    if goal not in came_from:
+        return None
+    path, node = [], goal
+    while node is not None:
+        path.append(node)
+        node = came_from[node]
+    return list(reversed(path))
+
+
+def content_types_by_label() -> dict[str, ContentType]:
+    models = list(registry.participants.values())
+    by_model = ContentType.objects.get_for_models(*models)
+    return {f"{model._meta.label_lower}": ct for model, ct in by_model.items()}
+
+
+def frontier_filter(nodes: Iterable[Node]) -> Q:
+    """Return a filter matching relationships whose source is one of ``nodes``."""
+    by_label: dict[str, list] = {}
+    for node in nodes:
+        by_label.setdefault(node.label, []).append(node.id)
+    types = content_types_by_label()
+    condition = Q(pk__in=[])
+    for label, ids in by_label.items():
+        condition |= Q(source_type=types[label], source_id__in=ids)
+    return condition
+
+
+def ensure_exists(node: Node, field: str) -> None:
+    if not registry.participants[node.label].objects.filter(pk=node.id).exists():
+        raise ValidationError(details={field: [str(_("No such object."))]})
+
+
+@transaction.atomic
+def relationship_create(
+    *,
+    source: Node,
+    target: Node,
+    type: str,
+    metadata: dict[str, Any] | None = None,
+    created_by=None,
+) -> Relationship:
+    """Record that ``source`` is ``type`` of ``target``; refuse bad pairs, duplicates and cycles."""
+    if type not in RelationType.values:
+        raise ValidationError(details={"type": [str(_("Unknown relationship type."))]})
+    if source == target:
+        raise ValidationError(details={"target": [str(_("An object cannot relate to itself."))]})
+    if not registry.is_allowed(type, source.label, target.label):
+        raise ValidationError(
+            details={
+                "type": [
+                    str(
+                        _("%(source)s cannot be %(type)s of %(target)s.")
+                        % {"source": source.label, "type": type, "target": target.label}
+                    )
+                ]
+            }
+        )
+    ensure_exists(source, "source")
+    ensure_exists(target, "target")
+    source, target, type = normalize(source, target, type)
+    if type == RelationType.PARENT:
+        lock_parent_edges()
+        back = parent_path(target, source)
+        if back is not None:
+            raise ConflictError(
+                _("This relationship would close a cycle."),
+                code="cycle_detected",
+                details={"cycle": [str(node) for node in [source, *back]]},
+            )
+    relationship = Relationship(
+        source_type=content_type_for(source),
+        source_id=source.id,
+        target_type=content_type_for(target),
+        target_id=target.id,
+        type=type,
+        metadata=metadata or {},
+        created_by=created_by,
+    )
+    try:
+        with transaction.atomic():
+            relationship.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ConflictError(_("This relationship already exists.")) from exc
+    publish(
+        EventType.RELATIONSHIP_CREATED,
+        event_payload(relationship, source, target),
+        user_ids=[created_by.pk] if created_by else [],
+        node=str(source),
+        actor=created_by,
+    )
+    return relationship
+
+
+@transaction.atomic
+def relationship_delete(*, relationship: Relationship, actor=None) -> None:
+    """Delete a relationship and announce it."""
+    labels = {ct.pk: label for label, ct in content_types_by_label().items()}
+    source = Node(labels[relationship.source_type_id], relationship.source_id)
+    target = Node(labels[relationship.target_type_id], relationship.target_id)
+    payload = event_payload(relationship, source, target)
+    relationship.delete()
+    publish(
+        EventType.RELATIONSHIP_DELETED,
+        payload,
+        user_ids=[actor.pk] if actor else [],
+        node=str(source),
+        actor=actor,
+    )
+
+
+def event_payload(relationship: Relationship, source: Node, target: Node) -> dict[str, str]:
+    return {
+        "id": str(relationship.pk),
+        "source": str(source),
+        "target": str(target),
+        "type": relationship.type,
+    }
