@@ -64,28 +64,17 @@ class Graph:
             found[target] = None
         ordered = _stable_sorted(found)
         rank = {node: position for position, node in enumerate(ordered)}
-        grouped: tuple[dict[Node, dict[str, list[Node]]], ...] = ({}, {})
-        for source, target, edge_type in unique:
-            grouped[_OUT].setdefault(source, {}).setdefault(edge_type, []).append(target)
-            grouped[_IN].setdefault(target, {}).setdefault(edge_type, []).append(source)
-        adjacency = tuple(
-            {
-                node: {
-                    edge_type: tuple(sorted(others, key=rank.__getitem__))
-                    for edge_type, others in by_type.items()
-                }
-                for node, by_type in side.items()
-            }
-            for side in grouped
-        )
+        sorted_edges = sorted(unique, key=lambda edge: (rank[edge[0]], rank[edge[1]], edge[2]))
+        # Edges in stable order give each adjacency list a stable order, so searches are
+        # deterministic. The lists are private and never handed out.
+        adjacency: tuple[dict[Node, dict[str, list[Node]]], ...] = ({}, {})
+        for source, target, edge_type in sorted_edges:
+            adjacency[_OUT].setdefault(source, {}).setdefault(edge_type, []).append(target)
+            adjacency[_IN].setdefault(target, {}).setdefault(edge_type, []).append(source)
         object.__setattr__(self, "_nodes", tuple(ordered))
         object.__setattr__(self, "_rank", rank)
         object.__setattr__(self, "_adjacency", adjacency)
-        object.__setattr__(
-            self,
-            "_edges",
-            tuple(sorted(unique, key=lambda edge: (rank[edge[0]], rank[edge[1]], edge[2]))),
-        )
+        object.__setattr__(self, "_edges", tuple(sorted_edges))
 
     @classmethod
     def from_edges(cls, edges: Iterable[Edge], *, nodes: Iterable[Node] = ()) -> Graph:
@@ -222,10 +211,14 @@ def find_cycles(graph: Graph, *, types: Iterable[str] = ("parent",)) -> list[lis
     """
     wanted = {"parent" if edge_type == "child" else edge_type for edge_type in _types(types)}
     if wanted & SYMMETRIC_TYPES:
-        raise ValueError("linked edges are symmetric; cycles are only meaningful for directed types")
+        raise ValueError(
+            "linked edges are symmetric; cycles are only meaningful for directed types"
+        )
     plan = tuple((_OUT, edge_type) for edge_type in STORED_TYPES if edge_type in wanted)
 
-    def successors(node: Node) -> Iterator[Node]:
+    def successors(node: Node) -> Iterable[Node]:
+        if len(plan) == 1:  # the usual parent-only case, without a generator per node
+            return graph._adjacency[_OUT].get(node, {}).get(plan[0][1], ())
         return _step(graph, node, plan)
 
     cycles = []
@@ -383,7 +376,7 @@ def _join(meeting: Node, forward: dict[Node, Any], backward: dict[Node, Any]) ->
 
 
 def _strongly_connected_components(
-    nodes: Iterable[Node], successors: Callable[[Node], Iterator[Node]]
+    nodes: Iterable[Node], successors: Callable[[Node], Iterable[Node]]
 ) -> list[list[Node]]:
     """Return the strongly connected components, by Tarjan's algorithm without recursion."""
     index: dict[Node, int] = {}
@@ -397,7 +390,7 @@ def _strongly_connected_components(
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
-        work = [(root, successors(root))]
+        work = [(root, iter(successors(root)))]
         while work:
             node, children = work[-1]
             descended = False
@@ -406,7 +399,7 @@ def _strongly_connected_components(
                     index[child] = low[child] = len(index)
                     stack.append(child)
                     on_stack.add(child)
-                    work.append((child, successors(child)))
+                    work.append((child, iter(successors(child))))
                     descended = True
                     break
                 if child in on_stack:
@@ -430,7 +423,7 @@ def _strongly_connected_components(
 
 
 def _shortest_cycle_through(
-    start: Node, members: set[Node], successors: Callable[[Node], Iterator[Node]]
+    start: Node, members: set[Node], successors: Callable[[Node], Iterable[Node]]
 ) -> list[Node] | None:
     """Return a shortest cycle through ``start`` inside ``members``, or None if there is none."""
     came_from: dict[Node, Any] = {start: _START}

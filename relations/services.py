@@ -42,7 +42,8 @@ def lock_parent_edges() -> None:
 
 def parent_path(start: Node, goal: Node) -> list[Node] | None:
     """Return the parent path from ``start`` down to ``goal``; one query per frontier."""
-    labels = {ct.pk: label for label, ct in content_types_by_label().items()}
+    types = content_types_by_label()
+    labels = {ct.pk: label for label, ct in types.items()}
     came_from: dict[Node, Node | None] = {start: None}
     frontier = {start}
     for _depth in range(constants.GRAPH_MAX_VISITED):
@@ -51,7 +52,7 @@ def parent_path(start: Node, goal: Node) -> list[Node] | None:
         if not frontier:
             return None
         rows = Relationship.objects.filter(
-            frontier_filter(frontier), type=RelationType.PARENT
+            nodes_filter("source", frontier, types), type=RelationType.PARENT
         ).values_list("source_type_id", "source_id", "target_type_id", "target_id")
         next_frontier = set()
         for source_ct, source_id, target_ct, target_id in rows:
@@ -77,18 +78,17 @@ def parent_path(start: Node, goal: Node) -> list[Node] | None:
 def content_types_by_label() -> dict[str, ContentType]:
     models = list(registry.participants.values())
     by_model = ContentType.objects.get_for_models(*models)
-    return {f"{model._meta.label_lower}": ct for model, ct in by_model.items()}
+    return {model._meta.label_lower: ct for model, ct in by_model.items()}
 
 
-def frontier_filter(nodes: Iterable[Node]) -> Q:
-    """Return a filter matching relationships whose source is one of ``nodes``."""
+def nodes_filter(end: str, nodes: Iterable[Node], types: dict[str, ContentType]) -> Q:
+    """Return a filter for relationships whose ``end`` (source or target) is in ``nodes``."""
     by_label: dict[str, list] = {}
     for node in nodes:
         by_label.setdefault(node.label, []).append(node.id)
-    types = content_types_by_label()
     condition = Q(pk__in=[])
     for label, ids in by_label.items():
-        condition |= Q(source_type=types[label], source_id__in=ids)
+        condition |= Q(**{f"{end}_type": types[label], f"{end}_id__in": ids})
     return condition
 
 

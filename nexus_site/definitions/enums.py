@@ -48,3 +48,18 @@ class RelationType(models.TextChoices):
     LINKED = "linked", _("Linked")
     PARENT = "parent", _("Parent")
     CHILD = "child", _("Child")
+
+
+class Permission(models.TextChoices):
+    """What a subject may do with an object, weakest first; each level includes the ones before."""
+
+    VIEW = "view", _("View")
+    COMMENT = "comment", _("Comment")
+    EDIT = "edit", _("Edit")
+    MANAGE = "manage", _("Manage")
+
+
+class MemberRole(models.TextChoices):
+    MANAGER = "manager", _("Manager")
+    MEMBER = "member", _("Member")
+    GUEST = "guest", _("Guest")

@@ -1,0 +1,179 @@
+"""can/explain: owners, members, guests, shares with levels and expiry, deep parents, paths.
+
+Until the domain apps register their models, users stand in for every kind of node; the
+engine only sees labels and ids, so the rules are exercised the same way.
+"""
+
+from datetime import timedelta
+from itertools import pairwise
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from nexus_site.definitions.enums import RelationType, Role
+from relations import services
+from relations.access import can, explain
+from relations.nodes import node_of
+from relations.registry import registry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def users_take_every_role():
+    before = set(registry.rules)
+    for relation_type in (RelationType.PARENT, RelationType.MEMBER, RelationType.OWNER):
+        registry.allow(relation_type, User, User)
+    yield
+    registry.rules.intersection_update(before)
+
+
+def relate(source, relation_type, target, **metadata):
+    return services.relationship_create(
+        source=node_of(source), target=node_of(target), type=relation_type, metadata=metadata
+    )
+
+
+@pytest.fixture
+def project_with_document():
+    project, document = UserFactory(), UserFactory()
+    relate(project, RelationType.PARENT, document)
+    return project, document
+
+
+def test_member_of_the_parent_may_edit_the_child_and_explain_says_why(project_with_document):
+    project, document = project_with_document
+    member = UserFactory()
+    relate(member, RelationType.MEMBER, project)
+
+    decision = explain(member, "edit", node_of(document))
+
+    assert decision.allowed
+    assert decision.path_as_dicts() == [
+        {"source": str(node_of(member)), "type": "member", "target": str(node_of(project))},
+        {"source": str(node_of(project)), "type": "parent", "target": str(node_of(document))},
+    ]
+
+
+def test_member_may_not_manage(project_with_document):
+    project, document = project_with_document
+    member = UserFactory()
+    relate(member, RelationType.MEMBER, project)
+
+    assert not can(member, "manage", node_of(document))
+
+
+def test_owner_may_manage(project_with_document):
+    project, document = project_with_document
+    owner = UserFactory()
+    relate(owner, RelationType.OWNER, project)
+
+    assert can(owner, "manage", node_of(document))
+
+
+def test_guest_member_only_views(project_with_document):
+    project, document = project_with_document
+    guest = UserFactory()
+    relate(guest, RelationType.MEMBER, project, role="guest")
+
+    assert can(guest, "view", node_of(document))
+    assert not can(guest, "comment", node_of(document))
+
+
+@pytest.mark.parametrize(
+    ("level", "allowed", "refused"),
+    [("view", "view", "comment"), ("comment", "comment", "edit"), ("edit", "edit", "manage")],
+)
+def test_share_level_limits_the_action(project_with_document, level, allowed, refused):
+    _project, document = project_with_document
+    reader = UserFactory()
+    relate(reader, RelationType.MEMBER, document, permission=level)
+
+    assert can(reader, allowed, node_of(document))
+    assert not can(reader, refused, node_of(document))
+
+
+def test_expired_share_grants_nothing(project_with_document):
+    _project, document = project_with_document
+    reader = UserFactory()
+    past = (timezone.now() - timedelta(seconds=1)).isoformat()
+    relate(reader, RelationType.MEMBER, document, permission="edit", expires_at=past)
+
+    decision = explain(reader, "view", node_of(document))
+
+    assert not decision.allowed
+    assert decision.reason == "no_path"
+
+
+def test_unexpired_share_grants_its_level(project_with_document):
+    _project, document = project_with_document
+    reader = UserFactory()
+    future = (timezone.now() + timedelta(days=1)).isoformat()
+    relate(reader, RelationType.MEMBER, document, permission="view", expires_at=future)
+
+    assert can(reader, "view", node_of(document))
+
+
+def test_stranger_is_refused(project_with_document):
+    _project, document = project_with_document
+
+    decision = explain(UserFactory(), "view", node_of(document))
+
+    assert decision == type(decision)(False, "no_path", [])
+
+
+def test_admin_role_may_do_anything(project_with_document):
+    _project, document = project_with_document
+
+    decision = explain(UserFactory(role=Role.ADMIN), "manage", node_of(document))
+
+    assert decision.allowed
+    assert decision.reason == "admin"
+
+
+def test_membership_reaches_through_deep_parents():
+    chain = [UserFactory() for _ in range(7)]
+    for parent, child in pairwise(chain):
+        relate(parent, RelationType.PARENT, child)
+    member = UserFactory()
+    relate(member, RelationType.MEMBER, chain[0])
+
+    decision = explain(member, "edit", node_of(chain[-1]))
+
+    assert decision.allowed
+    assert len(decision.path) == 7
+    assert decision.path[-1].target == str(node_of(chain[-1]))
+
+
+def test_the_shortest_granting_path_is_returned():
+    top, middle, leaf = UserFactory(), UserFactory(), UserFactory()
+    relate(top, RelationType.PARENT, middle)
+    relate(middle, RelationType.PARENT, leaf)
+    member = UserFactory()
+    relate(member, RelationType.MEMBER, top)
+    relate(member, RelationType.MEMBER, middle)
+
+    decision = explain(member, "view", node_of(leaf))
+
+    assert [step.target for step in decision.path] == [str(node_of(middle)), str(node_of(leaf))]
+
+
+def test_unknown_action_is_refused(project_with_document):
+    project, document = project_with_document
+    owner = UserFactory()
+    relate(owner, RelationType.OWNER, project)
+
+    assert explain(owner, "destroy", node_of(document)).reason == "unknown_action"
+
+
+def test_check_runs_a_bounded_number_of_queries_per_level(
+    project_with_document, django_assert_max_num_queries
+):
+    project, document = project_with_document
+    member = UserFactory()
+    relate(member, RelationType.MEMBER, project)
+
+    with django_assert_max_num_queries(5):
+        assert can(member, "view", node_of(document))
