@@ -8,6 +8,7 @@ from nexus_site.views import DashboardView
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("admin/", include("accounts.api.admin_urls")),
+    path("relations/", include("relations.api.urls")),
     path("", include("nexus_site.events.api.urls")),
 ]
 
