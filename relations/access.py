@@ -78,6 +78,8 @@ def explain(user, action: str, node: Node) -> Decision:
     subject = node_of(user)
     if node == subject:
         return Decision(True, "self")
+    if node.label == subject.label and action == Permission.VIEW:
+        return Decision(True, "directory")  # colleagues see each other, as in any workspace
     types = content_types_by_label()
     labels = {ct.pk: label for label, ct in types.items()}
     now = timezone.now()

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from nexus_site.definitions.enums import Permission
+from nexus_site.definitions.enums import Permission, RelationType
 
 
 class NodeField(serializers.CharField):
@@ -24,3 +24,20 @@ class CheckOutputSerializer(serializers.Serializer):
     allowed = serializers.BooleanField()
     reason = serializers.CharField()
     path = StepSerializer(many=True)
+
+
+class RelationshipInputSerializer(serializers.Serializer):
+    source = NodeField()
+    target = NodeField()
+    type = serializers.ChoiceField(choices=RelationType.choices)
+    metadata = serializers.DictField(required=False, default=dict)
+
+
+class RelationshipOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    source = serializers.CharField(source="source_node")
+    target = serializers.CharField(source="target_node")
+    type = serializers.CharField()
+    metadata = serializers.DictField()
+    created_by = serializers.UUIDField(source="created_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()

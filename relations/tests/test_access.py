@@ -1,7 +1,8 @@
 """can/explain: owners, members, guests, shares with levels and expiry, deep parents, paths.
 
 Until the domain apps register their models, users stand in for every kind of node; the
-engine only sees labels and ids, so the rules are exercised the same way.
+engine only sees labels and ids, so the rules are exercised the same way. Users may always
+view each other (the directory), so refusals are tested on comment and stronger actions.
 """
 
 from datetime import timedelta
@@ -101,7 +102,7 @@ def test_expired_share_grants_nothing(project_with_document):
     past = (timezone.now() - timedelta(seconds=1)).isoformat()
     relate(reader, RelationType.MEMBER, document, permission="edit", expires_at=past)
 
-    decision = explain(reader, "view", node_of(document))
+    decision = explain(reader, "comment", node_of(document))
 
     assert not decision.allowed
     assert decision.reason == "no_path"
@@ -111,15 +112,15 @@ def test_unexpired_share_grants_its_level(project_with_document):
     _project, document = project_with_document
     reader = UserFactory()
     future = (timezone.now() + timedelta(days=1)).isoformat()
-    relate(reader, RelationType.MEMBER, document, permission="view", expires_at=future)
+    relate(reader, RelationType.MEMBER, document, permission="comment", expires_at=future)
 
-    assert can(reader, "view", node_of(document))
+    assert can(reader, "comment", node_of(document))
 
 
 def test_stranger_is_refused(project_with_document):
     _project, document = project_with_document
 
-    decision = explain(UserFactory(), "view", node_of(document))
+    decision = explain(UserFactory(), "comment", node_of(document))
 
     assert decision == type(decision)(False, "no_path", [])
 
@@ -155,7 +156,7 @@ def test_the_shortest_granting_path_is_returned():
     relate(member, RelationType.MEMBER, top)
     relate(member, RelationType.MEMBER, middle)
 
-    decision = explain(member, "view", node_of(leaf))
+    decision = explain(member, "edit", node_of(leaf))
 
     assert [step.target for step in decision.path] == [str(node_of(middle)), str(node_of(leaf))]
 
@@ -177,3 +178,10 @@ def test_check_runs_a_bounded_number_of_queries_per_level(
 
     with django_assert_max_num_queries(5):
         assert can(member, "view", node_of(document))
+
+
+def test_users_may_view_each_other_but_not_edit():
+    alice, bob = UserFactory(), UserFactory()
+
+    assert explain(alice, "view", node_of(bob)).reason == "directory"
+    assert not can(alice, "edit", node_of(bob))
