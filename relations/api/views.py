@@ -13,6 +13,7 @@ from relations import selectors, services
 from relations.access import can, explain
 from relations.api import serializers as s
 from relations.api.serializers import RelationshipOutputSerializer
+from relations.models import Relationship
 from relations.nodes import Node, node_of, parse_node
 
 E401 = error_response_schema("Not signed in.")
@@ -36,6 +37,8 @@ class RelationshipListView(GenericAPIView):
     serializer_class = RelationshipOutputSerializer
     filterset_fields = ["type"]
     ordering_fields = ["created_at", "type"]
+
+    queryset = Relationship.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
         return selectors.relationships_visible_to(self.request.user)
