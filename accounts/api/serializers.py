@@ -173,28 +173,21 @@ class PasswordResetConfirmInputSerializer(serializers.Serializer):
 # --- Staff user management --------------------------------------------------------------------
 
 
-class AdminUserOutputSerializer(serializers.ModelSerializer):
-    date_joined = serializers.DateTimeField(read_only=True)
+class AdminUserOutputSerializer(UserOutputSerializer):
+    """A user as staff see it: the own-account fields plus activity and lockout state."""
+
     is_locked = serializers.BooleanField(read_only=True)
     lock_expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
-    class Meta:
-        model = User
+    class Meta(UserOutputSerializer.Meta):
         fields = [
-            "id",
-            "email",
-            "first_name",
-            "last_name",
-            "role",
-            "language",
-            "email_verified",
+            *UserOutputSerializer.Meta.fields,
             "is_active",
             "is_locked",
             "failed_login_attempts",
             "locked_at",
             "lock_expires_at",
             "last_login",
-            "date_joined",
             "updated_at",
         ]
         read_only_fields = fields
