@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from nexus_site.definitions.enums import Role
 from nexus_site.exceptions import NotFoundError
+from relations.algorithms import Graph
 from relations.models import Relationship
 from relations.services import content_types_by_label
 
@@ -31,3 +32,21 @@ def relationship_get(user, relationship_id) -> Relationship:
     if relationship is None:
         raise NotFoundError()
     return relationship
+
+
+def whole_graph(*, types: list[str] | None = None, batch_size: int = 5_000) -> Graph:
+    """Return the whole stored graph (operators' commands and the bench, never a request).
+
+    Streams the rows, so memory holds the graph, not the query results.
+    """
+    types_by_pk = {ct.pk: label for label, ct in content_types_by_label().items()}
+    rows = Relationship.objects.order_by()
+    if types:
+        rows = rows.filter(type__in=types)
+    edges = (
+        (f"{types_by_pk[s_ct]}:{s_id}", f"{types_by_pk[t_ct]}:{t_id}", edge_type)
+        for s_ct, s_id, t_ct, t_id, edge_type in rows.values_list(
+            "source_type_id", "source_id", "target_type_id", "target_id", "type"
+        ).iterator(chunk_size=batch_size)
+    )
+    return Graph.from_edges(edges)
