@@ -76,3 +76,40 @@ def test_check_cycles_reports_a_cycle_written_around_the_services(chain):
 
     with pytest.raises(CommandError, match="1 cycle"):
         run("check_cycles")
+
+
+def test_export_then_import_recreates_the_graph(chain, tmp_path):
+    dump = tmp_path / "graph.jsonl"
+    call_command("relations_export", "--output", str(dump), stderr=StringIO())
+    exported = dump.read_text().splitlines()
+    Relationship.objects.all().delete()
+
+    out = StringIO()
+    call_command("relations_import", str(dump), stdout=out, stderr=StringIO())
+
+    assert len(exported) == 2
+    assert "created 2, rejected 0" in out.getvalue()
+    assert Relationship.objects.count() == 2
+
+
+def test_import_reports_bad_rows_and_keeps_the_good_ones(chain, tmp_path):
+    a, b, c = (str(node_of(user)) for user in chain)
+    lines = [
+        json.dumps({"source": a, "type": "linked", "target": c}),
+        "{broken json",
+        json.dumps({"source": "nope", "type": "linked", "target": c}),
+        json.dumps({"source": a, "type": "linked", "target": b}),  # duplicate of the fixture
+        json.dumps(["not", "an", "object"]),
+    ]
+    source = tmp_path / "rows.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    out, err = StringIO(), StringIO()
+
+    with pytest.raises(CommandError, match="4 row"):
+        call_command("relations_import", str(source), stdout=out, stderr=err)
+
+    assert "created 1, rejected 4" in out.getvalue()
+    assert "line 2: not JSON" in err.getvalue()
+    assert "line 3: validation" in err.getvalue()
+    assert "line 4: conflict" in err.getvalue()
+    assert Relationship.objects.count() == 3
