@@ -113,3 +113,12 @@ def test_import_reports_bad_rows_and_keeps_the_good_ones(chain, tmp_path):
     assert "line 3: validation" in err.getvalue()
     assert "line 4: conflict" in err.getvalue()
     assert Relationship.objects.count() == 3
+
+
+def test_seed_demo_links_the_demo_users_once(settings):
+    settings.DEBUG = True
+
+    run("seed_demo")
+    run("seed_demo")
+
+    assert Relationship.objects.filter(type=RelationType.LINKED).count() == 3
