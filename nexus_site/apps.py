@@ -10,7 +10,8 @@ class NexusSiteConfig(AppConfig):
         from django.conf import settings
         from django.contrib import admin
 
-        import nexus_site.api.schema  # noqa: F401 - registers the OpenAPI JWT scheme
+        import nexus_site.api.schema
+        import nexus_site.startup  # noqa: F401 - registers the deploy check for the secret key
 
         admin.site.site_header = settings.ADMIN_SITE_HEADER
         admin.site.site_title = settings.ADMIN_SITE_HEADER

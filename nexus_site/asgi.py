@@ -7,6 +7,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nexus_site.settings")
 django_asgi_app = get_asgi_application()
 
+from nexus_site.startup import require_secret_key  # noqa: E402
+
+require_secret_key()
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 

@@ -6,11 +6,11 @@ local-memory cache, eager Celery and the in-memory channel layer. ``DATABASE_URL
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions import constants
@@ -33,12 +33,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production)."
-        )
-    SECRET_KEY = "insecure-development-key-set-DJANGO_SECRET_KEY-in-production"
+SECRET_KEY_CONFIGURED = bool(SECRET_KEY)
+if not SECRET_KEY_CONFIGURED:
+    # Development gets a fixed key. Production gets a throw-away one, so offline commands
+    # (makemigrations, migrate, compilemessages) still run; every serving process refuses to
+    # start on it (nexus_site.startup) and `check --deploy` reports it.
+    SECRET_KEY = (
+        "insecure-development-key-set-DJANGO_SECRET_KEY-in-production"
+        if DEBUG
+        else f"unconfigured-{secrets.token_urlsafe(48)}"
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -287,7 +291,6 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
-    "SIGNING_KEY": SECRET_KEY,
 }
 
 SPECTACULAR_SETTINGS = {
