@@ -12,9 +12,8 @@ app.autodiscover_tasks()
 
 
 @signals.worker_init.connect
-@signals.beat_init.connect
 def refuse_to_start_without_a_secret_key(**kwargs) -> None:
-    """A worker or beat in production needs the secret key as much as the web does."""
+    """A worker in production needs the secret key as much as the web does (beat: beat.py)."""
     from django.core.exceptions import ImproperlyConfigured
 
     from nexus_site.startup import require_secret_key

@@ -139,5 +139,8 @@ def test_tasks_have_time_limits_within_the_visibility_timeout():
 def test_beat_uses_the_database_scheduler_and_tasks_go_to_the_nexus_queue():
     conf = celery_app.conf
 
-    assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+    from celery.utils.imports import symbol_by_name
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    assert issubclass(symbol_by_name(conf.beat_scheduler), DatabaseScheduler)
     assert conf.task_default_queue == "nexus"
