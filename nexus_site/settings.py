@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "relations.apps.RelationsConfig",
 ]
+if env_bool("NEXUS_GRAPH_LAB", False):
+    # Stand-in graph models for the test suite and bench/ only (see relations/lab/apps.py).
+    INSTALLED_APPS.append("relations.lab.apps.LabConfig")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -4,23 +4,31 @@ Rules (DESIGN.md): the admin role may do anything; an owner may do anything; a m
 view, comment and edit (a guest member only views); a member edge may carry a share's
 ``permission`` (view, comment, edit, manage) and ``expires_at``; access to a parent reaches its
 children through any depth of parent edges and structural parents (foreign keys). The search
-walks upward from the object one level per query, so the path it returns is a shortest one.
+reads the whole hierarchy above the object in a few queries (relations.hierarchy) and returns a
+shortest granting path.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import MemberRole, Permission, RelationType, Role
+from nexus_site.exceptions import ValidationError
+from relations.algorithms import TraversalLimitExceeded
+from relations.hierarchy import ancestry, descendants
 from relations.models import Relationship
 from relations.nodes import Node, node_of
 from relations.registry import model_label, registry
 from relations.services import content_types_by_label, nodes_filter
 
 LEVELS = list(Permission.values)
+GRANTING_TYPES = [RelationType.OWNER.value, RelationType.MEMBER.value]
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,11 @@ def grant_level(edge_type: str, metadata: dict, *, now: datetime) -> str | None:
 
 
 def explain(user, action: str, node: Node) -> Decision:
-    """Return whether ``user`` may do ``action`` on ``node`` and the path that grants it."""
+    """Return whether ``user`` may do ``action`` on ``node`` and the path that grants it.
+
+    The path is a shortest one: a grant on a nearer ancestor wins, and at equal distance an
+    owner edge wins over a member edge.
+    """
     if action not in LEVELS:
         return Decision(False, "unknown_action")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -80,82 +92,123 @@ def explain(user, action: str, node: Node) -> Decision:
         return Decision(True, "self")
     if node.label == subject.label and action == Permission.VIEW:
         return Decision(True, "directory")  # colleagues see each other, as in any workspace
+    try:
+        below = ancestry([node]).upward_paths(node)
+    except TraversalLimitExceeded:
+        return Decision(False, "too_deep")
+    now = timezone.now()
+    best: tuple[int, bool, Decision] | None = None
+    for target, edge_type, metadata in grants_of(subject, below):
+        granted = grant_level(edge_type, metadata or {}, now=now)
+        if granted is None or not permits(granted, action):
+            continue
+        path = [Step(str(subject), edge_type, str(target)), *path_down(target, below)]
+        rank = (len(path), edge_type != RelationType.OWNER)
+        if best is None or rank < best[:2]:
+            best = (*rank, Decision(True, edge_type, path))
+    return best[2] if best else Decision(False, "no_path")
+
+
+def grants_of(subject: Node, targets: Iterable[Node]) -> list[tuple[Node, str, dict]]:
+    """Return the owner and member edges from ``subject`` to any of ``targets``."""
+    targets = list(targets)
+    if not targets:
+        return []
     types = content_types_by_label()
     labels = {ct.pk: label for label, ct in types.items()}
-    now = timezone.now()
-    # down_step[n] = (the edge from n one level down towards the object, that lower node)
-    down_step: dict[Node, tuple[Step, Node] | None] = {node: None}
-    level = {node}
-    for _depth in range(constants.GRAPH_MAX_DEPTH + 1):
-        decision = grant_in_level(user, subject, action, level, down_step, types, now)
-        if decision is not None:
-            return decision
-        level = parents_of(level, down_step, labels, types)
-        if not level:
-            break
-    return Decision(False, "no_path")
-
-
-def grant_in_level(user, subject, action, level, down_step, types, now) -> Decision | None:
-    edges = Relationship.objects.filter(
-        nodes_filter("target", level, types),
+    rows = Relationship.objects.filter(
+        nodes_filter("target", targets, types),
         source_type=types[subject.label],
         source_id=subject.id,
-        type__in=[RelationType.OWNER, RelationType.MEMBER],
+        type__in=GRANTING_TYPES,
     ).values_list("target_type_id", "target_id", "type", "metadata")
-    labels = {ct.pk: label for label, ct in types.items()}
-    best: Decision | None = None
-    for target_ct, target_id, edge_type, metadata in edges:
-        level_granted = grant_level(edge_type, metadata or {}, now=now)
-        if level_granted is None or not permits(level_granted, action):
-            continue
-        target = Node(labels[target_ct], target_id)
-        path = [Step(str(subject), edge_type, str(target)), *path_down(target, down_step)]
-        candidate = Decision(True, edge_type, path)
-        if best is None or edge_type == RelationType.OWNER:
-            best = candidate
-    return best
+    return [(Node(labels[ct], pk), edge_type, metadata) for ct, pk, edge_type, metadata in rows]
 
 
-def path_down(start: Node, down_step: dict) -> list[Step]:
-    """Return the edges from ``start`` down to the object the search began at."""
+def path_down(start: Node, below: dict[Node, Node | None]) -> list[Step]:
+    """Return the parent steps from ``start`` down to the node the search began at."""
     steps, node = [], start
-    while (entry := down_step.get(node)) is not None:
-        step, node = entry
-        steps.append(step)
+    while (child := below.get(node)) is not None:
+        steps.append(Step(str(node), RelationType.PARENT, str(child)))
+        node = child
     return steps
-
-
-def parents_of(level: set[Node], down_step: dict, labels: dict, types: dict) -> set[Node]:
-    """Return the unseen parents of ``level`` (edges and structural foreign keys)."""
-    found: set[Node] = set()
-    rows = Relationship.objects.filter(
-        nodes_filter("target", level, types), type=RelationType.PARENT
-    ).values_list("source_type_id", "source_id", "target_type_id", "target_id")
-    for source_ct, source_id, target_ct, target_id in rows:
-        parent, child = Node(labels[source_ct], source_id), Node(labels[target_ct], target_id)
-        if parent not in down_step:
-            down_step[parent] = (Step(str(parent), RelationType.PARENT, str(child)), child)
-            found.add(parent)
-    by_label: dict[str, list] = {}
-    for child in level:
-        if child.label in registry.structural_parents:
-            by_label.setdefault(child.label, []).append(child.id)
-    for label, ids in by_label.items():
-        model = registry.participants[label]
-        for field_name in registry.structural_parents[label]:
-            parent_label = model_label(model._meta.get_field(field_name).related_model)
-            for child_id, parent_id in model.objects.filter(pk__in=ids).values_list(
-                "pk", f"{field_name}_id"
-            ):
-                parent = Node(parent_label, parent_id)
-                child = Node(label, child_id)
-                if parent_id is not None and parent not in down_step:
-                    down_step[parent] = (Step(str(parent), RelationType.PARENT, str(child)), child)
-                    found.add(parent)
-    return found
 
 
 def can(user, action: str, node: Node) -> bool:
     """Return whether ``user`` may do ``action`` on ``node``."""
     return explain(user, action, node).allowed
+
+
+def sees_everything(user) -> bool:
+    return user.role == Role.ADMIN
+
+
+def visible_nodes(user, nodes: Iterable[Node]) -> set[Node]:
+    """Return the nodes among ``nodes`` that ``user`` may view, in a few queries for all."""
+    candidates = set(nodes)
+    if not candidates or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if sees_everything(user):
+        return candidates
+    subject = node_of(user)
+    visible = {node for node in candidates if node.label == subject.label}
+    rest = candidates - visible
+    if not rest:
+        return visible
+    hierarchy = ancestry(rest, limit=constants.GRAPH_MAX_VISIBLE)
+    now = timezone.now()
+    reached = {
+        target
+        for target, edge_type, metadata in grants_of(subject, hierarchy.nodes)
+        if grant_level(edge_type, metadata or {}, now=now) is not None
+    }
+    children = hierarchy.children()
+    frontier = set(reached)
+    while frontier:
+        frontier = {child for node in frontier for child in children.get(node, ())} - reached
+        reached |= frontier
+    return visible | (rest & reached)
+
+
+def visible_filter(user, model: type[Model]) -> Q:
+    """Return a filter on ``model`` keeping the objects ``user`` may view.
+
+    Every selector of every app applies it, so lists never show what the caller may not see.
+    The containers the user reaches are loaded (grants, then everything below them by parent
+    edges and foreign keys); leaves are matched in SQL through their foreign key.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    label = model_label(model)
+    if sees_everything(user) or label == user._meta.label_lower:
+        return Q()
+    reached = reachable_containers(user)
+    condition = Q(pk__in=[node.id for node in reached if node.label == label])
+    for name in registry.structural_parents.get(label, ()):
+        parent_label = model_label(model._meta.get_field(name).related_model)
+        ids = [node.id for node in reached if node.label == parent_label]
+        if ids:
+            condition |= Q(**{f"{name}__in": ids})
+    return condition
+
+
+def reachable_containers(user) -> set[Node]:
+    """Return what ``user`` holds a live grant on and every container below it."""
+    subject = node_of(user)
+    types = content_types_by_label()
+    labels = {ct.pk: label for label, ct in types.items()}
+    now = timezone.now()
+    seeds = {
+        Node(labels[ct], pk)
+        for ct, pk, edge_type, metadata in Relationship.objects.filter(
+            source_type=types[subject.label], source_id=subject.id, type__in=GRANTING_TYPES
+        ).values_list("target_type_id", "target_id", "type", "metadata")
+        if grant_level(edge_type, metadata or {}, now=now) is not None
+    }
+    try:
+        return descendants(seeds)
+    except TraversalLimitExceeded as exc:
+        raise ValidationError(
+            _("You can see more than %(limit)d containers; ask an administrator to split them.")
+            % {"limit": exc.limit}
+        ) from exc

@@ -8,10 +8,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from nexus_site.definitions import constants
 from nexus_site.definitions.enums import EventType, RelationType
 from nexus_site.events.services import publish
 from nexus_site.exceptions import ConflictError, ValidationError
+from relations.algorithms import TraversalLimitExceeded
+from relations.hierarchy import ancestry
 from relations.models import Relationship
 from relations.nodes import Node
 from relations.registry import registry
@@ -41,38 +42,24 @@ def lock_parent_edges() -> None:
 
 
 def parent_path(start: Node, goal: Node) -> list[Node] | None:
-    """Return the parent path from ``start`` down to ``goal``; one query per frontier."""
-    types = content_types_by_label()
-    labels = {ct.pk: label for label, ct in types.items()}
-    came_from: dict[Node, Node | None] = {start: None}
-    frontier = {start}
-    for _depth in range(constants.GRAPH_MAX_VISITED):
-        if goal in came_from:
-            break
-        if not frontier:
-            return None
-        rows = Relationship.objects.filter(
-            nodes_filter("source", frontier, types), type=RelationType.PARENT
-        ).values_list("source_type_id", "source_id", "target_type_id", "target_id")
-        next_frontier = set()
-        for source_ct, source_id, target_ct, target_id in rows:
-            child = Node(labels[target_ct], target_id)
-            if child not in came_from:
-                came_from[child] = Node(labels[source_ct], source_id)
-                next_frontier.add(child)
-        if len(came_from) > constants.GRAPH_MAX_VISITED:
-            raise ValidationError(
-                _("The hierarchy is too large to check (more than %(limit)d nodes).")
-                % {"limit": constants.GRAPH_MAX_VISITED}
-            )
-        frontier = next_frontier
-    if goal not in came_from:
+    """Return a shortest parent path from ``start`` down to ``goal``, or None if there is none.
+
+    Reads the hierarchy above ``goal`` (edges and structural foreign keys) in a few queries.
+    """
+    try:
+        below = ancestry([goal]).upward_paths(goal)
+    except TraversalLimitExceeded as exc:
+        raise ValidationError(
+            _("The hierarchy is too large to check (more than %(limit)d nodes).")
+            % {"limit": exc.limit}
+        ) from exc
+    if start not in below:
         return None
-    path, node = [], goal
+    path, node = [], start
     while node is not None:
         path.append(node)
-        node = came_from[node]
-    return list(reversed(path))
+        node = below[node]
+    return path
 
 
 def content_types_by_label() -> dict[str, ContentType]:

@@ -38,3 +38,5 @@ RTL_LANGUAGES = frozenset({"ar"})
 # Relations
 GRAPH_MAX_DEPTH = 10
 GRAPH_MAX_VISITED = 10_000
+# Containers (nodes that can have children) one user may see before a list refuses.
+GRAPH_MAX_VISIBLE = 100_000
