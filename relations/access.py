@@ -23,7 +23,7 @@ from nexus_site.exceptions import ValidationError
 from relations.algorithms import TraversalLimitExceeded
 from relations.hierarchy import ancestry, descendants
 from relations.models import Relationship
-from relations.nodes import Node, node_of
+from relations.nodes import Node, node_of, parse_node
 from relations.registry import model_label, registry
 from relations.services import content_types_by_label, nodes_filter
 
@@ -170,19 +170,32 @@ def visible_nodes(user, nodes: Iterable[Node]) -> set[Node]:
     return visible | (rest & reached)
 
 
-def visible_filter(user, model: type[Model]) -> Q:
+def visible_node_strings(user, nodes: Iterable[str]) -> set[str]:
+    """The events module's "may see node" test: ``visible_nodes`` on node strings."""
+    parsed = {}
+    for text in nodes:
+        try:
+            parsed[parse_node(text)] = text
+        except ValidationError:
+            continue  # a node of a model that no longer takes part: nobody sees it
+    return {parsed[node] for node in visible_nodes(user, parsed)}
+
+
+def visible_filter(user, model: type[Model], *, reached: set[Node] | None = None) -> Q:
     """Return a filter on ``model`` keeping the objects ``user`` may view.
 
     Every selector of every app applies it, so lists never show what the caller may not see.
     The containers the user reaches are loaded (grants, then everything below them by parent
-    edges and foreign keys); leaves are matched in SQL through their foreign key.
+    edges and foreign keys); leaves are matched in SQL through their foreign key. A caller
+    filtering several models passes ``reached`` (from ``reachable_containers``) to load once.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
     label = model_label(model)
     if sees_everything(user) or label == user._meta.label_lower:
         return Q()
-    reached = reachable_containers(user)
+    if reached is None:
+        reached = reachable_containers(user)
     condition = Q(pk__in=[node.id for node in reached if node.label == label])
     for name in registry.structural_parents.get(label, ()):
         parent_label = model_label(model._meta.get_field(name).related_model)

@@ -10,6 +10,8 @@ class RelationsConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         from nexus_site.definitions.enums import RelationType
+        from nexus_site.events.visibility import set_node_visibility
+        from relations.access import visible_node_strings
         from relations.registry import registry
 
         # Users sit below relations in the layers, so relations declares them itself.
@@ -17,3 +19,4 @@ class RelationsConfig(AppConfig):
         registry.register_model(user)
         registry.allow(RelationType.LINKED, user, user)
         registry.check()
+        set_node_visibility(visible_node_strings)

@@ -4,26 +4,39 @@ from django.db.models import Q, QuerySet
 
 from nexus_site.definitions.enums import Role
 from nexus_site.exceptions import NotFoundError
+from relations.access import reachable_containers, visible_filter
 from relations.algorithms import Graph
 from relations.models import Relationship
+from relations.registry import registry
 from relations.services import content_types_by_label
 
 
 def relationships_visible_to(user) -> QuerySet[Relationship]:
-    """Return the relationships ``user`` may see: all for admins, else those touching them.
+    """Return the relationships ``user`` may see: all for admins; else their own, and those
+    whose both ends they may view.
 
-    Deliberately narrow until the visible-objects filter lands: a relationship between two
-    objects the user reaches through a parent is not listed yet, and nothing leaks.
+    Users see each other (the directory), but a relationship between two other users is
+    theirs: it is listed only to its ends.
     """
     queryset = Relationship.objects.select_related("source_type", "target_type", "created_by")
     if user.role == Role.ADMIN:
         return queryset
-    user_type = content_types_by_label()[user._meta.label_lower]
-    return queryset.filter(
-        Q(source_type=user_type, source_id=user.pk)
-        | Q(target_type=user_type, target_id=user.pk)
-        | Q(created_by=user)
-    )
+    types = content_types_by_label()
+    user_label = user._meta.label_lower
+    user_type = types[user_label]
+    reached = reachable_containers(user)
+
+    def end_visible(end: str) -> Q:
+        condition = Q(**{f"{end}_type": user_type})
+        for label, model in registry.participants.items():
+            if label != user_label:
+                ids = model.objects.filter(visible_filter(user, model, reached=reached))
+                condition |= Q(**{f"{end}_type": types[label], f"{end}_id__in": ids.values("pk")})
+        return condition
+
+    mine = Q(source_type=user_type, source_id=user.pk) | Q(target_type=user_type, target_id=user.pk)
+    between_users = Q(source_type=user_type, target_type=user_type)
+    return queryset.filter(mine | (end_visible("source") & end_visible("target") & ~between_users))
 
 
 def relationship_get(user, relationship_id) -> Relationship:

@@ -1,8 +1,7 @@
 """can/explain: owners, members, guests, shares with levels and expiry, deep parents, paths.
 
-Until the domain apps register their models, users stand in for every kind of node; the
-engine only sees labels and ids, so the rules are exercised the same way. Users may always
-view each other (the directory), so refusals are tested on comment and stronger actions.
+The graph-lab models stand in for the domain: a Space is a project, a Page under it (by
+foreign key) a document, and spaces nest by parent edges.
 """
 
 from datetime import timedelta
@@ -11,24 +10,14 @@ from itertools import pairwise
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.tests.factories import UserFactory
 from nexus_site.definitions.enums import RelationType, Role
 from relations import services
 from relations.access import can, explain
+from relations.lab.models import Page, Space
 from relations.nodes import node_of
-from relations.registry import registry
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def users_take_every_role():
-    before = set(registry.rules)
-    for relation_type in (RelationType.PARENT, RelationType.MEMBER, RelationType.OWNER):
-        registry.allow(relation_type, User, User)
-    yield
-    registry.rules.intersection_update(before)
 
 
 def relate(source, relation_type, target, **metadata):
@@ -39,9 +28,8 @@ def relate(source, relation_type, target, **metadata):
 
 @pytest.fixture
 def project_with_document():
-    project, document = UserFactory(), UserFactory()
-    relate(project, RelationType.PARENT, document)
-    return project, document
+    project = Space.objects.create(name="Apollo")
+    return project, Page.objects.create(name="Plan", space=project)
 
 
 def test_member_of_the_parent_may_edit_the_child_and_explain_says_why(project_with_document):
@@ -135,7 +123,7 @@ def test_admin_role_may_do_anything(project_with_document):
 
 
 def test_membership_reaches_through_deep_parents():
-    chain = [UserFactory() for _ in range(7)]
+    chain = [Space.objects.create(name=f"level {n}") for n in range(7)]
     for parent, child in pairwise(chain):
         relate(parent, RelationType.PARENT, child)
     member = UserFactory()
@@ -149,7 +137,7 @@ def test_membership_reaches_through_deep_parents():
 
 
 def test_the_shortest_granting_path_is_returned():
-    top, middle, leaf = UserFactory(), UserFactory(), UserFactory()
+    top, middle, leaf = (Space.objects.create(name=name) for name in ("top", "middle", "leaf"))
     relate(top, RelationType.PARENT, middle)
     relate(middle, RelationType.PARENT, leaf)
     member = UserFactory()
