@@ -218,7 +218,7 @@ def test_the_events_hook_ignores_nodes_of_models_that_do_not_take_part(tree):
 
 
 def listed(client) -> set[tuple[str, str, str]]:
-    response = client.get("/api/v1/relations/", {"page_size": 500})
+    response = client.get("/api/v1/relations/", {"limit": 500})
     assert response.status_code == 200
     return {(row["source"], row["type"], row["target"]) for row in response.json()["results"]}
 
