@@ -8,7 +8,7 @@ reads the whole hierarchy above the object in a few queries (relations.hierarchy
 shortest granting path.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -168,6 +168,27 @@ def visible_nodes(user, nodes: Iterable[Node]) -> set[Node]:
         frontier = {child for node in frontier for child in children.get(node, ())} - reached
         reached |= frontier
     return visible | (rest & reached)
+
+
+def edge_visible(user, source: Node, target: Node) -> bool:
+    """Return whether ``user`` may see an edge between two nodes they may see.
+
+    A relationship between two users is theirs: only its ends (and admins) see it, as in
+    ``selectors.relationships_visible_to``.
+    """
+    user_label = user._meta.label_lower
+    if source.label != user_label or target.label != user_label or sees_everything(user):
+        return True
+    return user.pk in (source.id, target.id)
+
+
+def walk_rules(user) -> dict[str, Callable]:
+    """Return the ``allow`` and ``allow_edge`` filters that keep a graph walk to what ``user``
+    may see (relations.traversal takes both)."""
+    return {
+        "allow": lambda nodes: visible_nodes(user, nodes),
+        "allow_edge": lambda source, target: edge_visible(user, source, target),
+    }
 
 
 def visible_node_strings(user, nodes: Iterable[str]) -> set[str]:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import ValidationError
-from relations.registry import model_label, registry
+from relations.registry import registry
 
 
 @dataclass(frozen=True, order=True)
@@ -49,4 +49,4 @@ def parse_node(value: object, *, field: str = "node") -> Node:
 
 def node_of(obj: models.Model) -> Node:
     """Return the node of a model instance."""
-    return Node(model_label(type(obj)), obj.pk)
+    return Node(obj._meta.label_lower, obj.pk)  # _meta, not type(): works through lazy wrappers

@@ -10,4 +10,9 @@ urlpatterns = [
     path("", views.RelationshipListView.as_view(), name="list"),
     path("<uuid:relationship_id>/", views.RelationshipDetailView.as_view(), name="detail"),
     path("check/", views.CheckView.as_view(), name="check"),
+    path("neighbors/", views.NeighborsView.as_view(), name="neighbors"),
+    path("path/", views.PathView.as_view(), name="path"),
+    path("cycles/", views.CyclesView.as_view(), name="cycles"),
+    path("order/", views.OrderView.as_view(), name="order"),
+    path("stats/", views.StatsView.as_view(), name="stats"),
 ]

@@ -1,5 +1,13 @@
-"""The relations API: access checks (and, as the issue proceeds, the graph endpoints)."""
+"""The relations API: relationships, access checks and the graph endpoints."""
 
+import math
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import pairwise
+
+from django.db import connection
+from django.db.models import Count, F, QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
@@ -7,14 +15,28 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.schema import error_response_schema
-from nexus_site.definitions.enums import Permission
-from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
-from relations import selectors, services
-from relations.access import can, explain
+from nexus_site.definitions import constants
+from nexus_site.definitions.enums import Permission, RelationType
+from nexus_site.exceptions import (
+    AuthorizationError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
+from relations import selectors, services, traversal
+from relations.access import can, explain, visible_nodes, walk_rules
+from relations.algorithms import (
+    CycleError,
+    Graph,
+    TraversalLimitExceeded,
+    find_cycles,
+    topological_order,
+)
 from relations.api import serializers as s
 from relations.api.serializers import RelationshipOutputSerializer
-from relations.models import Relationship
+from relations.models import STORED_TYPES, Relationship
 from relations.nodes import Node, node_of, parse_node
+from relations.registry import registry
 
 E401 = error_response_schema("Not signed in.")
 E403 = error_response_schema("Visible, but the caller may not change it.")
@@ -142,3 +164,370 @@ class CheckView(APIView):
         if user is None:
             raise NotFoundError()
         return user
+
+
+TYPES_HELP = _(
+    "Edge type: owner, member, linked, parent or child; repeat the parameter or separate types "
+    "with commas; all types when left out. child reads parent edges backwards; linked edges are "
+    "followed both ways whatever the direction."
+)
+DEPTH_HELP = format_lazy(_("From 1 to {max}."), max=constants.GRAPH_MAX_DEPTH)
+E404_NODE = error_response_schema("No such node, or not visible to the caller.")
+E422_GRAPH = error_response_schema(
+    "Bad node string, type, direction or depth, or the walk would visit too many nodes."
+)
+
+
+@contextmanager
+def traversal_errors() -> Iterator[None]:
+    """Answer 422 when a walk would visit too many nodes or is asked something it cannot do."""
+    try:
+        yield
+    except TraversalLimitExceeded as exc:
+        raise ValidationError(
+            _(
+                "The walk would visit more than %(limit)d nodes (GRAPH_MAX_VISITED); "
+                "ask for a smaller depth or fewer types."
+            )
+            % {"limit": exc.limit}
+        ) from exc
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def require_visible(user, nodes: Iterable[Node]) -> None:
+    """Answer 404 unless every node exists and ``user`` may view it.
+
+    One answer for both, so a node the caller may not see looks like one that does not exist.
+    """
+    wanted = set(nodes)
+    existing = set()
+    for label, ids in ids_by_label(wanted).items():
+        model = registry.participants[label]
+        existing |= {
+            Node(label, pk) for pk in model.objects.filter(pk__in=ids).values_list("pk", flat=True)
+        }
+    if existing != wanted or visible_nodes(user, wanted) != wanted:
+        raise NotFoundError()
+
+
+def ids_by_label(nodes: Iterable[Node]) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for node in nodes:
+        grouped.setdefault(node.label, []).append(node.id)
+    return grouped
+
+
+def names_of(nodes: Iterable[Node]) -> dict[Node, str]:
+    """Return the display name of each node, one query per model."""
+    names = {}
+    for label, ids in ids_by_label(nodes).items():
+        for pk, obj in registry.participants[label].objects.in_bulk(ids).items():
+            names[Node(label, pk)] = str(obj)
+    return names
+
+
+class NeighborsView(GenericAPIView):
+    filter_backends = []
+
+    @extend_schema(
+        operation_id="relations_neighbors",
+        summary=_("The nodes within a few steps of a node"),
+        description=_(
+            "Nodes the caller may view within depth steps of the node, nearest first. "
+            "Edges are stored relationships and structural parents (a page's space). "
+            "out follows edges from the node, in towards it, both either way."
+        ),
+        parameters=[
+            OpenApiParameter("node", str, required=True, description=_("Node.")),
+            OpenApiParameter("type", str, many=True, enum=s.EDGE_TYPES, description=TYPES_HELP),
+            OpenApiParameter("direction", str, enum=s.DIRECTIONS, default="both"),
+            OpenApiParameter("depth", int, default=1, description=DEPTH_HELP),
+        ],
+        responses={
+            200: s.NeighborSerializer(many=True),
+            401: E401,
+            404: E404_NODE,
+            422: E422_GRAPH,
+        },
+    )
+    def get(self, request):
+        params = s.NeighborsInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        start = parse_node(params.validated_data["node"], field="node")
+        require_visible(request.user, [start])
+        with traversal_errors():
+            distances = traversal.neighbors(
+                start,
+                types=params.validated_data.get("type"),
+                direction=params.validated_data["direction"],
+                depth=params.validated_data["depth"],
+                max_visited=constants.GRAPH_MAX_VISITED,
+                **walk_rules(request.user),
+            )
+        ordered = sorted(distances.items(), key=lambda item: (item[1], str(item[0])))
+        page = self.paginate_queryset(ordered)
+        names = names_of(node for node, _depth in page)
+        items = [
+            {"node": str(node), "name": names.get(node, ""), "depth": depth} for node, depth in page
+        ]
+        return self.get_paginated_response(s.NeighborSerializer(items, many=True).data)
+
+
+class PathView(APIView):
+    @extend_schema(
+        operation_id="relations_path",
+        summary=_("A shortest path between two nodes"),
+        description=_(
+            "A shortest path through nodes the caller may view, following edges either way. "
+            "404 with code path_not_found when there is none within max_depth steps."
+        ),
+        parameters=[
+            OpenApiParameter("from", str, required=True, description=_("Node.")),
+            OpenApiParameter("to", str, required=True, description=_("Node.")),
+            OpenApiParameter(
+                "max_depth",
+                int,
+                default=constants.GRAPH_MAX_DEPTH,
+                description=DEPTH_HELP,
+            ),
+            OpenApiParameter("type", str, many=True, enum=s.EDGE_TYPES, description=TYPES_HELP),
+        ],
+        responses={
+            200: s.PathSerializer,
+            401: E401,
+            404: error_response_schema("No such node, not visible, or no path (path_not_found)."),
+            422: E422_GRAPH,
+        },
+    )
+    def get(self, request):
+        params = s.PathInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        source = parse_node(params.validated_data["from"], field="from")
+        target = parse_node(params.validated_data["to"], field="to")
+        require_visible(request.user, [source, target])
+        types = params.validated_data.get("type")
+        with traversal_errors():
+            path = traversal.shortest_path(
+                source,
+                target,
+                types=types,
+                max_depth=params.validated_data["max_depth"],
+                max_visited=constants.GRAPH_MAX_VISITED,
+                **walk_rules(request.user),
+            )
+        if path is None:
+            raise NotFoundError(
+                _("No path within %(depth)d steps.")
+                % {"depth": params.validated_data["max_depth"]},
+                code="path_not_found",
+            )
+        names = names_of(path)
+        body = {
+            "path": [{"node": str(node), "name": names.get(node, "")} for node in path],
+            "edges": path_edges(path, types, request.user),
+            "length": len(path) - 1,
+        }
+        return Response(s.PathSerializer(body).data)
+
+
+def path_edges(path: list[Node], types: list[str] | None, user) -> list[dict[str, str]]:
+    """Return one stored-form edge joining each pair of neighbours on ``path``."""
+    among = traversal.edges_among(path, types=types, allow_edge=walk_rules(user)["allow_edge"])
+    steps = []
+    for first, second in pairwise(path):
+        edge = next((edge for edge in among if {edge[0], edge[1]} == {first, second}), None)
+        if edge is None:  # deleted between the walk and this read
+            raise NotFoundError(_("The path changed while it was read; ask again."))
+        source, target, edge_type = edge
+        steps.append({"source": str(source), "type": edge_type, "target": str(target)})
+    return steps
+
+
+class CyclesView(GenericAPIView):
+    filter_backends = []
+
+    @extend_schema(
+        operation_id="relations_cycles",
+        summary=_("Cycles among the relationships the caller may see"),
+        description=_(
+            "One shortest cycle per strongly connected component, each listed from its smallest "
+            "node; the last node has an edge back to the first. Refused (422) when the caller "
+            "sees more relationships of these types than GRAPH_MAX_VISITED."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "type",
+                str,
+                many=True,
+                enum=s.DIRECTED_TYPES,
+                description=_(
+                    "Directed edge type; repeat or separate with commas; parent when left out. "
+                    "child means the same facts as parent."
+                ),
+            ),
+        ],
+        responses={
+            200: s.CycleSerializer(many=True),
+            401: E401,
+            422: error_response_schema(
+                "Unknown or undirected type, or more relationships than GRAPH_MAX_VISITED."
+            ),
+        },
+    )
+    def get(self, request):
+        params = s.CyclesInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        types = params.validated_data["type"]
+        stored = {RelationType.PARENT.value if t == RelationType.CHILD else t for t in types}
+        limit = constants.GRAPH_MAX_VISITED
+        rows = (
+            selectors.relationships_visible_to(request.user)
+            .filter(type__in=stored)
+            .order_by()
+            .values_list("source_type_id", "source_id", "target_type_id", "target_id", "type")
+        )[: limit + 1]
+        labels = {ct.pk: label for label, ct in services.content_types_by_label().items()}
+        edges = [
+            (Node(labels[s_ct], s_id), Node(labels[t_ct], t_id), edge_type)
+            for s_ct, s_id, t_ct, t_id, edge_type in rows
+        ]
+        if len(edges) > limit:
+            raise ValidationError(
+                _("More than %(limit)d relationships to search (GRAPH_MAX_VISITED).")
+                % {"limit": limit}
+            )
+        cycles = find_cycles(Graph.from_edges(edges), types=types)
+        page = self.paginate_queryset(
+            [{"nodes": [str(node) for node in cycle], "length": len(cycle)} for cycle in cycles]
+        )
+        return self.get_paginated_response(s.CycleSerializer(page, many=True).data)
+
+
+class OrderView(APIView):
+    @extend_schema(
+        operation_id="relations_order",
+        summary=_("An order of nodes in which each comes after what it depends on"),
+        description=_(
+            "The source of each edge comes first: with parent (the default) parents come before "
+            "their children, structural parents included; with child, children come first. "
+            "Ties keep the nodes' natural order. 409 with code cycle_detected and the cycle in "
+            "details when the nodes depend on each other in a cycle."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "nodes",
+                str,
+                required=True,
+                description=format_lazy(
+                    _("From 1 to {max} comma-separated nodes."), max=s.ORDER_MAX_NODES
+                ),
+            ),
+            OpenApiParameter("type", str, enum=s.DIRECTED_TYPES, default="parent"),
+        ],
+        responses={
+            200: s.OrderSerializer,
+            401: E401,
+            404: error_response_schema("A node does not exist or is not visible to the caller."),
+            409: error_response_schema("The nodes depend on each other in a cycle."),
+            422: error_response_schema("Bad node string or type, or too many nodes."),
+        },
+    )
+    def get(self, request):
+        params = s.OrderInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        nodes = [parse_node(text, field="nodes") for text in params.validated_data["nodes"]]
+        require_visible(request.user, nodes)
+        edge_type = params.validated_data["type"]
+        dependencies: dict[Node, set[Node]] = {node: set() for node in nodes}
+        for source, target, _type in traversal.edges_among(nodes, types=[edge_type]):
+            if edge_type == RelationType.CHILD:
+                dependencies[source].add(target)  # the stored parent edge, read backwards
+            else:
+                dependencies[target].add(source)
+        try:
+            order = topological_order(dependencies)
+        except CycleError as exc:
+            raise ConflictError(
+                _("These nodes depend on each other in a cycle."),
+                code="cycle_detected",
+                details={"cycle": [str(node) for node in exc.cycle]},
+            ) from exc
+        return Response(s.OrderSerializer({"order": [str(node) for node in order]}).data)
+
+
+class StatsView(APIView):
+    @extend_schema(
+        operation_id="relations_stats",
+        summary=_("Figures of the relationships the caller may see"),
+        description=_(
+            "Counts by type, relationship ends by model, distinct nodes, and the degree "
+            "(relationships per node) of those nodes."
+        ),
+        responses={200: s.StatsSerializer, 401: E401},
+    )
+    def get(self, request):
+        visible = selectors.relationships_visible_to(request.user).order_by()
+        return Response(s.StatsSerializer(relationship_figures(visible)).data)
+
+
+def relationship_figures(relationships: QuerySet[Relationship]) -> dict:
+    """Return counts and degree figures of ``relationships``, in two aggregate queries."""
+    by_type = dict.fromkeys(STORED_TYPES, 0)
+    for row in relationships.values("type").annotate(count=Count("pk")).order_by():
+        by_type[row["type"]] = row["count"]
+    labels = {ct.pk: label for label, ct in services.content_types_by_label().items()}
+    by_model: dict[str, int] = {}
+    histogram: dict[int, int] = {}  # degree -> how many nodes have it
+    for content_type, degree, count in degree_histogram(relationships):
+        label = labels.get(content_type, str(content_type))
+        by_model[label] = by_model.get(label, 0) + degree * count
+        histogram[degree] = histogram.get(degree, 0) + count
+    nodes = sum(histogram.values())
+    return {
+        "relationships": sum(by_type.values()),
+        "by_type": by_type,
+        "by_model": dict(sorted(by_model.items())),
+        "nodes": nodes,
+        "degree": {
+            "max": max(histogram, default=0),
+            "mean": 2 * sum(by_type.values()) / nodes if nodes else 0.0,
+            "p50": percentile(histogram, 0.5),
+            "p90": percentile(histogram, 0.9),
+        },
+    }
+
+
+def degree_histogram(relationships: QuerySet[Relationship]) -> list[tuple[int, int, int]]:
+    """Return (content type id, degree, nodes of that model with that degree) rows.
+
+    The ORM cannot group a union, so its SQL is wrapped; the rows are one per distinct
+    degree, never one per relationship.
+    """
+    ends = relationships.values(ct=F("source_type_id"), node=F("source_id")).union(
+        relationships.values(ct=F("target_type_id"), node=F("target_id")), all=True
+    )
+    sql, params = ends.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT ct, degree, COUNT(*) FROM (
+                SELECT ends.ct AS ct, COUNT(*) AS degree FROM ({sql}) AS ends
+                GROUP BY ends.ct, ends.node
+            ) per_node GROUP BY ct, degree
+            """,  # noqa: S608 - the inner SQL is the ORM's, every value a parameter
+            params,
+        )
+        return cursor.fetchall()
+
+
+def percentile(histogram: dict[int, int], fraction: float) -> int:
+    """Return the nearest-rank percentile of the values counted in ``histogram``."""
+    total = sum(histogram.values())
+    rank = max(1, math.ceil(fraction * total))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return 0

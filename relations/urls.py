@@ -1,0 +1,11 @@
+"""Pages of the graph, mounted at /graph/."""
+
+from django.urls import path
+
+from relations import pages
+
+app_name = "relations"
+
+urlpatterns = [
+    path("", pages.GraphExplorerView.as_view(), name="explorer"),
+]
