@@ -25,11 +25,11 @@ from relations.pages import (
     STORED_TYPE_CHOICES,
     TOO_MANY,
     NodeField,
-    names_of,
     neighbour_rows,
     neighbourhood_rings,
     picture,
 )
+from relations.selectors import names_of
 from relations.services import content_types_by_label
 
 ADD_FIELDS = ("source", "target", "type", "metadata")

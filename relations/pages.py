@@ -20,7 +20,7 @@ from relations.algorithms import TraversalLimitExceeded
 from relations.drawing import Drawing, DrawnNode, draw
 from relations.models import STORED_TYPES, Relationship
 from relations.nodes import Node, node_of, parse_node
-from relations.registry import registry
+from relations.selectors import names_of
 from relations.services import content_types_by_label
 
 NOT_FOUND = _("No such node, or you may not see it.")
@@ -106,20 +106,6 @@ def node_for_viewing(user, node: Node) -> Decision:
     if not decision.allowed or not node.model.objects.filter(pk=node.id).exists():
         raise NotFoundError(NOT_FOUND)
     return decision
-
-
-def names_of(nodes: Iterable[Node]) -> dict[Node, str]:
-    """Return each node's name (``str`` of its object), one query per model."""
-    by_label: dict[str, set] = {}
-    for node in nodes:
-        by_label.setdefault(node.label, set()).add(node.id)
-    names = {}
-    for label, ids in by_label.items():
-        for obj in registry.participants[label].objects.filter(pk__in=ids):
-            names[Node(label, obj.pk)] = str(obj)
-        for missing in ids - {node.id for node in names if node.label == label}:
-            names[Node(label, missing)] = str(Node(label, missing))  # a dangling row's end
-    return names
 
 
 def neighbourhood_rings(

@@ -1,12 +1,9 @@
 """The relations API: relationships, access checks and the graph endpoints."""
 
-import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import pairwise
 
-from django.db import connection
-from django.db.models import Count, F, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,7 +21,7 @@ from nexus_site.exceptions import (
     ValidationError,
 )
 from relations import selectors, services, traversal
-from relations.access import can, explain, visible_nodes, walk_rules
+from relations.access import can, explain, walk_rules
 from relations.algorithms import (
     CycleError,
     Graph,
@@ -34,9 +31,8 @@ from relations.algorithms import (
 )
 from relations.api import serializers as s
 from relations.api.serializers import RelationshipOutputSerializer
-from relations.models import STORED_TYPES, Relationship
+from relations.models import Relationship
 from relations.nodes import Node, node_of, parse_node
-from relations.registry import registry
 
 E401 = error_response_schema("Not signed in.")
 E403 = error_response_schema("Visible, but the caller may not change it.")
@@ -195,38 +191,6 @@ def traversal_errors() -> Iterator[None]:
         raise ValidationError(str(exc)) from exc
 
 
-def require_visible(user, nodes: Iterable[Node]) -> None:
-    """Answer 404 unless every node exists and ``user`` may view it.
-
-    One answer for both, so a node the caller may not see looks like one that does not exist.
-    """
-    wanted = set(nodes)
-    existing = set()
-    for label, ids in ids_by_label(wanted).items():
-        model = registry.participants[label]
-        existing |= {
-            Node(label, pk) for pk in model.objects.filter(pk__in=ids).values_list("pk", flat=True)
-        }
-    if existing != wanted or visible_nodes(user, wanted) != wanted:
-        raise NotFoundError()
-
-
-def ids_by_label(nodes: Iterable[Node]) -> dict[str, list]:
-    grouped: dict[str, list] = {}
-    for node in nodes:
-        grouped.setdefault(node.label, []).append(node.id)
-    return grouped
-
-
-def names_of(nodes: Iterable[Node]) -> dict[Node, str]:
-    """Return the display name of each node, one query per model."""
-    names = {}
-    for label, ids in ids_by_label(nodes).items():
-        for pk, obj in registry.participants[label].objects.in_bulk(ids).items():
-            names[Node(label, pk)] = str(obj)
-    return names
-
-
 class NeighborsView(GenericAPIView):
     filter_backends = []
 
@@ -255,7 +219,7 @@ class NeighborsView(GenericAPIView):
         params = s.NeighborsInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         start = parse_node(params.validated_data["node"], field="node")
-        require_visible(request.user, [start])
+        selectors.require_visible(request.user, [start])
         with traversal_errors():
             distances = traversal.neighbors(
                 start,
@@ -267,7 +231,7 @@ class NeighborsView(GenericAPIView):
             )
         ordered = sorted(distances.items(), key=lambda item: (item[1], str(item[0])))
         page = self.paginate_queryset(ordered)
-        names = names_of(node for node, _depth in page)
+        names = selectors.names_of(node for node, _depth in page)
         items = [
             {"node": str(node), "name": names.get(node, ""), "depth": depth} for node, depth in page
         ]
@@ -305,7 +269,7 @@ class PathView(APIView):
         params.is_valid(raise_exception=True)
         source = parse_node(params.validated_data["from"], field="from")
         target = parse_node(params.validated_data["to"], field="to")
-        require_visible(request.user, [source, target])
+        selectors.require_visible(request.user, [source, target])
         types = params.validated_data.get("type")
         with traversal_errors():
             path = traversal.shortest_path(
@@ -322,7 +286,7 @@ class PathView(APIView):
                 % {"depth": params.validated_data["max_depth"]},
                 code="path_not_found",
             )
-        names = names_of(path)
+        names = selectors.names_of(path)
         body = {
             "path": [{"node": str(node), "name": names.get(node, "")} for node in path],
             "edges": path_edges(path, types, request.user),
@@ -437,7 +401,7 @@ class OrderView(APIView):
         params = s.OrderInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         nodes = [parse_node(text, field="nodes") for text in params.validated_data["nodes"]]
-        require_visible(request.user, nodes)
+        selectors.require_visible(request.user, nodes)
         edge_type = params.validated_data["type"]
         dependencies: dict[Node, set[Node]] = {node: set() for node in nodes}
         for source, target, _type in traversal.edges_among(nodes, types=[edge_type]):
@@ -468,66 +432,4 @@ class StatsView(APIView):
     )
     def get(self, request):
         visible = selectors.relationships_visible_to(request.user).order_by()
-        return Response(s.StatsSerializer(relationship_figures(visible)).data)
-
-
-def relationship_figures(relationships: QuerySet[Relationship]) -> dict:
-    """Return counts and degree figures of ``relationships``, in two aggregate queries."""
-    by_type = dict.fromkeys(STORED_TYPES, 0)
-    for row in relationships.values("type").annotate(count=Count("pk")).order_by():
-        by_type[row["type"]] = row["count"]
-    labels = {ct.pk: label for label, ct in services.content_types_by_label().items()}
-    by_model: dict[str, int] = {}
-    histogram: dict[int, int] = {}  # degree -> how many nodes have it
-    for content_type, degree, count in degree_histogram(relationships):
-        label = labels.get(content_type, str(content_type))
-        by_model[label] = by_model.get(label, 0) + degree * count
-        histogram[degree] = histogram.get(degree, 0) + count
-    nodes = sum(histogram.values())
-    return {
-        "relationships": sum(by_type.values()),
-        "by_type": by_type,
-        "by_model": dict(sorted(by_model.items())),
-        "nodes": nodes,
-        "degree": {
-            "max": max(histogram, default=0),
-            "mean": 2 * sum(by_type.values()) / nodes if nodes else 0.0,
-            "p50": percentile(histogram, 0.5),
-            "p90": percentile(histogram, 0.9),
-        },
-    }
-
-
-def degree_histogram(relationships: QuerySet[Relationship]) -> list[tuple[int, int, int]]:
-    """Return (content type id, degree, nodes of that model with that degree) rows.
-
-    The ORM cannot group a union, so its SQL is wrapped; the rows are one per distinct
-    degree, never one per relationship.
-    """
-    ends = relationships.values(ct=F("source_type_id"), node=F("source_id")).union(
-        relationships.values(ct=F("target_type_id"), node=F("target_id")), all=True
-    )
-    sql, params = ends.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT ct, degree, COUNT(*) FROM (
-                SELECT ends.ct AS ct, COUNT(*) AS degree FROM ({sql}) AS ends
-                GROUP BY ends.ct, ends.node
-            ) per_node GROUP BY ct, degree
-            """,  # noqa: S608 - the inner SQL is the ORM's, every value a parameter
-            params,
-        )
-        return cursor.fetchall()
-
-
-def percentile(histogram: dict[int, int], fraction: float) -> int:
-    """Return the nearest-rank percentile of the values counted in ``histogram``."""
-    total = sum(histogram.values())
-    rank = max(1, math.ceil(fraction * total))
-    seen = 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if seen >= rank:
-            return value
-    return 0
+        return Response(s.StatsSerializer(selectors.relationship_figures(visible)).data)
