@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "nexus_site.events.apps.EventsConfig",
     "accounts.apps.AccountsConfig",
     "relations.apps.RelationsConfig",
+    "projects.apps.ProjectsConfig",
 ]
 if env_bool("NEXUS_GRAPH_LAB", False):
     # Stand-in graph models for the test suite and bench/ only (see relations/lab/apps.py).

@@ -38,6 +38,10 @@ class EventType(models.TextChoices):
     STEP_FAILED = "step_failed", _("Step failed")
     ERROR = "error", _("Error")
     WORKER_PING = "worker_ping", _("Worker ping")
+    TASK_CREATED = "task_created", _("Task created")
+    TASK_STATUS_CHANGED = "task_status_changed", _("Task status changed")
+    PROJECT_MEMBER_ADDED = "project_member_added", _("Project member added")
+    PROJECT_MEMBER_REMOVED = "project_member_removed", _("Project member removed")
 
 
 class RelationType(models.TextChoices):

@@ -1,0 +1,207 @@
+"""Every read of projects on behalf of a user: access filtering, annotations, prefetching.
+
+Completion rule: a project's completion (0-100, rounded down) is the share of its estimated
+hours that belong to done tasks. When none of its tasks carries an estimate (or every estimate
+is 0), it is the share of its tasks that are done; with no tasks it is 0. Only the project's own
+tasks count, not those of its sub-projects. It is computed in SQL, in whole hundredths of an
+hour, so it is exact and the same on PostgreSQL and SQLite, and a list costs no query per row.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Round
+
+from nexus_site.definitions.enums import MemberRole, RelationType
+from nexus_site.exceptions import ConflictError, NotFoundError
+from projects import schedule
+from projects.models import Activity, Project, Task, TaskDependency, TaskStatus
+from relations.access import visible_filter
+from relations.models import Relationship
+from relations.services import content_types_by_label
+
+OWNER_ROLE = "owner"
+
+
+def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate task counts, estimated hours and ``completion`` (see the module's rule)."""
+    done = Q(tasks__status=TaskStatus.DONE)
+    cents = Cast(Round(F("tasks__estimated_hours") * 100), IntegerField())
+    return projects.annotate(
+        task_count=Count("tasks"),
+        done_task_count=Count("tasks", filter=done),
+        estimated_cents=Coalesce(Sum(cents), 0),
+        done_estimated_cents=Coalesce(Sum(cents, filter=done), 0),
+    ).annotate(
+        # Integer division on both backends: the percentage rounded down.
+        completion=Case(
+            When(
+                estimated_cents__gt=0,
+                then=Value(100) * F("done_estimated_cents") / F("estimated_cents"),
+            ),
+            When(task_count__gt=0, then=Value(100) * F("done_task_count") / F("task_count")),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def projects_visible_to(user) -> QuerySet[Project]:
+    """Return the projects ``user`` may see, with their owner and progress annotations."""
+    return with_progress(
+        Project.objects.filter(visible_filter(user, Project)).select_related("owner")
+    )
+
+
+def project_get(user, project_id: UUID | str) -> Project:
+    """Return one project ``user`` may see, annotated like the list; NotFoundError otherwise."""
+    project = first_or_none(projects_visible_to(user), project_id)
+    if project is None:
+        raise NotFoundError()
+    return project
+
+
+def tasks_visible_to(user) -> QuerySet[Task]:
+    """Return the tasks ``user`` may see (those of visible projects), ready to serialise."""
+    return (
+        Task.objects.filter(visible_filter(user, Task))
+        .select_related("project", "assignee", "reporter")
+        .prefetch_related("dependencies")
+    )
+
+
+def task_get(user, task_id: UUID | str) -> Task:
+    """Return one task ``user`` may see; NotFoundError otherwise."""
+    task = first_or_none(tasks_visible_to(user), task_id)
+    if task is None:
+        raise NotFoundError()
+    return task
+
+
+def first_or_none(queryset: QuerySet, pk: UUID | str):
+    try:
+        return queryset.filter(pk=pk).first()
+    except DjangoValidationError:  # not a UUID: nothing has that id
+        return None
+
+
+def membership_edges(project: Project) -> QuerySet[Relationship]:
+    """Return the owner and member relationships from users to ``project``."""
+    types = content_types_by_label()
+    return Relationship.objects.filter(
+        source_type=types[get_user_model()._meta.label_lower],
+        target_type=types[Project._meta.label_lower],
+        target_id=project.pk,
+        type__in=[RelationType.OWNER, RelationType.MEMBER],
+    )
+
+
+def role_of(relationship: Relationship) -> str:
+    """Return the project role a membership relationship gives: owner, manager, member, guest."""
+    if relationship.type == RelationType.OWNER:
+        return OWNER_ROLE
+    role = (relationship.metadata or {}).get("role")
+    return role if role in MemberRole.values else MemberRole.MEMBER.value
+
+
+def project_role(project: Project, user) -> str | None:
+    """Return ``user``'s role in ``project`` (owner wins over member), None when not a member."""
+    roles = {
+        role_of(edge) for edge in membership_edges(project).filter(source_id=user.pk).order_by()
+    }
+    if not roles:
+        return None
+    return OWNER_ROLE if OWNER_ROLE in roles else roles.pop()
+
+
+def project_members(project: Project) -> QuerySet:
+    """Return the users with a role in ``project``, owner first, each annotated ``project_role``.
+
+    One query: the role is read from the user's owner or member relationship.
+    """
+    edges = membership_edges(project)
+    role = (
+        edges.filter(source_id=OuterRef("pk"))
+        .annotate(
+            project_role=Case(
+                When(type=RelationType.OWNER, then=Value(OWNER_ROLE)),
+                default=Coalesce(
+                    KeyTextTransform("role", "metadata"), Value(MemberRole.MEMBER.value)
+                ),
+                output_field=CharField(),
+            ),
+            owner_first=Case(When(type=RelationType.OWNER, then=Value(0)), default=Value(1)),
+        )
+        .order_by("owner_first")
+        .values("project_role")[:1]
+    )
+    return (
+        get_user_model()
+        .objects.filter(pk__in=edges.values("source_id"))
+        .annotate(
+            project_role=Subquery(role, output_field=CharField()),
+            is_owner=Exists(edges.filter(type=RelationType.OWNER, source_id=OuterRef("pk"))),
+        )
+        .order_by("-is_owner", "email")
+    )
+
+
+def activity_for(project: Project) -> QuerySet[Activity]:
+    """Return the change history of ``project`` and its tasks, newest first."""
+    return Activity.objects.filter(project=project).select_related("actor", "task")
+
+
+@dataclass(frozen=True)
+class ProjectSchedule:
+    """A project's schedule and its tasks by id (the schedule refers to them by id)."""
+
+    project: Project
+    tasks: dict[UUID, Task]
+    plan: schedule.Schedule
+
+
+def project_schedule(project: Project) -> ProjectSchedule:
+    """Return the schedule of ``project``'s tasks, in two queries.
+
+    Only dependencies between tasks of this project count; a dependency on another project's
+    task does not move this project's dates. A cycle (which writes refuse) answers 409.
+    """
+    tasks = {task.pk: task for task in Task.objects.filter(project=project)}
+    requires: dict[UUID, list[UUID]] = {task_id: [] for task_id in tasks}
+    for task_id, depends_on_id in TaskDependency.objects.filter(
+        task__project=project, depends_on__project=project
+    ).values_list("task_id", "depends_on_id"):
+        requires[task_id].append(depends_on_id)
+    inputs = [
+        schedule.TaskInput(
+            id=task_id,
+            duration=tasks[task_id].estimated_hours,
+            depends_on=tuple(sorted(requires[task_id])),
+        )
+        for task_id in tasks
+    ]
+    try:
+        plan = schedule.compute_schedule(inputs)
+    except schedule.CycleError as exc:
+        raise ConflictError(
+            code="cycle_detected", details={"cycle": [str(task_id) for task_id in exc.cycle]}
+        ) from exc
+    return ProjectSchedule(project=project, tasks=tasks, plan=plan)
