@@ -306,7 +306,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name across apps get explicit component names.
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "nexus_site.definitions.enums.Role",
+        "MemberRoleEnum": "nexus_site.definitions.enums.MemberRole",
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "TaskStatusEnum": "projects.models.TaskStatus",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------------------------

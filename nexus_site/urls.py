@@ -9,6 +9,7 @@ api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("admin/", include("accounts.api.admin_urls")),
     path("relations/", include("relations.api.urls")),
+    path("", include("projects.api.urls")),
     path("", include("nexus_site.events.api.urls")),
 ]
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("graph/", include("relations.urls")),
+    path("projects/", include("projects.urls")),
     path("", DashboardView.as_view(), name="dashboard"),
 ]
 

@@ -205,3 +205,24 @@ def project_schedule(project: Project) -> ProjectSchedule:
             code="cycle_detected", details={"cycle": [str(task_id) for task_id in exc.cycle]}
         ) from exc
     return ProjectSchedule(project=project, tasks=tasks, plan=plan)
+
+
+def task_dependencies(task: Task) -> QuerySet[TaskDependency]:
+    """Return what ``task`` waits on, oldest dependency first, with both tasks loaded."""
+    return TaskDependency.objects.filter(task=task).select_related("task", "depends_on")
+
+
+def user_by_id(user_id: UUID | str, *, active_only: bool = True):
+    """Return the user with this id, or None (colleagues are visible to everyone)."""
+    users = get_user_model().objects.all()
+    if active_only:
+        users = users.filter(is_active=True)
+    return first_or_none(users, user_id)
+
+
+def project_as_created(project: Project) -> Project:
+    """Return a project just created, annotated like the list, for its creator's answer.
+
+    No access check: staff may create a project for someone else and not be part of it.
+    """
+    return with_progress(Project.objects.filter(pk=project.pk).select_related("owner")).get()

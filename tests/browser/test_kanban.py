@@ -1,0 +1,81 @@
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from projects.models import Task, TaskStatus
+from projects.tests.factories import ProjectFactory, TaskDependencyFactory, TaskFactory
+
+SCREENSHOT = Path(tempfile.gettempdir()) / "nexus-kanban.png"
+
+
+def log_in(page, live_server, user):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_email").fill(user.email)
+    page.locator("#id_password").fill(DEFAULT_PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def card_in(page, status, task):
+    return page.locator(f'.kanban__column[data-status="{status}"] #task-{task.pk}')
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_moving_a_card_changes_its_status_through_the_api_and_survives_a_reload(live_server, page):
+    user = UserFactory(first_name="Iris")
+    project = ProjectFactory(owner=user, name="Apollo")
+    task = TaskFactory(project=project, title="Write the plan")
+    log_in(page, live_server, user)
+
+    page.goto(f"{live_server.url}/projects/")
+    page.get_by_role("link", name="Apollo").click()
+    page.wait_for_url(f"**/projects/{project.pk}/")
+    assert card_in(page, "todo", task).is_visible()
+
+    with page.expect_response(f"**/api/v1/tasks/{task.pk}/") as api:
+        card = card_in(page, "todo", task)
+        card.locator("select[name=status]").select_option("in_progress")
+        card.get_by_role("button", name="Move").click()
+    assert api.value.status == 200
+    card_in(page, "in_progress", task).wait_for()
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+    card = card_in(page, "in_progress", task)
+    card.locator("select[name=status]").select_option("done")
+    card.get_by_role("button", name="Move").click()
+    card_in(page, "done", task).wait_for()
+    page.wait_for_function("document.querySelector('#project-completion progress').value == 100")
+    card = card_in(page, "done", task)
+    card.locator("select[name=status]").select_option("in_progress")
+    card.get_by_role("button", name="Move").click()
+    card_in(page, "in_progress", task).wait_for()
+
+    page.reload()
+    assert card_in(page, "in_progress", task).is_visible()
+    assert card_in(page, "todo", task).count() == 0
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.IN_PROGRESS
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_blocked_move_shows_the_reason_on_the_card_without_moving_it(live_server, page):
+    user = UserFactory()
+    project = ProjectFactory(owner=user)
+    task = TaskFactory(project=project, title="Ship")
+    TaskDependencyFactory(task=task, depends_on=TaskFactory(project=project, title="Test"))
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+
+    card = card_in(page, "todo", task)
+    card.locator("select[name=status]").select_option("done")
+    card.get_by_role("button", name="Move").click()
+
+    error = card_in(page, "todo", task).get_by_role("alert")
+    error.wait_for()
+    assert "not done" in error.inner_text()
+    assert "Test" in error.inner_text()
+    assert card_in(page, "done", task).count() == 0
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.TODO
