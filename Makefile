@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve setup messages lint check-deploy clean
+.PHONY: run test serve setup messages lint check-deploy clean bench bench-projects
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,18 @@ serve: setup
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input -v 0
 	exec $(VENV)/bin/honcho start
+
+# Relations bench on PostgreSQL (docs/PERFORMANCE.md): BENCH_ARGS="--relationships 20000 --reuse".
+bench: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	NEXUS_GRAPH_LAB=true DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench} \
+	$(PY) bench/relations.py $(BENCH_ARGS)
+
+# Schedule of a 10,000-task project on PostgreSQL (docs/PERFORMANCE.md, Projects).
+bench-projects: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench} \
+	$(PY) bench/projects.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

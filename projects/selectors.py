@@ -184,7 +184,8 @@ def project_schedule(project: Project) -> ProjectSchedule:
     Only dependencies between tasks of this project count; a dependency on another project's
     task does not move this project's dates. A cycle (which writes refuse) answers 409.
     """
-    tasks = {task.pk: task for task in Task.objects.filter(project=project)}
+    columns = ("id", "project_id", "title", "status", "estimated_hours", "due_date")
+    tasks = {task.pk: task for task in Task.objects.filter(project=project).only(*columns)}
     requires: dict[UUID, list[UUID]] = {task_id: [] for task_id in tasks}
     for task_id, depends_on_id in TaskDependency.objects.filter(
         task__project=project, depends_on__project=project

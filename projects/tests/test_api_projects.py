@@ -1,6 +1,7 @@
 """/api/v1/projects/: list, create, read, change, delete; members; activity; schedule."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from nexus_site.definitions.enums import MemberRole, Role
 from projects import services
+from projects.api.serializers import ScheduleOutputSerializer
 from projects.models import Activity, Project, ProjectStatus, TaskStatus
 from projects.tests.factories import (
     ProjectFactory,
@@ -499,6 +501,17 @@ def test_schedule_orders_tasks_and_marks_the_critical_path(auth_client, project)
     assert Decimal(rows["Build"]["earliest_start"]) == 4
     assert rows["Build"]["critical"] is True
     assert rows["Build"]["depends_on"] == [str(design.pk)]
+
+
+def test_schedule_body_is_exactly_what_its_documented_serializer_writes(auth_client, project):
+    first = TaskFactory(project=project, estimated_hours=Decimal("1.5"))
+    second = TaskFactory(project=project, estimated_hours=None)
+    TaskDependencyFactory(task=second, depends_on=first)
+
+    body = auth_client.get(detail(project, "schedule/")).json()
+
+    assert body == json.loads(json.dumps(ScheduleOutputSerializer(body).data))
+    assert body["tasks"][0]["duration"] == "1.50"
 
 
 def test_schedule_of_an_empty_project_finishes_at_zero(auth_client, project):
