@@ -1,0 +1,1 @@
+"""Documents, files, mail, chat and AI usage: the workspace of Nexus."""

@@ -1,0 +1,1 @@
+"""Pure document engines: content schemas, diffs and Office import/export."""
