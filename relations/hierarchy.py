@@ -1,17 +1,19 @@
-"""The parent hierarchy, read whole in one recursive query per round.
+"""The parent hierarchy, read whole in one recursive query.
 
 Parents come from two places: ``parent`` relationship rows and the structural foreign keys
-declared in the registry (a page's space, a comment's thread). Rows are followed by a recursive
-common table expression, the same SQL on PostgreSQL and SQLite; it is cycle-safe because
-``UNION`` drops rows it has already produced, so even a corrupt graph with a loop ends. Foreign
-keys are read one query per model between rounds. A hierarchy of any depth therefore costs a
-few queries, not one per level (docs/PERFORMANCE.md has the measurement that chose this over a
-frontier-per-query walk and over a closure table).
+declared in the registry (a page's space, a comment's thread). One recursive common table
+expression follows both (on PostgreSQL through a LATERAL join, on SQLite through a plain join);
+it is cycle-safe because ``UNION`` drops rows it has already produced, so even a corrupt graph
+with a loop ends. A hierarchy of any depth therefore costs one query, not one per level
+(docs/PERFORMANCE.md has the measurement that chose this over a frontier-per-query walk and
+over a closure table).
 """
 
+# ruff: noqa: S608 - the SQL here names only our tables and columns; values are parameters
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import connection
 
@@ -110,7 +112,7 @@ def edge_closure(
                 WHERE r.type = %s
             )
             SELECT near_ct, near_id, far_ct, far_id FROM walk LIMIT %s
-        """  # noqa: S608 - identifiers are ours, every value is a parameter
+        """
         params += [RelationType.PARENT.value, RelationType.PARENT.value, limit + 1]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -145,24 +147,121 @@ def structural_parents(nodes: Iterable[Node]) -> list[tuple[Node, Node]]:
     return pairs
 
 
+@cache
+def _upward_labels(labels: frozenset[str]) -> frozenset[str]:
+    """Return ``labels`` and every label the registry lets be an ancestor of one of them."""
+    found, todo = set(labels), list(labels)
+    while todo:
+        label = todo.pop()
+        above = {
+            source
+            for kind, source, target in registry.rules
+            if kind == RelationType.PARENT and target == label
+        }
+        if label in registry.structural_parents:
+            model = registry.participants[label]
+            above |= {
+                model_label(model._meta.get_field(name).related_model)
+                for name in registry.structural_parents[label]
+            }
+        todo += above - found
+        found |= above
+    return frozenset(found)
+
+
+@cache
+def _parent_edges(
+    child: tuple[str, str] | None, children: frozenset[str]
+) -> tuple[str, tuple[str, ...]]:
+    """Return a SELECT of parent edges (pct, pid, cct, cid): parent rows and structural keys of
+    ``children`` labels (planning a branch costs about as much as running it), only those of
+    the child ``child`` = (type expression, id expression) when given.
+
+    The text only depends on the registry, so it is built once per process; content type ids
+    are parameters (the labels to bind, in order), because a test database may renumber them.
+    """
+    qn = connection.ops.quote_name
+    table = qn(Relationship._meta.db_table)
+    near = f"AND target_type_id = {child[0]} AND target_id = {child[1]}" if child else ""
+    parts = [
+        f"""SELECT source_type_id AS pct, source_id AS pid, target_type_id AS cct,
+            target_id AS cid FROM {table} WHERE type = '{RelationType.PARENT.value}' {near}"""
+    ]
+    labels = []
+    for label, names in sorted(registry.structural_parents.items()):
+        if label not in children:
+            continue
+        model = registry.participants[label]
+        pk = qn(model._meta.pk.column)
+        for name in names:
+            key = model._meta.get_field(name)
+            near = f"AND {child[0]} = %s AND {pk} = {child[1]}" if child else ""
+            parts.append(
+                f"SELECT %s, {qn(key.column)}, %s, {pk} FROM {qn(model._meta.db_table)} "
+                f"WHERE {qn(key.column)} IS NOT NULL {near}"
+            )
+            labels += [model_label(key.related_model), label] + ([label] if child else [])
+    return " UNION ALL ".join(parts), tuple(labels)
+
+
+def ancestry_query(seeds: list[Node], limit: int, ids_by_label: dict[str, int]) -> tuple[str, list]:
+    """Return a WITH clause defining ``up(pct, pid, cct, cid)``, and its parameters.
+
+    ``up`` holds each seed as a (seed, seed) row, then the parent edges above the seeds, at
+    most ``limit`` + 1 of them. One recursive statement follows rows and foreign keys alike, so
+    a hierarchy of any depth and mix costs one round trip; ``UNION`` drops edges already
+    produced, so a loop ends. PostgreSQL gets a LATERAL join: it otherwise hashes every edge
+    of the graph at each level.
+    """
+    id_field = Relationship._meta.get_field("source_id")
+    params: list = []
+    for node in seeds:
+        params += [ids_by_label[node.label], id_field.get_db_prep_value(node.id, connection)]
+    values = ", ".join(["(%s, %s)"] * len(seeds))
+    reach = _upward_labels(frozenset(node.label for node in seeds))
+    if connection.vendor == "postgresql":
+        edges, labels = _parent_edges(("walk.pct", "walk.pid"), reach)
+        step = f"SELECT e.* FROM walk CROSS JOIN LATERAL ({edges}) e"
+    else:
+        edges, labels = _parent_edges(None, reach)
+        step = f"SELECT e.* FROM ({edges}) e JOIN walk ON e.cct = walk.pct AND e.cid = walk.pid"
+    sql = f"""
+        WITH RECURSIVE seed(ct, id) AS (VALUES {values}),
+        walk(pct, pid, cct, cid) AS (SELECT ct, id, ct, id FROM seed UNION {step}),
+        up AS (SELECT pct, pid, cct, cid FROM walk LIMIT %s)
+    """
+    edge_params = [ids_by_label[label] for label in labels]
+    return sql, [*params, *edge_params, limit + 1 + len(seeds)]
+
+
 def ancestry(nodes: Iterable[Node], *, limit: int = constants.GRAPH_MAX_VISITED) -> Hierarchy:
     """Return the hierarchy above ``nodes``: every ancestor, by edges and foreign keys."""
     hierarchy = Hierarchy(nodes=set(nodes))
-    keys_read: set[Node] = set()
-    to_read, to_walk = set(hierarchy.nodes), set(hierarchy.nodes)
-    while to_read or to_walk:
-        for parent, child in structural_parents(to_read):
-            if parent not in hierarchy.nodes:
-                to_walk.add(parent)  # a parent by key may have parents by rows
+    seeds = sorted(hierarchy.nodes)
+    ids_by_label, labels = content_type_ids()
+    edges = 0
+    for start in range(0, len(seeds), SEED_CHUNK):
+        sql, params = ancestry_query(seeds[start : start + SEED_CHUNK], limit, ids_by_label)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} SELECT pct, pid, cct, cid FROM up", params)
+            rows = [row for row in cursor.fetchall() if row[:2] != row[2:]]
+        edges += len(rows)
+        if edges > limit:
+            raise TraversalLimitExceeded(limit)
+        for parent, child in parent_edges(rows, labels):
             hierarchy.add(parent, child)
-        keys_read |= to_read
-        for parent, child in edge_closure(to_walk, UP, limit=limit):
-            hierarchy.add(parent, child)  # the closure is transitive: these need no walk
-        to_walk = set()
-        to_read = hierarchy.nodes - keys_read
         if len(hierarchy.nodes) > limit:
             raise TraversalLimitExceeded(limit)
     return hierarchy
+
+
+def parent_edges(rows: Iterable[tuple], labels: dict[int, str]) -> Iterator[tuple[Node, Node]]:
+    """Yield (parent, child) from (pct, pid, cct, cid) rows, skipping models no longer taking
+    part in the graph."""
+    to_python = Relationship._meta.get_field("source_id").to_python
+    for pct, pid, cct, cid in rows:
+        if pct in labels and cct in labels:
+            yield Node(labels[pct], to_python(pid)), Node(labels[cct], to_python(cid))
 
 
 def container_children() -> dict[str, list[tuple[str, str]]]:

@@ -8,16 +8,18 @@ hierarchy in one recursive query, these walks stop at a depth, read every edge t
 each frontier through ``allow`` (the caller's visibility) before going on.
 """
 
+# ruff: noqa: S608 - the SQL here names only our tables and columns; values are parameters
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 
-from django.db.models import Q
+from django.db import connection
 
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import RelationType
 
 # The pure engine's plan, so types and directions mean the same in both.
 from relations.algorithms import _IN, _OUT, TraversalLimitExceeded, _plan, _types
-from relations.hierarchy import structural_parents
+from relations.hierarchy import content_type_ids, structural_parents
 from relations.models import Relationship
 from relations.nodes import Node
 from relations.registry import model_label, registry
@@ -179,83 +181,102 @@ def _step(
 ) -> Iterator[tuple[Node, Node]]:
     """Yield (node, neighbour) pairs one step from ``frontier`` along ``plan``, maybe repeated.
 
-    One query for the stored rows, one per label for the keys the frontier holds, one per
-    (child label, key) for the rows whose key points into the frontier.
+    One raw statement per level (per chunk of the frontier on SQLite): rows both ways plus the
+    structural keys both ways. Building an ORM query per edge kind and model, each through its
+    own server-side cursor, cost more round trips than the database spent answering.
     """
-    out_types = [edge_type for side, edge_type in plan if side == _OUT]
-    in_types = [edge_type for side, edge_type in plan if side == _IN]
-    if out_types or in_types:
-        yield from _stored_step(frontier, out_types, in_types, allow_edge)
-    if PARENT in out_types:
-        yield from _structural_children(frontier)
-    if PARENT in in_types:
-        for parent, child in structural_parents(frontier):
-            yield child, parent
+    out_types = tuple(edge_type for side, edge_type in plan if side == _OUT)
+    in_types = tuple(edge_type for side, edge_type in plan if side == _IN)
+    if not out_types and not in_types:
+        return
+    ids_by_label, labels = content_type_ids()
+    to_python = Relationship._meta.get_field("source_id").to_python
+    postgres = connection.vendor == "postgresql"
+    ordered = list(frontier)
+    size = len(ordered) if postgres else CHUNK
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start : start + size]
+        if postgres:
+            values = "SELECT * FROM unnest(%s::int[], %s::uuid[])"
+            params: list = [[ids_by_label[n.label] for n in chunk], [n.id for n in chunk]]
+        else:
+            values = "VALUES " + ", ".join(["(%s, %s)"] * len(chunk))
+            id_field = Relationship._meta.get_field("source_id")
+            params = []
+            for node in chunk:
+                params += [
+                    ids_by_label[node.label],
+                    id_field.get_db_prep_value(node.id, connection),
+                ]
+        present = frozenset(node.label for node in chunk)
+        branches, branch_values = _step_branches(out_types, in_types, present)
+        params += [ids_by_label[value] if is_label else value for is_label, value in branch_values]
+        sql = f"WITH f(ct, id) AS ({values}) {branches}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(FETCH):
+                for kind, a_ct, a_id, b_ct, b_id in rows:
+                    if a_ct not in labels or b_ct not in labels:
+                        continue  # an end whose model no longer takes part in the graph
+                    node = Node(labels[a_ct], to_python(a_id))
+                    neighbour = Node(labels[b_ct], to_python(b_id))
+                    if allow_edge is not None and kind in "oi":
+                        source, target = (node, neighbour) if kind == "o" else (neighbour, node)
+                        if not allow_edge(source, target):
+                            continue
+                    yield node, neighbour
 
 
-def _stored_step(
-    frontier: set[Node],
-    out_types: list[str],
-    in_types: list[str],
-    allow_edge: AllowEdge | None = None,
-) -> Iterator[tuple[Node, Node]]:
-    content_types = content_types_by_label()
-    labels = {ct.pk: label for label, ct in content_types.items()}
-    ordered = sorted(frontier)
-    for start in range(0, len(ordered), CHUNK):
-        chunk = ordered[start : start + CHUNK]
-        condition = Q(pk__in=[])
-        if out_types:
-            condition |= nodes_filter("source", chunk, content_types) & Q(type__in=out_types)
-        if in_types:
-            condition |= nodes_filter("target", chunk, content_types) & Q(type__in=in_types)
-        rows = (
-            Relationship.objects.filter(condition)
-            .order_by()
-            .values_list("source_type_id", "source_id", "target_type_id", "target_id", "type")
-        )
-        for s_ct, s_id, t_ct, t_id, edge_type in rows.iterator(chunk_size=FETCH):
-            if s_ct not in labels or t_ct not in labels:
-                continue  # an end whose model no longer takes part in the graph
-            source, target = Node(labels[s_ct], s_id), Node(labels[t_ct], t_id)
-            if allow_edge is not None and not allow_edge(source, target):
-                continue
-            if edge_type in out_types and source in frontier:
-                yield source, target
-            if edge_type in in_types and target in frontier:
-                yield target, source
+@cache
+def _step_branches(
+    out_types: tuple[str, ...], in_types: tuple[str, ...], present: frozenset[str]
+) -> tuple[str, tuple[tuple[bool, str], ...]]:
+    """Return the SELECTs of one step from ``f(ct, id)`` as (kind, node, neighbour) rows, and the
+    values to bind in order as (is a label, value): content type ids are bound by label, since
+    a test database may renumber them.
 
+    Keys are read only for the labels ``present`` in the frontier: planning each branch costs
+    about as much as running it.
 
-def _structural_children(frontier: set[Node]) -> Iterator[tuple[Node, Node]]:
-    """Yield (parent, child) for the rows whose structural foreign key points into ``frontier``."""
-    keys = _structural_keys_by_parent()
-    by_label: dict[str, list] = {}
-    for node in frontier:
-        if node.label in keys:
-            by_label.setdefault(node.label, []).append(node.id)
-    for parent_label, ids in by_label.items():
-        for child_label, name in keys[parent_label]:
-            model = registry.participants[child_label]
-            column = model._meta.get_field(name).attname
-            for start in range(0, len(ids), CHUNK):
-                rows = (
-                    model.objects.filter(**{f"{name}__in": ids[start : start + CHUNK]})
-                    .order_by()
-                    .values_list("pk", column)
-                )
-                for child_id, parent_id in rows.iterator(chunk_size=FETCH):
-                    yield Node(parent_label, parent_id), Node(child_label, child_id)
-
-
-def _structural_keys_by_parent() -> dict[str, list[tuple[str, str]]]:
-    """Return, per parent label, the (child label, foreign key name) pairs pointing at it."""
-    keys: dict[str, list[tuple[str, str]]] = {}
-    for label, names in registry.structural_parents.items():
+    Kinds: ``o`` a stored row read forwards, ``i`` backwards, ``s`` a structural key.
+    """
+    qn = connection.ops.quote_name
+    table = qn(Relationship._meta.db_table)
+    parts: list[str] = []
+    values: list[tuple[bool, str]] = []
+    for kind, near, far, types in (
+        ("o", "source", "target", out_types),
+        ("i", "target", "source", in_types),
+    ):
+        if types:
+            marks = ", ".join(["%s"] * len(types))
+            parts.append(
+                f"SELECT '{kind}', r.{near}_type_id, r.{near}_id, r.{far}_type_id, r.{far}_id "
+                f"FROM f JOIN {table} r ON r.{near}_type_id = f.ct AND r.{near}_id = f.id "
+                f"WHERE r.type IN ({marks})"
+            )
+            values += [(False, edge_type) for edge_type in types]
+    for label, names in sorted(registry.structural_parents.items()):
         model = registry.participants[label]
+        child_table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
         for name in names:
-            parent_label = model_label(model._meta.get_field(name).related_model)
-            keys.setdefault(parent_label, []).append((label, name))
-    return keys
+            key = model._meta.get_field(name)
+            parent_label, column = model_label(key.related_model), qn(key.column)
+            if (
+                PARENT in out_types and parent_label in present
+            ):  # parent to child: the rows whose key points into f
+                parts.append(
+                    f"SELECT 's', f.ct, f.id, %s, x.{pk} FROM f JOIN {child_table} x "
+                    f"ON x.{column} = f.id WHERE f.ct = %s"
+                )
+                values += [(True, label), (True, parent_label)]
+            if PARENT in in_types and label in present:  # child to parent: the keys f holds
+                parts.append(
+                    f"SELECT 's', f.ct, f.id, %s, x.{column} FROM f JOIN {child_table} x "
+                    f"ON x.{pk} = f.id WHERE f.ct = %s AND x.{column} IS NOT NULL"
+                )
+                values += [(True, parent_label), (True, label)]
+    return " UNION ALL ".join(parts), tuple(values)
 
 
 def _join(

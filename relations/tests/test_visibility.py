@@ -103,6 +103,27 @@ def test_explain_walks_through_foreign_keys(tree):
     assert [step.type for step in decision.path] == ["member"] + ["parent"] * 5
 
 
+def test_explain_reads_hierarchy_and_grants_in_one_query(tree):
+    """Keys and edges interleave (page by edge under a page held by key), in one statement."""
+    root, _inner, leaf, page, _thread, _comment = tree
+    sub = Page.objects.create(name="sub", space=None)
+    relate(page, RelationType.PARENT, sub)
+    reply = Thread.objects.create(name="reply", page=sub)
+    member = UserFactory()
+    relate(member, RelationType.MEMBER, root)
+    relate(member, RelationType.OWNER, leaf)
+
+    with CaptureQueriesContext(connection) as queries:
+        decision = explain(member, "manage", node_of(reply))
+
+    assert len(queries) == 1
+    assert decision.allowed
+    assert decision.reason == "owner"
+    assert [step.target for step in decision.path] == [
+        str(node_of(obj)) for obj in (leaf, page, sub, reply)
+    ]
+
+
 def test_membership_reaches_any_depth():
     chain = [Space.objects.create(name=f"level {n}") for n in range(25)]
     for parent, child in pairwise(chain):
