@@ -5,8 +5,8 @@ declared in the registry (a page's space, a comment's thread). One recursive com
 expression follows both (on PostgreSQL through a LATERAL join, on SQLite through a plain join);
 it is cycle-safe because ``UNION`` drops rows it has already produced, so even a corrupt graph
 with a loop ends. A hierarchy of any depth therefore costs one query, not one per level
-(docs/PERFORMANCE.md has the measurement that chose this over a frontier-per-query walk and
-over a closure table).
+(docs/PERFORMANCE.md has the measurement that chose this over a frontier-per-query walk, and
+why a closure table was not worth its write cost).
 """
 
 # ruff: noqa: S608 - the SQL here names only our tables and columns; values are parameters
