@@ -119,6 +119,15 @@ if DATABASE_URL:
             "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
             "timeout": 10,
         }
+        if env_bool("DATABASE_PREPARED_STATEMENTS", False):
+            # Server-side binding lets psycopg prepare a statement once it has run a few times,
+            # which saves planning the hot queries (relations access checks; see
+            # docs/PERFORMANCE.md). Off by default: a transaction-mode pooler in front of
+            # PostgreSQL (PgBouncer before 1.21) cannot keep prepared statements.
+            _db["OPTIONS"]["server_side_binding"] = True
+            _db["OPTIONS"]["prepare_threshold"] = int(
+                os.environ.get("DATABASE_PREPARE_THRESHOLD", "2")
+            )
     DATABASES = {"default": _db}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,15 @@ class Hierarchy:
         return found
 
 
+def placeholder(sql_type: str) -> str:
+    """Return a parameter marker, typed on PostgreSQL.
+
+    With server-side binding (prepared statements, see settings) values travel apart from the
+    text, and PostgreSQL must know their types: an untyped small int would be a smallint.
+    """
+    return f"%s::{sql_type}" if connection.vendor == "postgresql" else "%s"
+
+
 def content_type_ids() -> tuple[dict[str, int], dict[int, str]]:
     from relations.services import content_types_by_label
 
@@ -95,7 +104,7 @@ def edge_closure(
     edges: set[tuple[Node, Node]] = set()
     for start in range(0, len(seeds), SEED_CHUNK):
         chunk = seeds[start : start + SEED_CHUNK]
-        values = ", ".join(["(%s, %s)"] * len(chunk))
+        values = ", ".join([f"({placeholder('integer')}, {placeholder('uuid')})"] * len(chunk))
         params: list = []
         for node in chunk:
             params += [ids_by_label[node.label], id_field.get_db_prep_value(node.id, connection)]
@@ -196,8 +205,9 @@ def _parent_edges(
         for name in names:
             key = model._meta.get_field(name)
             near = f"AND {child[0]} = %s AND {pk} = {child[1]}" if child else ""
+            ct = placeholder("integer")
             parts.append(
-                f"SELECT %s, {qn(key.column)}, %s, {pk} FROM {qn(model._meta.db_table)} "
+                f"SELECT {ct}, {qn(key.column)}, {ct}, {pk} FROM {qn(model._meta.db_table)} "
                 f"WHERE {qn(key.column)} IS NOT NULL {near}"
             )
             labels += [model_label(key.related_model), label] + ([label] if child else [])
@@ -217,7 +227,7 @@ def ancestry_query(seeds: list[Node], limit: int, ids_by_label: dict[str, int]) 
     params: list = []
     for node in seeds:
         params += [ids_by_label[node.label], id_field.get_db_prep_value(node.id, connection)]
-    values = ", ".join(["(%s, %s)"] * len(seeds))
+    values = ", ".join([f"({placeholder('integer')}, {placeholder('uuid')})"] * len(seeds))
     reach = _upward_labels(frozenset(node.label for node in seeds))
     if connection.vendor == "postgresql":
         edges, labels = _parent_edges(("walk.pct", "walk.pid"), reach)

@@ -19,7 +19,7 @@ from nexus_site.definitions.enums import RelationType
 
 # The pure engine's plan, so types and directions mean the same in both.
 from relations.algorithms import _IN, _OUT, TraversalLimitExceeded, _plan, _types
-from relations.hierarchy import content_type_ids, structural_parents
+from relations.hierarchy import content_type_ids, placeholder, structural_parents
 from relations.models import Relationship
 from relations.nodes import Node
 from relations.registry import model_label, registry
@@ -256,6 +256,7 @@ def _step_branches(
                 f"WHERE r.type IN ({marks})"
             )
             values += [(False, edge_type) for edge_type in types]
+    ct = placeholder("integer")
     for label, names in sorted(registry.structural_parents.items()):
         model = registry.participants[label]
         child_table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
@@ -266,13 +267,13 @@ def _step_branches(
                 PARENT in out_types and parent_label in present
             ):  # parent to child: the rows whose key points into f
                 parts.append(
-                    f"SELECT 's', f.ct, f.id, %s, x.{pk} FROM f JOIN {child_table} x "
+                    f"SELECT 's', f.ct, f.id, {ct}, x.{pk} FROM f JOIN {child_table} x "
                     f"ON x.{column} = f.id WHERE f.ct = %s"
                 )
                 values += [(True, label), (True, parent_label)]
             if PARENT in in_types and label in present:  # child to parent: the keys f holds
                 parts.append(
-                    f"SELECT 's', f.ct, f.id, %s, x.{column} FROM f JOIN {child_table} x "
+                    f"SELECT 's', f.ct, f.id, {ct}, x.{column} FROM f JOIN {child_table} x "
                     f"ON x.{pk} = f.id WHERE f.ct = %s AND x.{column} IS NOT NULL"
                 )
                 values += [(True, parent_label), (True, label)]
