@@ -89,6 +89,34 @@ def explain(user, action: str, node: Node) -> Decision:
     The path is a shortest one: a grant on a nearer ancestor wins, and at equal distance an
     owner edge wins over a member edge.
     """
+    decided = decided_without_graph(user, action, node)
+    if decided is not None:
+        return decided
+    subject = node_of(user)
+    try:
+        edge_rows, grants = _ancestry_and_grants(subject, node)
+    except TraversalLimitExceeded:
+        return Decision(False, "too_deep")
+    now = timezone.now()
+    grants = [
+        grant
+        for grant in grants
+        if (level := grant_level(grant[1], grant[2] or {}, now=now)) and permits(level, action)
+    ]
+    if not grants:
+        return Decision(False, "no_path")
+    below = upward_paths(node, edge_rows)
+    best: tuple[int, bool, Decision] | None = None
+    for target, edge_type, _metadata in grants:
+        path = [Step(str(subject), edge_type, str(target)), *path_down(target, below)]
+        rank = (len(path), edge_type != RelationType.OWNER)
+        if best is None or rank < best[:2]:
+            best = (*rank, Decision(True, edge_type, path))
+    return best[2] if best else Decision(False, "no_path")
+
+
+def decided_without_graph(user, action: str, node: Node) -> Decision | None:
+    """Return the decision when the graph is not needed for it, else None."""
     if action not in LEVELS:
         return Decision(False, "unknown_action")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -100,27 +128,23 @@ def explain(user, action: str, node: Node) -> Decision:
         return Decision(True, "self")
     if node.label == subject.label and action == Permission.VIEW:
         return Decision(True, "directory")  # colleagues see each other, as in any workspace
-    try:
-        below, grants = _hierarchy_and_grants(subject, node)
-    except TraversalLimitExceeded:
-        return Decision(False, "too_deep")
-    now = timezone.now()
-    best: tuple[int, bool, Decision] | None = None
-    for target, edge_type, metadata in grants:
-        granted = grant_level(edge_type, metadata or {}, now=now)
-        if granted is None or not permits(granted, action):
-            continue
-        path = [Step(str(subject), edge_type, str(target)), *path_down(target, below)]
-        rank = (len(path), edge_type != RelationType.OWNER)
-        if best is None or rank < best[:2]:
-            best = (*rank, Decision(True, edge_type, path))
-    return best[2] if best else Decision(False, "no_path")
+    return None
 
 
-def _hierarchy_and_grants(
+def upward_paths(node: Node, edge_rows: list[tuple]) -> dict[Node, Node | None]:
+    """Return, for every ancestor of ``node`` in ``edge_rows``, the next node down to it."""
+    _ids_by_label, labels = content_type_ids()
+    hierarchy = Hierarchy(nodes={node})
+    for parent, child in parent_edges(edge_rows, labels):
+        hierarchy.add(parent, child)
+    return hierarchy.upward_paths(node)
+
+
+def _ancestry_and_grants(
     subject: Node, node: Node, *, limit: int = constants.GRAPH_MAX_VISITED
-) -> tuple[dict[Node, Node | None], list[tuple[Node, str, dict]]]:
-    """Return ``node``'s upward paths and ``subject``'s owner/member edges into them.
+) -> tuple[list[tuple], list[tuple[Node, str, dict]]]:
+    """Return the parent edge rows above ``node`` and ``subject``'s owner/member edges into
+    them (``node`` included).
 
     One statement: ``can`` is on every request, and building ORM queries cost more than the
     database spent answering them.
@@ -148,11 +172,6 @@ def _hierarchy_and_grants(
     edge_rows = [row[:4] for row in rows if row[4] is None and row[:2] != row[2:4]]
     if len(edge_rows) > limit:
         raise TraversalLimitExceeded(limit)
-    hierarchy = Hierarchy(nodes={node})
-    for parent, child in parent_edges(edge_rows, labels):
-        hierarchy.add(parent, child)
-    if len(hierarchy.nodes) > limit:
-        raise TraversalLimitExceeded(limit)
     metadata_field = Relationship._meta.get_field("metadata")
     grants = [
         (
@@ -163,7 +182,7 @@ def _hierarchy_and_grants(
         for ct, pk, _cct, _cid, edge_type, metadata in rows
         if edge_type is not None and ct in labels
     ]
-    return hierarchy.upward_paths(node), grants
+    return edge_rows, grants
 
 
 def grants_of(subject: Node, targets: Iterable[Node]) -> list[tuple[Node, str, dict]]:
@@ -192,8 +211,22 @@ def path_down(start: Node, below: dict[Node, Node | None]) -> list[Step]:
 
 
 def can(user, action: str, node: Node) -> bool:
-    """Return whether ``user`` may do ``action`` on ``node``."""
-    return explain(user, action, node).allowed
+    """Return whether ``user`` may do ``action`` on ``node``.
+
+    ``explain`` without the path: on every request, so it skips building the hierarchy.
+    """
+    decided = decided_without_graph(user, action, node)
+    if decided is not None:
+        return decided.allowed
+    try:
+        _edge_rows, grants = _ancestry_and_grants(node_of(user), node)
+    except TraversalLimitExceeded:
+        return False
+    now = timezone.now()
+    return any(
+        (level := grant_level(edge_type, metadata or {}, now=now)) and permits(level, action)
+        for _target, edge_type, metadata in grants
+    )
 
 
 def sees_everything(user) -> bool:
