@@ -29,7 +29,7 @@ from relations.pages import (
     neighbourhood_rings,
     picture,
 )
-from relations.selectors import names_of
+from relations.selectors import names_of, relationship_figures
 from relations.services import content_types_by_label
 
 ADD_FIELDS = ("source", "target", "type", "metadata")
@@ -259,17 +259,16 @@ class RelationshipAdmin(admin.ModelAdmin):
 
 
 def relationship_statistics() -> dict:
-    """Return counts by type and by model, and degree figures, each from one aggregate query."""
+    """Return the API's figures (selectors.relationship_figures) of the whole graph, plus
+    counts by model at each end and the nodes with the most relationships."""
     rows = Relationship.objects.order_by()
-    total = rows.count()
-    nodes = (
-        rows.values_list("source_type", "source_id")
-        .union(rows.values_list("target_type", "target_id"))
-        .count()
-    )
+    figures = relationship_figures(rows)
     by_type = [
-        {**row, "phrase": RELATION_PHRASES.get(row["type"], row["type"])}
-        for row in rows.values("type").annotate(count=Count("id")).order_by("-count", "type")
+        {"type": edge_type, "count": count, "phrase": RELATION_PHRASES.get(edge_type, edge_type)}
+        for edge_type, count in sorted(
+            figures["by_type"].items(), key=lambda item: (-item[1], item[0])
+        )
+        if count
     ]
     labels = {ct.pk: label for label, ct in content_types_by_label().items()}
     by_model: dict[str, dict[str, int]] = {}
@@ -289,9 +288,9 @@ def relationship_statistics() -> dict:
     }
     names = names_of(node for ranked in top.values() for node, _degree in ranked)
     return {
-        "total": total,
-        "nodes": nodes,
-        "mean_degree": 2 * total / nodes if nodes else 0,
+        "total": figures["relationships"],
+        "nodes": figures["nodes"],
+        "mean_degree": figures["degree"]["mean"],
         "by_type": by_type,
         "by_model": sorted(by_model.items()),
         "top_out": [(node, names[node], degree) for node, degree in top["source"]],
