@@ -89,6 +89,12 @@ class GoneError(BaseAppException):
     default_message = _("This resource is no longer available.")
 
 
+class PayloadTooLargeError(BaseAppException):
+    code = "payload_too_large"
+    status = 413
+    default_message = _("The upload is larger than allowed.")
+
+
 class ValidationError(BaseAppException):
     code = "validation"
     status = 422

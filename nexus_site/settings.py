@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "relations.apps.RelationsConfig",
     "projects.apps.ProjectsConfig",
+    "workspace.apps.WorkspaceConfig",
 ]
 if env_bool("NEXUS_GRAPH_LAB", False):
     # Stand-in graph models for the test suite and bench/ only (see relations/lab/apps.py).
@@ -194,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.flush_expired_tokens",
         "schedule": timedelta(days=1),
     },
+    "purge-document-trash": {
+        "task": "workspace.documents.tasks.purge_document_trash",
+        "schedule": timedelta(hours=6),
+    },
 }
 
 # --- Auth ----------------------------------------------------------------------------------
@@ -233,6 +238,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# --- Workspace -------------------------------------------------------------------------------
+
+# Deleted documents stay in the trash this long, then the beat task purges them.
+DOCUMENT_TRASH_RETENTION_DAYS = int(os.environ.get("DOCUMENT_TRASH_RETENTION_DAYS", "30"))
+# Largest .docx / .xlsx / .pptx accepted by documents/import/.
+DOCUMENT_IMPORT_MAX_BYTES = int(os.environ.get("DOCUMENT_IMPORT_MAX_BYTES", str(20 * 1024**2)))
+# Largest single upload to files/, and each user's quota (logical bytes of their files).
+FILE_UPLOAD_MAX_BYTES = int(os.environ.get("FILE_UPLOAD_MAX_BYTES", str(100 * 1024**2)))
+FILE_USER_QUOTA_BYTES = int(os.environ.get("FILE_USER_QUOTA_BYTES", str(1024**3)))
 
 # --- E-mail ----------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ api_v1 = [
     path("admin/", include("accounts.api.admin_urls")),
     path("relations/", include("relations.api.urls")),
     path("", include("projects.api.urls")),
+    path("", include("workspace.api.urls")),
     path("", include("nexus_site.events.api.urls")),
 ]
 
@@ -24,6 +25,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("graph/", include("relations.urls")),
     path("projects/", include("projects.urls")),
+    path("documents/", include("workspace.documents.urls")),
+    path("files/", include("workspace.files.urls")),
+    path("ai/", include("workspace.ai_usage.urls")),
+    path("f/", include("workspace.files.public_urls")),
     path("", DashboardView.as_view(), name="dashboard"),
 ]
 

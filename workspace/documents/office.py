@@ -6,7 +6,8 @@ whose extension names another type is refused. Before any library parses it, the
 directory is checked against a member count and a total uncompressed size: Python's zipfile,
 which all three libraries use, never inflates a member past its declared size, so checking
 the declared sizes is enough to stop a zip bomb. Anything a library then fails on is
-reported as a damaged file. Every refusal is a ``ValidationError`` (422) with a ``file``
+reported as a damaged file. Every refusal is a ``ValidationError`` (422; a file past the size
+limit is a ``PayloadTooLargeError``, 413) with a ``file``
 detail and a specific ``code``.
 
 What survives a round trip is exactly what the content schema holds. Word: headings (heading
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from docx.table import Table
 from openpyxl.worksheet.formula import ArrayFormula
 
-from nexus_site.exceptions import ValidationError
+from nexus_site.exceptions import PayloadTooLargeError, ValidationError
 
 from .content import validate_content
 
@@ -124,11 +125,11 @@ def import_office(
     Office file, named as another type, damaged, or holding more than a document may.
     """
     if len(data) > max_bytes:
-        _refuse(
-            "file_too_large",
-            _("The file is %(size)s bytes; the limit is %(limit)s bytes.")
-            % {"size": len(data), "limit": max_bytes},
-        )
+        message = _("The file is %(size)s bytes; the limit is %(limit)s bytes.") % {
+            "size": len(data),
+            "limit": max_bytes,
+        }
+        raise PayloadTooLargeError(message, details={"file": [message]}, code="file_too_large")
     doc_type = _detect_type(data, max_uncompressed_bytes)
     _check_extension(filename, doc_type)
     readers: dict[str, Callable[[bytes], tuple[str, dict[str, Any]]]] = {

@@ -8,7 +8,7 @@ import docx
 import openpyxl
 import pytest
 
-from nexus_site.exceptions import ValidationError
+from nexus_site.exceptions import PayloadTooLargeError, ValidationError
 from workspace.documents.content import MAX_TEXT_LENGTH, validate_content
 from workspace.documents.office import (
     MAX_UNCOMPRESSED_BYTES,
@@ -206,10 +206,13 @@ def test_a_damaged_part_is_refused_as_corrupt():
 def test_a_file_over_max_bytes_is_refused_before_reading():
     data = export_docx(WORD, "Plan")
 
-    error = refusal(data, max_bytes=len(data) - 1)
+    with pytest.raises(PayloadTooLargeError) as caught:
+        import_office(data, "upload.docx", max_bytes=len(data) - 1)
 
+    error = caught.value
+    assert error.status == 413
     assert error.code == "file_too_large"
-    assert str(len(data) - 1) in str(error.message)
+    assert str(len(data) - 1) in str(error.details["file"][0])
 
 
 def test_a_zip_bomb_is_refused_from_its_directory():

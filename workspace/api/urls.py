@@ -1,0 +1,9 @@
+"""The workspace API, mounted at /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("workspace.documents.api.urls")),
+    path("", include("workspace.files.api.urls")),
+    path("", include("workspace.ai_usage.api.urls")),
+]

@@ -1,0 +1,5 @@
+"""The workspace's models live in its sub-domains; Django finds them through this module."""
+
+from workspace.ai_usage.models import *  # noqa: F403
+from workspace.documents.models import *  # noqa: F403
+from workspace.files.models import *  # noqa: F403
