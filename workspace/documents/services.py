@@ -25,6 +25,7 @@ from nexus_site.exceptions import (
     AuthorizationError,
     ConflictError,
     NotFoundError,
+    PayloadTooLargeError,
     ValidationError,
 )
 from projects.models import Project
@@ -252,6 +253,17 @@ def document_restore(*, actor, document: Document) -> Document:
     current.save(update_fields=["deleted_at", "updated_at"])
     announce(DocumentEvent.RESTORED, current, actor=actor)
     return current
+
+
+def ensure_import_size(size: int) -> None:
+    """Refuse (413) an upload larger than DOCUMENT_IMPORT_MAX_BYTES before reading it."""
+    limit = settings.DOCUMENT_IMPORT_MAX_BYTES
+    if size > limit:
+        message = _("The file is %(size)s bytes; the limit is %(limit)s bytes.") % {
+            "size": size,
+            "limit": limit,
+        }
+        raise PayloadTooLargeError(message, details={"file": [message]}, code="file_too_large")
 
 
 @transaction.atomic

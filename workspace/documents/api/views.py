@@ -6,7 +6,6 @@ normal endpoints), calls one service (403 for what the caller may see but not ch
 re-reads through the selector to render.
 """
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.schema import error_response_schema
-from nexus_site.exceptions import NotFoundError, PayloadTooLargeError, ValidationError
+from nexus_site.exceptions import NotFoundError, ValidationError
 from projects.selectors import projects_visible_to
 from relations.models import Relationship
 from workspace.documents import selectors, services
@@ -355,13 +354,8 @@ class ImportView(APIView):
     )
     def post(self, request):
         upload = request.FILES.get("file")
-        limit = settings.DOCUMENT_IMPORT_MAX_BYTES
-        if upload is not None and upload.size > limit:
-            message = _("The file is %(size)s bytes; the limit is %(limit)s bytes.") % {
-                "size": upload.size,
-                "limit": limit,
-            }
-            raise PayloadTooLargeError(message, details={"file": [message]}, code="file_too_large")
+        if upload is not None:
+            services.ensure_import_size(upload.size)
         data = parsed(s.DocumentImportInputSerializer, request)
         project = body_project(request.user, data.get("project"))
         document = services.document_import(
