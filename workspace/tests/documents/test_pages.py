@@ -133,7 +133,8 @@ def test_history_lists_versions_and_shows_the_latest_diff(signed_in, document):
 
     html = signed_in.get(reverse("documents:history", args=[document.pk])).content.decode()
 
-    assert 'data-version="2"' in html and 'data-version="1"' in html
+    assert 'data-version="2"' in html
+    assert 'data-version="1"' in html
     assert 'id="diff"' in html
     assert "Brand new words" in html
     assert "Restore version 1" in html
