@@ -151,3 +151,39 @@ def test_the_purge_task_is_registered_by_name_and_idempotent():
     assert task.name == purge_document_trash.name
     assert task.delay().get() == 1
     assert task.delay().get() == 0
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_of_two_concurrent_saves_of_the_same_version_exactly_one_wins():
+    import threading
+
+    from django.db import connection
+
+    document = DocumentFactory()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(text: str) -> None:
+        try:
+            barrier.wait()
+            services.document_update(
+                actor=document.owner,
+                document=document,
+                version=1,
+                content={"blocks": [{"type": "paragraph", "text": text}]},
+            )
+            outcomes.append("saved")
+        except ConflictError:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(text,)) for text in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["conflict", "saved"]
+    assert list(document.versions.order_by("number").values_list("number", flat=True)) == [1, 2]
