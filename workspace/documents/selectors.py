@@ -1,0 +1,90 @@
+"""Every read of documents on behalf of a user: access filtering and the joins callers need.
+
+A trashed document is invisible to the normal reads (404) and only listed by the trash ones.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from nexus_site.exceptions import NotFoundError
+from relations.access import LEVELS, can, visible_filter
+from relations.models import Relationship
+from relations.nodes import node_of
+from workspace.documents.models import Document, DocumentVersion
+from workspace.documents.services import share_edges
+
+
+def documents_visible_to(user, *, deleted: bool = False) -> QuerySet[Document]:
+    """Return the documents ``user`` may see: live ones, or with ``deleted`` the trash."""
+    return Document.objects.filter(
+        visible_filter(user, Document), deleted_at__isnull=not deleted
+    ).select_related("owner", "project")
+
+
+def first_or_none(queryset: QuerySet, pk: UUID | str):
+    try:
+        return queryset.filter(pk=pk).first()
+    except DjangoValidationError:  # not a UUID: nothing has that id
+        return None
+
+
+def document_get(user, document_id: UUID | str, *, deleted: bool = False) -> Document:
+    """Return one document ``user`` may see (live, or trashed with ``deleted``); else 404."""
+    document = first_or_none(documents_visible_to(user, deleted=deleted), document_id)
+    if document is None:
+        raise NotFoundError()
+    return document
+
+
+def document_permission(user, document: Document) -> str | None:
+    """Return the strongest permission ``user`` holds on ``document`` (None: not even view)."""
+    node = node_of(document)
+    best = None
+    for level in LEVELS:
+        if not can(user, level, node):
+            break
+        best = level
+    return best
+
+
+def document_versions(document: Document) -> QuerySet[DocumentVersion]:
+    """Return the history of ``document``, newest first, with the authors loaded."""
+    return (
+        DocumentVersion.objects.filter(document=document)
+        .select_related("author")
+        .order_by("-number")
+    )
+
+
+def document_version_get(document: Document, number: Any) -> DocumentVersion:
+    """Return version ``number`` of ``document``, or NotFoundError."""
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise NotFoundError() from None
+    version = document_versions(document).filter(number=number).first()
+    if version is None:
+        raise NotFoundError(_("This document has no such version."))
+    return version
+
+
+def document_shares(document: Document) -> QuerySet[Relationship]:
+    """Return the shares of ``document`` (member edges), oldest first."""
+    return share_edges(document).order_by("created_at", "id")
+
+
+def users_by_id(ids) -> dict:
+    """Return the users with these ids, by id, in one query."""
+    return {user.pk: user for user in get_user_model().objects.filter(pk__in=list(ids))}
+
+
+def user_by_id(user_id: UUID | str, *, active_only: bool = True):
+    users = get_user_model().objects.all()
+    if active_only:
+        users = users.filter(is_active=True)
+    return first_or_none(users, user_id)
