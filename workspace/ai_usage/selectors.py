@@ -28,7 +28,7 @@ from relations.models import Relationship
 from relations.nodes import Node, node_of
 from relations.registry import model_label
 from relations.services import content_types_by_label
-from workspace.ai_usage.models import AIBudget, AIInteraction
+from workspace.ai_usage.models import COST_PLACES, AIBudget, AIInteraction
 
 GRANTING_TYPES = ("owner", "member")
 
@@ -183,15 +183,39 @@ def budget_spent(budget: AIBudget, start: datetime, end: datetime) -> Decimal:
     spent = AIInteraction.objects.filter(
         scope, occurred_at__gte=start, occurred_at__lt=end
     ).aggregate(total=Sum("cost"))["total"]
-    return spent or Decimal(0)
+    return (spent or Decimal(0)).quantize(Decimal(1).scaleb(-COST_PLACES))
 
 
 def budget_statuses(user, *, at: datetime | None = None) -> list[BudgetStatus]:
-    """Return each visible budget with the month-to-date spending of the month of ``at``."""
+    """Return each visible budget with the month-to-date spending of the month of ``at``.
+
+    Three queries whatever the number of budgets: the budgets, then the month's spending
+    grouped by user and by project.
+    """
     start, end = month_bounds(at or timezone.now())
+    budgets = list(budgets_visible_to(user))
+    month = AIInteraction.objects.filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
+    quantum = Decimal(1).scaleb(-COST_PLACES)
+    spent: dict[tuple[str, UUID], Decimal] = {}
+    for scope in ("user", "project"):
+        ids = [getattr(budget, f"{scope}_id") for budget in budgets]
+        ids = [pk for pk in ids if pk is not None]
+        if not ids:
+            continue
+        for pk, total in (
+            month.filter(**{f"{scope}_id__in": ids})
+            .values_list(f"{scope}_id")
+            .annotate(total=Sum("cost"))
+        ):
+            spent[(scope, pk)] = (total or Decimal(0)).quantize(quantum)
+    zero = Decimal(0).quantize(quantum)
     return [
-        BudgetStatus(budget, start.date(), budget_spent(budget, start, end))
-        for budget in budgets_visible_to(user)
+        BudgetStatus(
+            budget,
+            start.date(),
+            spent.get(("user", budget.user_id) if budget.user_id else ("project", budget.project_id), zero),
+        )
+        for budget in budgets
     ]
 
 
