@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,8 +86,10 @@ def test_reversed_range_shows_an_error_not_a_crash(signed_in):
 def test_arabic_dashboard_mirrors_bars(signed_in, user):
     InteractionFactory(user=user, model="model-a", occurred_at=timezone.now())
 
-    arabic = signed_in.get(URL, HTTP_ACCEPT_LANGUAGE="ar")
-    english = signed_in.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    arabic = signed_in.get(URL)
+    signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = signed_in.get(URL)
 
     assert arabic.status_code == 200
     assert arabic.context["model_chart"].label_anchor == "start"
