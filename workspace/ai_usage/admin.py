@@ -63,4 +63,3 @@ class AIBudgetAlertAdmin(ReadOnlyAdmin):
     list_display = ("budget", "month", "spent", "created_at")
     list_select_related = ("budget__user", "budget__project")
     list_filter = ("month",)
-

@@ -213,7 +213,9 @@ def budget_statuses(user, *, at: datetime | None = None) -> list[BudgetStatus]:
         BudgetStatus(
             budget,
             start.date(),
-            spent.get(("user", budget.user_id) if budget.user_id else ("project", budget.project_id), zero),
+            spent.get(
+                ("user", budget.user_id) if budget.user_id else ("project", budget.project_id), zero
+            ),
         )
         for budget in budgets
     ]

@@ -54,5 +54,8 @@ def prices(model: str, valid_from, **per_type: str) -> None:
     """Create the prices of ``model`` from ``valid_from``: input="3", output="15", ..."""
     for usage_type, price in per_type.items():
         ModelPriceFactory(
-            model=model, usage_type=usage_type, price_per_million=Decimal(price), valid_from=valid_from
+            model=model,
+            usage_type=usage_type,
+            price_per_million=Decimal(price),
+            valid_from=valid_from,
         )

@@ -42,7 +42,9 @@ def test_interactions_are_read_only(admin_client):
     interaction = InteractionFactory()
 
     assert admin_client.get(reverse("admin:workspace_aiinteraction_add")).status_code == 403
-    change = admin_client.get(reverse("admin:workspace_aiinteraction_change", args=[interaction.pk]))
+    change = admin_client.get(
+        reverse("admin:workspace_aiinteraction_change", args=[interaction.pk])
+    )
     assert change.status_code == 200
     assert b'name="_save"' not in change.content
 
@@ -78,7 +80,9 @@ def test_staff_add_a_price(admin_client):
 
 def test_duplicate_price_is_refused_by_the_form(admin_client):
     ModelPriceFactory(
-        model="gpt-x", usage_type="input", valid_from=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC)
+        model="gpt-x",
+        usage_type="input",
+        valid_from=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
     )
 
     response = admin_client.post(

@@ -104,7 +104,9 @@ def test_group_by_module(auth_client, usage):
 
 def test_group_by_day_is_in_utc_and_in_date_order(auth_client, user, usage):
     # 23:30 in New York on 11 January is 04:30 UTC on 12 January.
-    late = datetime.datetime(2026, 1, 11, 23, 30, tzinfo=datetime.timezone(-datetime.timedelta(hours=5)))
+    late = datetime.datetime(
+        2026, 1, 11, 23, 30, tzinfo=datetime.timezone(-datetime.timedelta(hours=5))
+    )
     InteractionFactory(user=user, occurred_at=late, latency_ms=7)
 
     groups = stats(auth_client, "?group_by=day")["groups"]
@@ -165,7 +167,12 @@ def test_empty_range_gives_zero_totals(auth_client, usage):
 
 @pytest.mark.parametrize(
     "query",
-    ["", "?group_by=colour", "?group_by=model&from=nope", "?group_by=day&from=2026-02-01&to=2026-01-01"],
+    [
+        "",
+        "?group_by=colour",
+        "?group_by=model&from=nope",
+        "?group_by=day&from=2026-02-01&to=2026-01-01",
+    ],
 )
 def test_bad_parameters_answer_422(auth_client, query):
     response = auth_client.get(STATS + query)

@@ -45,7 +45,11 @@ def test_dashboard_draws_charts_and_budget_status(signed_in, user):
     now = timezone.now()
     InteractionFactory(user=user, model="model-a", cost=Decimal("1.5"), occurred_at=now)
     InteractionFactory(
-        user=add_member(project), model="model-b", project=project, cost=Decimal("2"), occurred_at=now
+        user=add_member(project),
+        model="model-b",
+        project=project,
+        cost=Decimal("2"),
+        occurred_at=now,
     )
     InteractionFactory(model="secret-model", occurred_at=now)  # someone else's
     BudgetFactory(user=user, amount=Decimal("1"))
