@@ -186,6 +186,10 @@ def budget_spent(budget: AIBudget, start: datetime, end: datetime) -> Decimal:
     return (spent or Decimal(0)).quantize(Decimal(1).scaleb(-COST_PLACES))
 
 
+def budget_scope(budget: AIBudget) -> tuple[str, UUID]:
+    return ("user", budget.user_id) if budget.user_id else ("project", budget.project_id)
+
+
 def budget_statuses(user, *, at: datetime | None = None) -> list[BudgetStatus]:
     """Return each visible budget with the month-to-date spending of the month of ``at``.
 

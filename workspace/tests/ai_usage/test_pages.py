@@ -59,7 +59,9 @@ def test_dashboard_draws_charts_and_budget_status(signed_in, user):
     page = response.content.decode()
     assert response.status_code == 200
     assert page.count('role="img"') == 4
-    assert "model-a" in page and "model-b" in page and "Apollo" in page
+    assert "model-a" in page
+    assert "model-b" in page
+    assert "Apollo" in page
     assert "secret-model" not in page
     assert 'data-figure="count">2<' in page
     assert "Exceeded" in page
