@@ -15,6 +15,7 @@ BAR = 16
 COLUMN_HEIGHT = 200
 AXIS = 24  # room under columns for their labels
 VALUE_ROOM = 90  # room after the longest bar for its figure
+COLUMN_MARGIN = 24  # room at both ends for the first and last day's label
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,12 @@ def horizontal_bars(
 def columns(data: Sequence[Datum], *, rtl: bool = False, width: int = WIDTH) -> Chart:
     """Return one column per datum (a time series), left to right (right to left when rtl)."""
     top = max((datum.value for datum in data), default=0) or 1
-    slot = width / max(len(data), 1)
+    slot = (width - 2 * COLUMN_MARGIN) / max(len(data), 1)
     bars = []
     for index, datum in enumerate(data):
         height = COLUMN_HEIGHT * datum.value / top
         position = len(data) - 1 - index if rtl else index
-        x = position * slot + slot * 0.15
+        x = COLUMN_MARGIN + position * slot + slot * 0.15
         bars.append(
             Bar(
                 datum=datum,

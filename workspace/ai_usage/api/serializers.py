@@ -5,6 +5,7 @@ decimal places); the services decide the rules (project editable, time not in th
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workspace.ai_usage.models import (
@@ -17,6 +18,16 @@ from workspace.ai_usage.models import (
 from workspace.ai_usage.stats import GROUPS
 
 MAX_TOKENS = 2**62
+
+
+@extend_schema_field(
+    {"type": "string", "enum": InteractionStatus.values}, component_name="AIInteractionStatusEnum"
+)
+class InteractionStatusField(serializers.ChoiceField):
+    """The status choice, named in the schema on its own: projects already own "status" enums."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=InteractionStatus.choices, **kwargs)
 
 
 def tokens_field(help_text) -> serializers.IntegerField:
@@ -41,9 +52,7 @@ class InteractionInputSerializer(serializers.Serializer):
     response = serializers.CharField(required=False, allow_blank=True, default="")
     usage = UsageSerializer()
     latency_ms = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
-    status = serializers.ChoiceField(
-        choices=InteractionStatus.choices, default=InteractionStatus.SUCCESS
-    )
+    status = InteractionStatusField(default=InteractionStatus.SUCCESS)
     error = serializers.CharField(required=False, allow_blank=True, default="")
     cost = serializers.DecimalField(
         max_digits=COST_DIGITS,
@@ -78,7 +87,7 @@ class InteractionOutputSerializer(serializers.Serializer):
     response = serializers.CharField()
     usage = UsageOutputSerializer(source="*")
     latency_ms = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=InteractionStatus.choices)
+    status = InteractionStatusField()
     error = serializers.CharField()
     cost = serializers.DecimalField(max_digits=COST_DIGITS, decimal_places=COST_PLACES)
     cost_source = serializers.ChoiceField(choices=CostSource.choices)
