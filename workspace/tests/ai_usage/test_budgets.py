@@ -1,15 +1,18 @@
 """Budgets: reaching a monthly budget publishes ``ai_budget_exceeded`` once per month."""
 
+import contextlib
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from conftest import bearer_client
 from nexus_site.definitions.enums import MemberRole
 from nexus_site.events.models import Event
 from projects.tests.factories import ProjectFactory, add_member
-from workspace.ai_usage import services
+from workspace.ai_usage import selectors, services
 from workspace.ai_usage.models import AIBudgetAlert
 from workspace.tests.ai_usage.factories import BudgetFactory, InteractionFactory
 
@@ -135,3 +138,47 @@ def test_budget_list_runs_a_constant_number_of_queries(
         response = client.get(BUDGETS)
 
     assert response.json()["count"] == 6
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_ingestions_crossing_together_alert_exactly_once(monkeypatch):
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory()
+    BudgetFactory(user=user, amount=Decimal("10"))
+    start = threading.Barrier(2)
+    # Widen the race: a writer that has summed the month waits (briefly) for the other to sum
+    # too. Unserialised, both would see 6 and neither alert; with the budget row locked, the
+    # other writer is still waiting for the lock, so the wait times out and they take turns.
+    both_summed = threading.Barrier(2)
+    summed = selectors.budget_spent
+
+    def sum_then_wait(budget, month_start, month_end):
+        spent = summed(budget, month_start, month_end)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_summed.wait(timeout=2)
+        return spent
+
+    monkeypatch.setattr(selectors, "budget_spent", sum_then_wait)
+    errors: list[Exception] = []
+
+    def ingest() -> None:
+        try:
+            start.wait(timeout=10)
+            record(user, "6")
+        except Exception as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ingest) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert AIBudgetAlert.objects.count() == 1
+    assert len(alerts()) == 1
+    assert alerts()[0].payload["spent"] == "12.00000000"
