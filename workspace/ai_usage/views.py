@@ -3,7 +3,7 @@ and budget status over a date range, drawn as inline SVG on the server. Reads th
 selectors and statistics as the API, so it shows only what the user may see."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -34,7 +34,9 @@ def money(value: Decimal) -> str:
 
 
 def milliseconds(value: float | None) -> str:
-    return "—" if value is None else formats.number_format(round(value), use_l10n=True)
+    if value is None:
+        return "—"
+    return formats.number_format(Decimal(str(value)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def days_between(start: date, end: date) -> list[date]:
