@@ -223,3 +223,26 @@ def test_percentile_cont_interpolates_linearly(values, fraction, expected):
 
 def test_percentile_of_nothing_is_none():
     assert percentile_cont([], 0.5) is None
+
+
+@pytest.mark.parametrize("group_by", ["user", "project", "day"])
+def test_stats_run_a_constant_number_of_queries(
+    user, group_by, django_assert_max_num_queries, django_assert_num_queries
+):
+    project = ProjectFactory(owner=user)
+    InteractionFactory(user=user, project=project, occurred_at=JAN)
+    client = bearer_client(user)
+    stats(client, f"?group_by={group_by}")  # warm the per-process caches (content types)
+    with django_assert_max_num_queries(20) as captured:
+        stats(client, f"?group_by={group_by}")
+    for day in range(1, 6):
+        InteractionFactory(
+            user=add_member(project),
+            project=ProjectFactory(owner=user) if day % 2 else project,
+            occurred_at=JAN + datetime.timedelta(days=day),
+        )
+
+    with django_assert_num_queries(len(captured)):
+        data = stats(client, f"?group_by={group_by}")
+
+    assert data["totals"]["count"] == 6
