@@ -1,0 +1,208 @@
+"""Usage statistics over the interactions a user may see, grouped by model, module, user, day
+(UTC) or project.
+
+Percentiles follow PostgreSQL's ``percentile_cont``: the value at position p x (n - 1) of the
+sorted latencies, interpolated linearly between its neighbours. On PostgreSQL the database
+computes them (``PercentileCont``); on SQLite, which lacks the function, Python computes them
+with the same definition, so both backends answer the same numbers (rounded to 3 places).
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from nexus_site.exceptions import ValidationError
+from projects.models import Project
+from workspace.ai_usage import selectors
+from workspace.ai_usage.models import COST_PLACES, AIInteraction, InteractionStatus
+
+GROUPS = ("model", "module", "user", "day", "project")
+PERCENTILES = {"p50": 0.5, "p95": 0.95}
+PERCENTILE_PLACES = 3
+RATE_PLACES = 4
+QUANTUM = Decimal(1).scaleb(-COST_PLACES)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
+
+    function = "PERCENTILE_CONT"
+    name = "PercentileCont"
+    output_field = FloatField()
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, **extra):
+        fraction = float(fraction)
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be between 0 and 1")
+        super().__init__(expression, fraction=repr(fraction), **extra)
+
+
+def percentile_cont(values: list[float], fraction: float) -> float | None:
+    """Return ``percentile_cont(fraction)`` of ``values`` (None when there are none)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    lower, upper = math.floor(position), math.ceil(position)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def in_database() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def key_expression(group_by: str):
+    if group_by == "day":
+        return TruncDate("occurred_at", tzinfo=UTC)
+    if group_by in ("user", "project"):
+        return F(f"{group_by}_id")
+    return F(group_by)
+
+
+def figures(queryset: QuerySet, *, with_percentiles: bool) -> dict:
+    """Return the aggregate expressions every group and the totals share."""
+    aggregates = {
+        "count": Count("id"),
+        "input": Coalesce(Sum("input_tokens"), 0),
+        "output": Coalesce(Sum("output_tokens"), 0),
+        "cached": Coalesce(Sum("cached_tokens"), 0),
+        "cost": Sum("cost"),
+        "errors": Count("id", filter=Q(status=InteractionStatus.ERROR)),
+    }
+    if with_percentiles:
+        for name, fraction in PERCENTILES.items():
+            aggregates[name] = PercentileCont("latency_ms", fraction)
+    return aggregates
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    count: int
+    input: int
+    output: int
+    cached: int
+    cost: Decimal
+    errors: int
+    latencies: dict[str, float | None] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "count": self.count,
+            "tokens": {"input": self.input, "output": self.output, "cached": self.cached},
+            "cost": self.cost,
+            "p50_latency_ms": self.latencies.get("p50"),
+            "p95_latency_ms": self.latencies.get("p95"),
+            "error_rate": round(self.errors / self.count, RATE_PLACES) if self.count else 0.0,
+        }
+
+
+def rounded(value) -> float | None:
+    return None if value is None else round(float(value), PERCENTILE_PLACES)
+
+
+def row_from(values: dict, key, label: str) -> Row:
+    return Row(
+        key=key,
+        label=label,
+        count=values["count"],
+        input=int(values["input"]),
+        output=int(values["output"]),
+        cached=int(values["cached"]),
+        cost=(values["cost"] or Decimal(0)).quantize(QUANTUM),
+        errors=values["errors"],
+        latencies={name: rounded(values.get(name)) for name in PERCENTILES},
+    )
+
+
+def labels_for(group_by: str, keys: list) -> dict:
+    """Return a readable label per key: a user's email, a project's name."""
+    ids = [key for key in keys if key is not None]
+    if group_by == "user":
+        return {pk: user.email for pk, user in selectors.users_by_id(ids).items()}
+    if group_by == "project":
+        return dict(Project.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {}
+
+
+def key_text(group_by: str, key) -> object:
+    if key is None:
+        return None
+    if group_by == "day":
+        return key.isoformat()
+    if group_by in ("user", "project"):
+        return str(key)
+    return key
+
+
+def interaction_stats(user, *, group_by: str, time_range: selectors.TimeRange) -> dict:
+    """Return the figures of ``user``'s visible interactions in the range, per group and in all.
+
+    Groups come in key order for ``day``, else by cost, highest first (then key).
+    """
+    if group_by not in GROUPS:
+        raise ValidationError(
+            details={"group_by": [str(_("Choose one of: %s.") % ", ".join(GROUPS))]}
+        )
+    base = time_range.apply(
+        AIInteraction.objects.filter(selectors.visibility_filter(user)).order_by()
+    )
+    database = in_database()
+    grouped = list(
+        base.annotate(group_key=key_expression(group_by))
+        .values("group_key")
+        .annotate(**figures(base, with_percentiles=database))
+        .order_by()
+    )
+    totals = base.aggregate(**figures(base, with_percentiles=database))
+    if not database:
+        add_python_percentiles(base, group_by, grouped, totals)
+    labels = labels_for(group_by, [values["group_key"] for values in grouped])
+    rows = [
+        row_from(
+            values,
+            key_text(group_by, values["group_key"]),
+            str(labels.get(values["group_key"], "")),
+        )
+        for values in grouped
+    ]
+    if group_by == "day":
+        rows.sort(key=lambda row: row.key)
+    else:
+        rows.sort(key=lambda row: (-row.cost, str(row.key or "")))
+    return {
+        "group_by": group_by,
+        "from": time_range.start,
+        "to": time_range.end,
+        "groups": [row.as_dict() for row in rows],
+        "totals": row_from(totals, None, "").as_dict(),
+    }
+
+
+def add_python_percentiles(base: QuerySet, group_by: str, grouped: list, totals: dict) -> None:
+    """Compute the latency percentiles in Python (SQLite has no ``percentile_cont``)."""
+    latencies: dict[object, list[int]] = defaultdict(list)
+    everything: list[int] = []
+    for key, latency in (
+        base.annotate(group_key=key_expression(group_by))
+        .values_list("group_key", "latency_ms")
+        .iterator()
+    ):
+        latencies[key].append(latency)
+        everything.append(latency)
+    for values in grouped:
+        for name, fraction in PERCENTILES.items():
+            values[name] = percentile_cont(latencies[values["group_key"]], fraction)
+    for name, fraction in PERCENTILES.items():
+        totals[name] = percentile_cont(everything, fraction)
