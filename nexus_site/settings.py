@@ -248,6 +248,8 @@ DOCUMENT_IMPORT_MAX_BYTES = int(os.environ.get("DOCUMENT_IMPORT_MAX_BYTES", str(
 # Largest single upload to files/, and each user's quota (logical bytes of their files).
 FILE_UPLOAD_MAX_BYTES = int(os.environ.get("FILE_UPLOAD_MAX_BYTES", str(100 * 1024**2)))
 FILE_USER_QUOTA_BYTES = int(os.environ.get("FILE_USER_QUOTA_BYTES", str(1024**3)))
+# How far in the future a client may date a recorded AI interaction (clocks drift).
+AI_USAGE_CLOCK_SKEW_SECONDS = int(os.environ.get("AI_USAGE_CLOCK_SKEW_SECONDS", "300"))
 
 # --- E-mail ----------------------------------------------------------------------------------
 

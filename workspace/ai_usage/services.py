@@ -36,17 +36,11 @@ from workspace.ai_usage.models import (
 )
 
 BUDGET_EXCEEDED = "ai_budget_exceeded"
-DEFAULT_CLOCK_SKEW_SECONDS = 300
 
 
 def clock_skew() -> timedelta:
-    """Return how far in the future a client's ``occurred_at`` may be (its clock may run fast).
-
-    Setting ``AI_USAGE_CLOCK_SKEW_SECONDS``, default 300.
-    """
-    return timedelta(
-        seconds=getattr(settings, "AI_USAGE_CLOCK_SKEW_SECONDS", DEFAULT_CLOCK_SKEW_SECONDS)
-    )
+    """Return how far in the future a client's ``occurred_at`` may be (its clock may run fast)."""
+    return timedelta(seconds=settings.AI_USAGE_CLOCK_SKEW_SECONDS)
 
 
 @transaction.atomic
