@@ -27,6 +27,8 @@ def uploaded(content: bytes = b"hello world\n", name: str = "hello.txt", content
     return SimpleUploadedFile(name, content, content_type=content_type or "text/plain")
 
 
-def upload_file(owner, content: bytes = b"hello world\n", name: str = "hello.txt", **kwargs) -> File:
+def upload_file(
+    owner, content: bytes = b"hello world\n", name: str = "hello.txt", **kwargs
+) -> File:
     """Return a file uploaded by ``owner`` through the service."""
     return services.file_upload(actor=owner, upload=uploaded(content, name), **kwargs)

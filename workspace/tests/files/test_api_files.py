@@ -365,9 +365,7 @@ def test_patch_renames_and_moves_a_file(auth_client, user):
 def test_patch_with_a_hidden_project_is_422(auth_client, user):
     file = upload_file(user)
 
-    response = auth_client.patch(
-        detail(file), {"project": str(ProjectFactory().pk)}, format="json"
-    )
+    response = auth_client.patch(detail(file), {"project": str(ProjectFactory().pk)}, format="json")
 
     assert response.status_code == 422
 

@@ -49,7 +49,9 @@ def test_grant_view_lets_a_recipient_view_but_not_change(user):
     client = bearer_client(recipient)
     assert client.get(f"/api/v1/files/{file.pk}/").status_code == 200
     assert client.delete(f"/api/v1/files/{file.pk}/").status_code == 403
-    assert client.patch(f"/api/v1/files/{file.pk}/", {"name": "x"}, format="json").status_code == 403
+    assert (
+        client.patch(f"/api/v1/files/{file.pk}/", {"name": "x"}, format="json").status_code == 403
+    )
 
 
 def test_grant_view_twice_changes_nothing(user):
