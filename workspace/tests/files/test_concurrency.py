@@ -73,3 +73,27 @@ def test_a_delete_racing_an_upload_never_loses_a_referenced_blob(stored, attempt
     assert blob.refcount == 1
     assert stored(blob.sha256)
     assert survivor.blob.storage_name == blob.storage_name
+
+
+def test_parallel_uploads_of_one_user_cannot_both_pass_the_quota(settings):
+    settings.FILE_USER_QUOTA_BYTES = 15
+    owner = UserFactory()
+
+    errors = run_together(
+        lambda: upload_file(owner, b"first ten!"),
+        lambda: upload_file(owner, b"other ten!"),
+    )
+
+    assert [error.code for error in errors] == ["quota_exceeded"]
+    assert File.objects.filter(owner=owner).count() == 1
+
+
+def test_racing_public_downloads_never_pass_the_limit():
+    owner = UserFactory()
+    file = upload_file(owner)
+    token = services.public_link_create(actor=owner, file=file, max_downloads=1).token
+
+    errors = run_together(*[lambda: services.public_link_download(token=token)] * 4)
+
+    assert sorted(error.code for error in errors) == ["gone"] * 3
+    assert File.objects.get(pk=file.pk).download_count == 1
