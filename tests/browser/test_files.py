@@ -1,5 +1,6 @@
 """The files page in a real browser: upload, see it listed, download the same bytes back."""
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from workspace.files.models import File
 
+SCREENSHOT = Path(tempfile.gettempdir()) / "nexus-files.png"
 CONTENT = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 
@@ -35,6 +37,7 @@ def test_upload_list_and_download_the_same_bytes(live_server, page):
     row = page.locator(f"#file-{file.pk}")
     assert row.is_visible()
     assert "image/png" in row.inner_text()
+    page.screenshot(path=SCREENSHOT, full_page=True)
     with page.expect_download() as download_info:
         row.locator("a.file-table__name").click()
     download = download_info.value

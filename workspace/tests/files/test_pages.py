@@ -52,6 +52,7 @@ def test_list_shows_files_and_both_usages(signed_in, user, settings):
     assert "theirs.txt" not in content
     usage = response.context["usage"]
     assert (usage.logical_bytes, usage.physical_bytes) == (20, 10)
+    assert "20\xa0bytes of 1000\xa0bytes used (2 files)" in content
     assert 'id="usage-logical" max="100" value="2"' in content
     assert 'id="usage-physical" max="100" value="1"' in content
 
