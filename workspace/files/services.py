@@ -211,10 +211,10 @@ def file_delete(*, actor, file: File) -> None:
     node = str(node_of(file))
     payload = {"file": str(file.pk), "name": file.name, "sha256": file.sha256}
     detach(node_of(file), actor=actor)
-    blob_id = file.blob_id
+    blob_id, owner_id = file.blob_id, file.owner_id
     file.delete()
     blob_release(blob_id=blob_id)
-    publish(FILE_DELETED, payload, user_ids=[actor.pk], node=node, actor=actor)
+    publish(FILE_DELETED, payload, user_ids=[actor.pk, owner_id], node=node, actor=actor)
 
 
 def file_download_count(*, file: File) -> None:
