@@ -1,0 +1,222 @@
+"""Server-rendered file pages: the file list with an upload form, the quota bar, downloads,
+deletion and public links; and the public download at /f/<token>/ that needs no login. Thin,
+like the API: they read through workspace.files.selectors and write through its services."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET
+from django.views.generic import ListView
+
+from nexus_site.api.envelope import envelope
+from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
+from projects import selectors as project_selectors
+from workspace.files import selectors, services
+from workspace.files.models import PublicLink
+from workspace.files.responses import download_response
+from workspace.files.uploads import guard_upload
+
+LIST_URL = reverse_lazy("files:list")
+
+
+def visible_or_404(user, file_id):
+    """Return the file ``user`` may see; a hidden file is as missing as a deleted one."""
+    try:
+        return selectors.file_get(user, file_id)
+    except NotFoundError as exc:
+        raise Http404 from exc
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    project = forms.ModelChoiceField(
+        label=_("Project"), queryset=None, required=False, empty_label=_("No project")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = project_selectors.projects_visible_to(user).order_by(
+            "name", "id"
+        )
+
+
+class PublicLinkForm(forms.Form):
+    expires_at = forms.DateTimeField(
+        label=_("Expires at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    max_downloads = forms.IntegerField(
+        label=_("Download limit"), required=False, min_value=1, max_value=2_000_000_000
+    )
+
+
+class FileListPage(LoginRequiredMixin, ListView):
+    """The files the user may see, with the upload form and the quota bar."""
+
+    template_name = "workspace/files/file_list.html"
+    context_object_name = "files"
+    paginate_by = 50
+
+    def get_queryset(self):
+        current = PublicLink.objects.filter(revoked_at__isnull=True)
+        return (
+            selectors.files_visible_to(self.request.user)
+            .prefetch_related(Prefetch("public_links", queryset=current, to_attr="current_links"))
+            .order_by("-created_at", "id")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            upload_form=UploadForm(user=self.request.user),
+            link_form=PublicLinkForm(),
+            usage=selectors.usage_of(self.request.user),
+            now=timezone.now(),
+            **kwargs,
+        )
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # the CSRF check runs in post(), see there
+class FileUploadView(LoginRequiredMixin, View):
+    """Take an upload from the page's form, then back to the list."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        # The size guard must be in place before anything parses the body, CSRF check included.
+        try:
+            guard_upload(request)
+        except BaseAppException as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(LIST_URL)
+        return csrf_protect(self.upload)(request)
+
+    def upload(self, request):
+        try:
+            form = UploadForm(request.POST, request.FILES, user=request.user)
+            valid = form.is_valid()
+        except BaseAppException as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(LIST_URL)
+        if not valid:
+            messages.error(request, _("Choose a file to upload."))
+            return HttpResponseRedirect(LIST_URL)
+        try:
+            file = services.file_upload(
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                project=form.cleaned_data["project"],
+            )
+        except BaseAppException as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Uploaded %(name)s.") % {"name": file.name})
+        return HttpResponseRedirect(LIST_URL)
+
+
+class FileDownloadPage(LoginRequiredMixin, View):
+    """Stream a file the user may see."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, file_id):
+        file = visible_or_404(request.user, file_id)
+        services.file_download_count(file=file)
+        return download_response(file)
+
+
+class FileDeleteView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, file_id):
+        file = visible_or_404(request.user, file_id)
+        try:
+            services.file_delete(actor=request.user, file=file)
+        except BaseAppException as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Deleted %(name)s.") % {"name": file.name})
+        return HttpResponseRedirect(LIST_URL)
+
+
+class PublicLinkCreateView(LoginRequiredMixin, View):
+    """Create a public link; its address is shown once, in the confirmation message."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, file_id):
+        file = visible_or_404(request.user, file_id)
+        form = PublicLinkForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Check the expiry time and the download limit."))
+            return HttpResponseRedirect(LIST_URL)
+        try:
+            created = services.public_link_create(
+                actor=request.user,
+                file=file,
+                expires_at=form.cleaned_data["expires_at"],
+                max_downloads=form.cleaned_data["max_downloads"],
+            )
+        except BaseAppException as exc:
+            messages.error(request, exc.message)
+        else:
+            url = request.build_absolute_uri(
+                reverse("public-files:download", kwargs={"token": created.token})
+            )
+            messages.success(
+                request,
+                _("Public link for %(name)s (shown only now): %(url)s")
+                % {"name": file.name, "url": url},
+            )
+        return HttpResponseRedirect(LIST_URL)
+
+
+class PublicLinkRevokeView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, file_id):
+        file = visible_or_404(request.user, file_id)
+        try:
+            services.public_link_revoke(actor=request.user, file=file)
+        except BaseAppException as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The public link is revoked."))
+        return HttpResponseRedirect(LIST_URL)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Return whether the client prefers JSON to HTML (browsers ask for HTML first)."""
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def public_error(request: HttpRequest, exc: BaseAppException) -> HttpResponse:
+    """Answer a refused public download: the JSON envelope, or the site's error page."""
+    if wants_json(request):
+        return JsonResponse(envelope(exc.code, exc.message, exc.details), status=exc.status)
+    context = {"status": exc.status, "message": exc.message}
+    if isinstance(exc, GoneError):
+        context["title"] = _("This link is no longer available")
+    else:
+        context["message"] = _("The page you asked for does not exist or has moved.")
+    return render(request, "error.html", context, status=exc.status)
+
+
+@require_GET
+def public_download(request: HttpRequest, token: str) -> HttpResponse:
+    """Stream the file behind a public link while the link is valid; no login needed."""
+    try:
+        file = services.public_link_download(token=token)
+    except (NotFoundError, GoneError) as exc:
+        return public_error(request, exc)
+    return download_response(file)
