@@ -42,6 +42,14 @@ class EventType(models.TextChoices):
     TASK_STATUS_CHANGED = "task_status_changed", _("Task status changed")
     PROJECT_MEMBER_ADDED = "project_member_added", _("Project member added")
     PROJECT_MEMBER_REMOVED = "project_member_removed", _("Project member removed")
+    DOCUMENT_CREATED = "document_created", _("Document created")
+    DOCUMENT_UPDATED = "document_updated", _("Document updated")
+    DOCUMENT_DELETED = "document_deleted", _("Document moved to the trash")
+    DOCUMENT_RESTORED = "document_restored", _("Document restored")
+    DOCUMENT_SHARED = "document_shared", _("Document shared")
+    FILE_UPLOADED = "file_uploaded", _("File uploaded")
+    FILE_DELETED = "file_deleted", _("File deleted")
+    AI_BUDGET_EXCEEDED = "ai_budget_exceeded", _("AI budget exceeded")
 
 
 class RelationType(models.TextChoices):

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nexus_site.definitions.enums import Permission
+from nexus_site.definitions.enums import EventType, Permission
 from nexus_site.events.services import publish
 from nexus_site.exceptions import ValidationError
 from projects.models import Project
@@ -34,8 +34,6 @@ from workspace.ai_usage.models import (
     InteractionStatus,
     UsageType,
 )
-
-BUDGET_EXCEEDED = "ai_budget_exceeded"
 
 
 def clock_skew() -> timedelta:
@@ -140,10 +138,10 @@ def publish_budget_exceeded(alert: AIBudgetAlert) -> None:
     }
     if budget.project_id:
         publish(
-            BUDGET_EXCEEDED,
+            EventType.AI_BUDGET_EXCEEDED,
             payload,
             user_ids=project_manager_ids(budget.project),
             node=str(node_of(budget.project)),
         )
     else:
-        publish(BUDGET_EXCEEDED, payload, user_ids=[budget.user_id])
+        publish(EventType.AI_BUDGET_EXCEEDED, payload, user_ids=[budget.user_id])

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nexus_site.definitions.enums import Permission, RelationType, Role
+from nexus_site.definitions.enums import EventType, Permission, RelationType, Role
 from nexus_site.events.services import publish
 from nexus_site.exceptions import (
     AuthorizationError,
@@ -38,16 +38,6 @@ from workspace.documents.models import Document, DocumentType, DocumentVersion
 from workspace.documents.office import import_office
 
 MAX_TITLE_LENGTH = 200
-
-
-class DocumentEvent:
-    """Event types published by documents (plain strings: the event log takes any type)."""
-
-    CREATED = "document_created"
-    UPDATED = "document_updated"
-    DELETED = "document_deleted"
-    RESTORED = "document_restored"
-    SHARED = "document_shared"
 
 
 # --- access and helpers ------------------------------------------------------------------
@@ -163,7 +153,7 @@ def document_create(
     relations.relationship_create(
         source=node_of(actor), target=node_of(document), type=RelationType.OWNER, created_by=actor
     )
-    announce(DocumentEvent.CREATED, document, actor=actor)
+    announce(EventType.DOCUMENT_CREATED, document, actor=actor)
     return document
 
 
@@ -207,7 +197,7 @@ def document_update(
     current.version += 1
     current.save(update_fields=[*changes, "version", "updated_at"])
     write_version(current, author=actor)
-    announce(DocumentEvent.UPDATED, current, actor=actor, changed=sorted(changes))
+    announce(EventType.DOCUMENT_UPDATED, current, actor=actor, changed=sorted(changes))
     return current
 
 
@@ -225,7 +215,7 @@ def document_version_restore(*, actor, document: Document, number: int) -> Docum
     current.version += 1
     current.save(update_fields=["title", "content", "version", "updated_at"])
     write_version(current, author=actor)
-    announce(DocumentEvent.UPDATED, current, actor=actor, restored_from=number)
+    announce(EventType.DOCUMENT_UPDATED, current, actor=actor, restored_from=number)
     return current
 
 
@@ -238,7 +228,7 @@ def document_delete(*, actor, document: Document) -> Document:
         raise NotFoundError()
     current.deleted_at = timezone.now()
     current.save(update_fields=["deleted_at", "updated_at"])
-    announce(DocumentEvent.DELETED, current, actor=actor)
+    announce(EventType.DOCUMENT_DELETED, current, actor=actor)
     return current
 
 
@@ -251,7 +241,7 @@ def document_restore(*, actor, document: Document) -> Document:
         raise ConflictError(_("This document is not in the trash."))
     current.deleted_at = None
     current.save(update_fields=["deleted_at", "updated_at"])
-    announce(DocumentEvent.RESTORED, current, actor=actor)
+    announce(EventType.DOCUMENT_RESTORED, current, actor=actor)
     return current
 
 
@@ -339,7 +329,7 @@ def document_share(
         created_by=actor,
     )
     announce(
-        DocumentEvent.SHARED,
+        EventType.DOCUMENT_SHARED,
         document,
         actor=actor,
         user_ids=[user.pk],

@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nexus_site.definitions.enums import Permission, RelationType
+from nexus_site.definitions.enums import EventType, Permission, RelationType
 from nexus_site.events.services import publish
 from nexus_site.exceptions import (
     GoneError,
@@ -45,8 +45,6 @@ from workspace.files.models import Blob, File, PublicLink, valid_links_filter
 from workspace.files.selectors import logical_usage
 from workspace.files.uploads import too_large
 
-FILE_UPLOADED = "file_uploaded"
-FILE_DELETED = "file_deleted"
 UPDATABLE_FIELDS = frozenset({"name", "project"})
 TOKEN_BYTES = 32
 
@@ -164,7 +162,7 @@ def file_upload(
             source=node_of(actor), target=node_of(file), type=RelationType.OWNER, created_by=actor
         )
         publish(
-            FILE_UPLOADED,
+            EventType.FILE_UPLOADED,
             {"file": str(file.pk), "name": file.name, "size": file.size, "sha256": file.sha256},
             user_ids=[actor.pk],
             node=str(node_of(file)),
@@ -214,7 +212,7 @@ def file_delete(*, actor, file: File) -> None:
     blob_id, owner_id = file.blob_id, file.owner_id
     file.delete()
     blob_release(blob_id=blob_id)
-    publish(FILE_DELETED, payload, user_ids=[actor.pk, owner_id], node=node, actor=actor)
+    publish(EventType.FILE_DELETED, payload, user_ids=[actor.pk, owner_id], node=node, actor=actor)
 
 
 def file_download_count(*, file: File) -> None:

@@ -69,7 +69,7 @@ class InteractionInputSerializer(serializers.Serializer):
     )
 
 
-class UsageOutputSerializer(serializers.Serializer):
+class TokenUsageOutputSerializer(serializers.Serializer):
     input = serializers.IntegerField(source="input_tokens")
     output = serializers.IntegerField(source="output_tokens")
     cached = serializers.IntegerField(source="cached_tokens")
@@ -85,7 +85,7 @@ class InteractionOutputSerializer(serializers.Serializer):
     model = serializers.CharField()
     prompt = serializers.CharField()
     response = serializers.CharField()
-    usage = UsageOutputSerializer(source="*")
+    usage = TokenUsageOutputSerializer(source="*")
     latency_ms = serializers.IntegerField()
     status = InteractionStatusField()
     error = serializers.CharField()

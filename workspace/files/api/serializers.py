@@ -32,7 +32,7 @@ class FileOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class UsageOutputSerializer(serializers.Serializer):
+class StorageUsageOutputSerializer(serializers.Serializer):
     file_count = serializers.IntegerField()
     logical_bytes = serializers.IntegerField(help_text=_("Every file counted; the quota uses it."))
     physical_bytes = serializers.IntegerField(help_text=_("Each distinct content counted once."))

@@ -173,10 +173,10 @@ class FileUsageView(APIView):
             "logical_bytes counts every file the caller owns (the quota applies to it); "
             "physical_bytes counts each distinct content once."
         ),
-        responses={200: s.UsageOutputSerializer, 401: E401},
+        responses={200: s.StorageUsageOutputSerializer, 401: E401},
     )
     def get(self, request):
-        return Response(s.UsageOutputSerializer(selectors.usage_of(request.user)).data)
+        return Response(s.StorageUsageOutputSerializer(selectors.usage_of(request.user)).data)
 
 
 class PublicLinkView(APIView):

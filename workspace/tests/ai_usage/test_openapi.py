@@ -25,7 +25,7 @@ def test_schema_describes_usage_stats_and_errors(schema):
     components = schema["components"]["schemas"]
     stats = schema["paths"]["/api/v1/ai/stats/"]["get"]
 
-    assert set(components["UsageOutput"]["properties"]) == {"input", "output", "cached"}
+    assert set(components["TokenUsageOutput"]["properties"]) == {"input", "output", "cached"}
     assert set(components["StatsOutput"]["properties"]) == {
         "group_by",
         "from",
