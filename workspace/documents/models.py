@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nexus_site.ids import uuid7
 
-__all__ = ["Document", "DocumentType", "DocumentVersion"]
+__all__ = ["Document", "DocumentAttachment", "DocumentType", "DocumentVersion"]
 
 
 class DocumentType(models.TextChoices):
@@ -122,3 +122,40 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} v{self.number}"
+
+
+class DocumentAttachment(models.Model):
+    """A file attached to a document. Whoever may view the document may download it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.ForeignKey(
+        "workspace.File",
+        verbose_name=_("file"),
+        on_delete=models.CASCADE,
+        related_name="document_attachments",
+    )
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attached by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    attached_at = models.DateTimeField(_("attached at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("document attachment")
+        verbose_name_plural = _("document attachments")
+        ordering = ["document", "attached_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "file"], name="workspace_docattachment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} + {self.file_id}"

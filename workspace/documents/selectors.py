@@ -15,7 +15,7 @@ from nexus_site.exceptions import NotFoundError
 from relations.access import LEVELS, can, visible_filter
 from relations.models import Relationship
 from relations.nodes import node_of
-from workspace.documents.models import Document, DocumentVersion
+from workspace.documents.models import Document, DocumentAttachment, DocumentVersion
 from workspace.documents.services import share_edges
 
 
@@ -88,3 +88,16 @@ def user_by_id(user_id: UUID | str, *, active_only: bool = True):
     if active_only:
         users = users.filter(is_active=True)
     return first_or_none(users, user_id)
+
+
+def document_attachments(document: Document) -> QuerySet[DocumentAttachment]:
+    """Return ``document``'s attachments, oldest first, with their files."""
+    return DocumentAttachment.objects.filter(document=document).select_related("file")
+
+
+def document_attachment_get(document: Document, file_id: UUID | str) -> DocumentAttachment:
+    """Return the attachment of ``file_id`` to ``document``, else NotFoundError."""
+    attachment = document_attachments(document).filter(file_id=file_id).first()
+    if attachment is None:
+        raise NotFoundError()
+    return attachment

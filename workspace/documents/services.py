@@ -34,8 +34,10 @@ from relations.access import can
 from relations.models import Relationship
 from relations.nodes import node_of
 from workspace.documents.content import empty_content, validate_content
-from workspace.documents.models import Document, DocumentType, DocumentVersion
+from workspace.documents.models import Document, DocumentAttachment, DocumentType, DocumentVersion
 from workspace.documents.office import import_office
+from workspace.files.models import File
+from workspace.files.selectors import files_for_attachment
 
 MAX_TITLE_LENGTH = 200
 
@@ -388,3 +390,30 @@ def document_trash_purge(*, now: datetime.datetime | None = None) -> int:
             document.delete()
             purged += 1
     return purged
+
+
+# --- attachments -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_attach(*, actor, document: Document, file_id: Any) -> DocumentAttachment:
+    """Attach a file ``actor`` may see to a document ``actor`` may edit; attaching twice is
+    one attachment."""
+    ensure_can(actor, Permission.EDIT, document)
+    (file,) = files_for_attachment(actor, [file_id])
+    attachment, created = DocumentAttachment.objects.get_or_create(
+        document=document, file=file, defaults={"attached_by": actor}
+    )
+    if created:
+        announce(EventType.DOCUMENT_UPDATED, document, actor=actor, attached=str(file.pk))
+    return attachment
+
+
+@transaction.atomic
+def document_detach(*, actor, document: Document, file: File) -> None:
+    """Remove ``file`` from ``document``'s attachments (the file itself stays)."""
+    ensure_can(actor, Permission.EDIT, document)
+    deleted, _rows = DocumentAttachment.objects.filter(document=document, file=file).delete()
+    if not deleted:
+        raise NotFoundError()
+    announce(EventType.DOCUMENT_UPDATED, document, actor=actor, detached=str(file.pk))

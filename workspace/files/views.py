@@ -131,8 +131,12 @@ class FileDownloadPage(LoginRequiredMixin, View):
 
     def get(self, request, file_id):
         file = visible_or_404(request.user, file_id)
+        try:
+            response = download_response(file)
+        except GoneError as exc:
+            return public_error(request, exc)
         services.file_download_count(file=file)
-        return download_response(file)
+        return response
 
 
 class FileDeleteView(LoginRequiredMixin, View):
@@ -217,6 +221,6 @@ def public_download(request: HttpRequest, token: str) -> HttpResponse:
     """Stream the file behind a public link while the link is valid; no login needed."""
     try:
         file = services.public_link_download(token=token)
+        return download_response(file)
     except (NotFoundError, GoneError) as exc:
         return public_error(request, exc)
-    return download_response(file)

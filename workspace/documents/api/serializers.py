@@ -140,3 +140,17 @@ class ShareOutputSerializer(serializers.Serializer):
             return True
         expiry = parse_datetime(str(expires_at))
         return expiry is not None and expiry > timezone.now()
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.UUIDField(help_text=_("A file the caller may see."))
+
+
+class AttachmentOutputSerializer(serializers.Serializer):
+    file = serializers.UUIDField(source="file_id")
+    name = serializers.CharField(source="file.name")
+    size = serializers.IntegerField(source="file.size")
+    mime_type = serializers.CharField(source="file.mime_type")
+    sha256 = serializers.CharField(source="file.sha256")
+    attached_by = serializers.UUIDField(source="attached_by_id", allow_null=True)
+    attached_at = serializers.DateTimeField()

@@ -48,4 +48,19 @@ urlpatterns = [
         views.ExportView.as_view(),
         name="document-export",
     ),
+    path(
+        "documents/<uuid:document_id>/attachments/",
+        views.AttachmentListView.as_view(),
+        name="document-attachments",
+    ),
+    path(
+        "documents/<uuid:document_id>/attachments/<uuid:file_id>/",
+        views.AttachmentDetailView.as_view(),
+        name="document-attachment",
+    ),
+    path(
+        "documents/<uuid:document_id>/attachments/<uuid:file_id>/download/",
+        views.AttachmentDownloadView.as_view(),
+        name="document-attachment-download",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""The documents API: documents, versions, diff, shares, trash, export and import.
+"""The documents API: documents, versions, diff, shares, attachments, trash, export, import.
 
 Each view parses its input with an input serializer, loads the document through
 documents.selectors (404 for what the caller may not see, and for a trashed document on the
@@ -24,8 +24,10 @@ from workspace.documents import selectors, services
 from workspace.documents.api import serializers as s
 from workspace.documents.api.filters import DocumentFilter
 from workspace.documents.diff import diff_content
-from workspace.documents.models import Document, DocumentVersion
+from workspace.documents.models import Document, DocumentAttachment, DocumentVersion
 from workspace.documents.office import EXTENSIONS, export_docx, export_pptx, export_xlsx
+from workspace.files.responses import download_response
+from workspace.files.services import file_download_count
 
 E401 = error_response_schema(_("Not signed in."))
 E403 = error_response_schema(_("Visible, but the caller may not change it."))
@@ -309,6 +311,69 @@ class ShareDetailView(APIView):
             raise NotFoundError()
         services.document_unshare(actor=request.user, document=document, user=user)
         return Response(status=204)
+
+
+# --- attachments -------------------------------------------------------------------------
+
+
+class AttachmentListView(GenericAPIView):
+    queryset = DocumentAttachment.objects.none()
+    filter_backends = []
+
+    @extend_schema(
+        operation_id="documents_attachments_list",
+        tags=TAGS,
+        summary=_("The files attached to the document"),
+        responses={200: s.AttachmentOutputSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request, document_id):
+        document = selectors.document_get(request.user, document_id)
+        page = self.paginate_queryset(selectors.document_attachments(document))
+        return self.get_paginated_response(s.AttachmentOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="documents_attachments_create",
+        tags=TAGS,
+        summary=_("Attach a file the caller may see (edit); attaching again changes nothing"),
+        request=s.AttachmentInputSerializer,
+        responses={201: s.AttachmentOutputSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, document_id):
+        document = selectors.document_get(request.user, document_id)
+        data = parsed(s.AttachmentInputSerializer, request)
+        attachment = services.document_attach(
+            actor=request.user, document=document, file_id=data["file"]
+        )
+        return Response(s.AttachmentOutputSerializer(attachment).data, status=201)
+
+
+class AttachmentDetailView(APIView):
+    @extend_schema(
+        operation_id="documents_attachments_destroy",
+        tags=TAGS,
+        summary=_("Remove an attachment (edit); the file itself stays"),
+        responses={204: None, 401: E401, 403: E403, 404: E404},
+    )
+    def delete(self, request, document_id, file_id):
+        document = selectors.document_get(request.user, document_id)
+        attachment = selectors.document_attachment_get(document, file_id)
+        services.document_detach(actor=request.user, document=document, file=attachment.file)
+        return Response(status=204)
+
+
+class AttachmentDownloadView(APIView):
+    @extend_schema(
+        operation_id="documents_attachments_download",
+        tags=TAGS,
+        summary=_("Download an attached file (whoever may view the document may)"),
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY)} | READ_ERRORS,
+    )
+    def get(self, request, document_id, file_id):
+        document = selectors.document_get(request.user, document_id)
+        attachment = selectors.document_attachment_get(document, file_id)
+        response = download_response(attachment.file)
+        file_download_count(file=attachment.file)
+        return response
 
 
 # --- export and import -------------------------------------------------------------------

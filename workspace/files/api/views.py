@@ -160,8 +160,9 @@ class FileDownloadView(APIView):
     )
     def get(self, request, file_id):
         file = selectors.file_get(request.user, file_id)
+        response = download_response(file)
         services.file_download_count(file=file)
-        return download_response(file)
+        return response
 
 
 class FileUsageView(APIView):
