@@ -7,7 +7,6 @@ from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import GoneError
-
 from workspace.files.models import File
 
 logger = logging.getLogger(__name__)
