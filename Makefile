@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve setup messages lint check-deploy clean bench bench-projects
+.PHONY: run test serve setup messages lint check-deploy clean bench bench-projects bench-workspace
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ bench-projects: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench} \
 	$(PY) bench/projects.py $(BENCH_ARGS)
+
+# AI stats over 1,000,000 interactions, 10 MiB uploads, document saves (docs/PERFORMANCE.md, Workspace).
+bench-workspace: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench} \
+	$(PY) bench/workspace.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache
