@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
@@ -31,18 +32,24 @@ QUANTUM = Decimal(1).scaleb(-COST_PLACES)
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
+    """PostgreSQL's ``percentile_cont(ARRAY[fractions]) WITHIN GROUP (ORDER BY expression)``:
+    several percentiles from one sort of the group's values (one per aggregate otherwise)."""
 
     function = "PERCENTILE_CONT"
     name = "PercentileCont"
-    output_field = FloatField()
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
+    template = (
+        "%(function)s(ARRAY[%(fractions)s]::double precision[]) "
+        "WITHIN GROUP (ORDER BY %(expressions)s)"
+    )
 
-    def __init__(self, expression, fraction: float, **extra):
-        fraction = float(fraction)
-        if not 0 <= fraction <= 1:
-            raise ValueError("fraction must be between 0 and 1")
-        super().__init__(expression, fraction=repr(fraction), **extra)
+    def __init__(self, expression, fractions: tuple[float, ...], **extra):
+        fractions = tuple(float(fraction) for fraction in fractions)
+        if not fractions or not all(0 <= fraction <= 1 for fraction in fractions):
+            raise ValueError("fractions must be between 0 and 1")
+        super().__init__(
+            expression, fractions=", ".join(repr(fraction) for fraction in fractions), **extra
+        )
 
 
 def percentile_cont(values: list[float], fraction: float) -> float | None:
@@ -67,9 +74,9 @@ def key_expression(group_by: str):
     return F(group_by)
 
 
-def figures(queryset: QuerySet, *, with_percentiles: bool) -> dict:
-    """Return the aggregate expressions every group and the totals share."""
-    aggregates = {
+def figures() -> dict:
+    """Return the additive aggregate expressions of a group."""
+    return {
         "count": Count("id"),
         "input": Coalesce(Sum("input_tokens"), 0),
         "output": Coalesce(Sum("output_tokens"), 0),
@@ -77,10 +84,19 @@ def figures(queryset: QuerySet, *, with_percentiles: bool) -> dict:
         "cost": Sum("cost"),
         "errors": Count("id", filter=Q(status=InteractionStatus.ERROR)),
     }
-    if with_percentiles:
-        for name, fraction in PERCENTILES.items():
-            aggregates[name] = PercentileCont("latency_ms", fraction)
-    return aggregates
+
+
+def totals_of(grouped: list[dict]) -> dict:
+    """Return the additive figures of all groups together (no second pass over the rows)."""
+    totals = {name: sum(values[name] or 0 for values in grouped) for name in figures()}
+    totals["cost"] = sum((values["cost"] or Decimal(0) for values in grouped), Decimal(0))
+    return totals
+
+
+def spread(values: dict, percentiles: list[float] | None) -> None:
+    """Set the named percentiles in ``values`` from PostgreSQL's array answer."""
+    for position, name in enumerate(PERCENTILES):
+        values[name] = percentiles[position] if percentiles else None
 
 
 @dataclass
@@ -159,14 +175,23 @@ def interaction_stats(user, *, group_by: str, time_range: selectors.TimeRange) -
         AIInteraction.objects.filter(selectors.visibility_filter(user)).order_by()
     )
     database = in_database()
+    aggregates = figures()
+    if database:
+        aggregates["percentiles"] = PercentileCont("latency_ms", tuple(PERCENTILES.values()))
     grouped = list(
         base.annotate(group_key=key_expression(group_by))
         .values("group_key")
-        .annotate(**figures(base, with_percentiles=database))
+        .annotate(**aggregates)
         .order_by()
     )
-    totals = base.aggregate(**figures(base, with_percentiles=database))
-    if not database:
+    totals = totals_of(grouped)
+    if database:
+        for values in grouped:
+            spread(values, values.pop("percentiles"))
+        # The totals' percentiles need every latency again: one more sort, nothing else.
+        everything = base.aggregate(percentiles=aggregates["percentiles"])["percentiles"]
+        spread(totals, everything)
+    else:
         add_python_percentiles(base, group_by, grouped, totals)
     labels = labels_for(group_by, [values["group_key"] for values in grouped])
     rows = [
