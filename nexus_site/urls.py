@@ -28,6 +28,8 @@ urlpatterns = [
     path("documents/", include("workspace.documents.urls")),
     path("files/", include("workspace.files.urls")),
     path("ai/", include("workspace.ai_usage.urls")),
+    path("mail/", include("workspace.mail.urls")),
+    path("chat/", include("workspace.chat.urls")),
     path("f/", include("workspace.files.public_urls")),
     path("", DashboardView.as_view(), name="dashboard"),
 ]

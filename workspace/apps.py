@@ -9,10 +9,14 @@ class WorkspaceConfig(AppConfig):
     def ready(self) -> None:
         from relations.registry import registry
         from workspace.ai_usage.registration import register as register_ai_usage
+        from workspace.chat.registration import register as register_chat
         from workspace.documents.registration import register as register_documents
         from workspace.files.registration import register as register_files
+        from workspace.mail.registration import register as register_mail
 
         register_documents()
         register_files()
         register_ai_usage()
+        register_mail()
+        register_chat()
         registry.check()

@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("workspace.documents.api.urls")),
     path("", include("workspace.files.api.urls")),
     path("", include("workspace.ai_usage.api.urls")),
+    path("", include("workspace.mail.api.urls")),
+    path("", include("workspace.chat.api.urls")),
 ]

@@ -1,0 +1,2 @@
+def register() -> None:
+    """Register this sub-domain's models and relationship types with the relations engine."""

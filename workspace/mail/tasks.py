@@ -1,0 +1,3 @@
+"""Celery tasks."""
+
+__all__: list[str] = []
