@@ -50,7 +50,9 @@ def rooms_visible_to(user) -> QuerySet[Room]:
 def rooms_with_unread(user) -> QuerySet[Room]:
     """``rooms_visible_to`` with ``unread`` (others' live messages after the read pointer),
     ``is_member`` and ``member_count``, all in the one query."""
-    pointer = ReadPointer.objects.filter(room=OuterRef("pk"), user=user).values("last_read_at")
+    pointer = ReadPointer.objects.filter(room=OuterRef(OuterRef("pk")), user=user).values(
+        "last_read_at"
+    )
     unread = (
         ChatMessage.objects.filter(room=OuterRef("pk"), deleted_at__isnull=True)
         .exclude(author=user)
