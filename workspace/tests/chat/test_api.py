@@ -64,7 +64,8 @@ def test_post_edit_delete_and_history(auth_client, user, other_user):
     assert other.delete(url(room, f"messages/{message_id}/")).status_code == 403
     assert auth_client.delete(url(room, f"messages/{message_id}/")).status_code == 204
     deleted = auth_client.get(url(room, f"messages/{message_id}/")).json()
-    assert deleted["body"] == "" and deleted["deleted_at"]
+    assert deleted["body"] == ""
+    assert deleted["deleted_at"]
 
 
 def test_history_pages_by_cursor_newest_first(auth_client, user):

@@ -31,7 +31,9 @@ def test_a_channel_is_seen_by_everyone_and_posting_joins_it(user, other_user):
 def test_one_direct_conversation_per_pair(user, other_user):
     room, created = services.direct_open(actor=user, other=other_user)
     again, created_again = services.direct_open(actor=other_user, other=user)
-    assert created and not created_again and again.pk == room.pk
+    assert created
+    assert not created_again
+    assert again.pk == room.pk
     with pytest.raises(IntegrityError), transaction.atomic():
         Room.objects.create(kind=RoomKind.DIRECT, pair_key=room.pair_key)
     with pytest.raises(ValidationError):
@@ -68,7 +70,8 @@ def test_edit_keeps_history_and_only_the_author_edits(user, other_user):
     edit = MessageEdit.objects.get(message=message)
     assert (edit.old_body, edit.editor) == ("first", user)
     message.refresh_from_db()
-    assert message.body == "second" and message.edited_at
+    assert message.body == "second"
+    assert message.edited_at
     with pytest.raises(AuthorizationError):
         services.message_edit(actor=other_user, message=message, body="mine")
     assert Event.objects.filter(type="message_edited").count() == 1
@@ -82,7 +85,8 @@ def test_delete_blanks_the_body_by_author_or_admin(user, other_user):
         services.message_delete(actor=other_user, message=theirs)
     services.message_delete(actor=user, message=mine)  # room admin
     mine.refresh_from_db()
-    assert mine.body == "" and mine.deleted_at is not None
+    assert mine.body == ""
+    assert mine.deleted_at is not None
     assert Event.objects.filter(type="message_deleted").count() == 1
 
 
