@@ -17,7 +17,10 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from nexus_site.exceptions import BaseAppException, NotFoundError
 from workspace.chat import selectors, services
-from workspace.chat.api.serializers import MessageCreateInputSerializer, MessageOutputSerializer
+from workspace.chat.api.serializers import (
+    ChatMessageCreateInputSerializer,
+    ChatMessageOutputSerializer,
+)
 from workspace.chat.models import Room
 from workspace.chat.realtime import room_group
 
@@ -37,7 +40,7 @@ def rendered_message(user: Any, room_id: str, message_id: str) -> dict | None:
     if room is None:
         return None
     message = selectors.first_or_none(selectors.room_messages(room), message_id)
-    return None if message is None else dict(MessageOutputSerializer(message).data)
+    return None if message is None else dict(ChatMessageOutputSerializer(message).data)
 
 
 @database_sync_to_async
@@ -45,7 +48,7 @@ def post_message(user: Any, room_id: str, content: dict) -> None:
     room = selectors.first_or_none(selectors.rooms_visible_to(user), room_id)
     if room is None:
         raise NotFoundError()
-    serializer = MessageCreateInputSerializer(data=content)
+    serializer = ChatMessageCreateInputSerializer(data=content)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     services.message_post(

@@ -10,7 +10,7 @@ from workspace.chat.models import RoomKind
 from workspace.chat.services import ADMIN, MAX_BODY_LENGTH, MAX_NAME_LENGTH, MEMBER
 
 
-class RoomCreateInputSerializer(serializers.Serializer):
+class ChatRoomCreateInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RoomKind.choices)
     name = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
     topic = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -22,7 +22,7 @@ class RoomCreateInputSerializer(serializers.Serializer):
     )
 
 
-class RoomOutputSerializer(serializers.Serializer):
+class ChatRoomOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     name = serializers.CharField()
@@ -34,12 +34,12 @@ class RoomOutputSerializer(serializers.Serializer):
     member_count = serializers.IntegerField()
 
 
-class MemberInputSerializer(serializers.Serializer):
+class ChatMemberInputSerializer(serializers.Serializer):
     user = serializers.UUIDField()
     role = serializers.ChoiceField(choices=[ADMIN, MEMBER], default=MEMBER)
 
 
-class MemberOutputSerializer(serializers.Serializer):
+class ChatMemberOutputSerializer(serializers.Serializer):
     user = serializers.UUIDField(source="source_id")
     email = serializers.EmailField(source="member.email")
     name = serializers.CharField(source="member.full_name")
@@ -47,7 +47,7 @@ class MemberOutputSerializer(serializers.Serializer):
     joined_at = serializers.DateTimeField(source="created_at")
 
 
-class MessageCreateInputSerializer(serializers.Serializer):
+class ChatMessageCreateInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=MAX_BODY_LENGTH, required=False, allow_blank=True)
     reply_to = serializers.UUIDField(required=False, allow_null=True)
     attachments = serializers.ListField(
@@ -55,24 +55,24 @@ class MessageCreateInputSerializer(serializers.Serializer):
     )
 
 
-class MessageUpdateInputSerializer(serializers.Serializer):
+class ChatMessageUpdateInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=MAX_BODY_LENGTH)
 
 
-class AttachmentOutputSerializer(serializers.Serializer):
+class ChatAttachmentOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="file.id")
     name = serializers.CharField(source="file.name")
     size = serializers.IntegerField(source="file.size")
     mime_type = serializers.CharField(source="file.mime_type")
 
 
-class EditOutputSerializer(serializers.Serializer):
+class ChatEditOutputSerializer(serializers.Serializer):
     editor = serializers.UUIDField(source="editor_id", allow_null=True)
     old_body = serializers.CharField()
     edited_at = serializers.DateTimeField()
 
 
-class MessageOutputSerializer(serializers.Serializer):
+class ChatMessageOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     room = serializers.UUIDField(source="room_id")
     author = serializers.UUIDField(source="author_id", allow_null=True)
@@ -81,8 +81,8 @@ class MessageOutputSerializer(serializers.Serializer):
     reply_to = serializers.UUIDField(source="reply_to_id", allow_null=True)
     reply_count = serializers.IntegerField()
     mentions = serializers.ListField(child=serializers.UUIDField())
-    attachments = AttachmentOutputSerializer(many=True, source="attachments.all")
-    edits = EditOutputSerializer(many=True, source="edits.all")
+    attachments = ChatAttachmentOutputSerializer(many=True, source="attachments.all")
+    edits = ChatEditOutputSerializer(many=True, source="edits.all")
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted_at = serializers.DateTimeField(allow_null=True)

@@ -50,12 +50,12 @@ def body_user(user_id, field: str = "user"):
 
 
 def message_body(room: Room, message_id) -> dict:
-    return s.MessageOutputSerializer(selectors.message_get(room, message_id)).data
+    return s.ChatMessageOutputSerializer(selectors.message_get(room, message_id)).data
 
 
 class RoomListView(GenericAPIView):
     queryset = Room.objects.none()
-    serializer_class = s.RoomOutputSerializer
+    serializer_class = s.ChatRoomOutputSerializer
     search_fields = ["name", "topic"]
     ordering_fields = ["name", "created_at", "last_message_at"]
 
@@ -63,12 +63,12 @@ class RoomListView(GenericAPIView):
         operation_id="chat_rooms_list",
         tags=TAGS,
         summary=_("Rooms the caller may read, with unread counts"),
-        responses={200: s.RoomOutputSerializer(many=True), 401: E401},
+        responses={200: s.ChatRoomOutputSerializer(many=True), 401: E401},
     )
     def get(self, request):
         rooms = selectors.rooms_with_unread(request.user)
         page = self.paginate_queryset(self.filter_queryset(rooms))
-        return self.get_paginated_response(s.RoomOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(s.ChatRoomOutputSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="chat_rooms_create",
@@ -78,11 +78,15 @@ class RoomListView(GenericAPIView):
             "For kind=direct send members=[the other user]; the one conversation of the pair "
             "is returned (201 when new, 200 when it existed)."
         ),
-        request=s.RoomCreateInputSerializer,
-        responses={201: s.RoomOutputSerializer, 200: s.RoomOutputSerializer, **WRITE_ERRORS},
+        request=s.ChatRoomCreateInputSerializer,
+        responses={
+            201: s.ChatRoomOutputSerializer,
+            200: s.ChatRoomOutputSerializer,
+            **WRITE_ERRORS,
+        },
     )
     def post(self, request):
-        data = parsed(s.RoomCreateInputSerializer, request)
+        data = parsed(s.ChatRoomCreateInputSerializer, request)
         member_ids = data.get("members") or []
         if data["kind"] == RoomKind.DIRECT:
             if len(member_ids) != 1:
@@ -101,17 +105,17 @@ class RoomListView(GenericAPIView):
             )
             created = True
         room = selectors.room_get(request.user, room.pk)
-        return Response(s.RoomOutputSerializer(room).data, status=201 if created else 200)
+        return Response(s.ChatRoomOutputSerializer(room).data, status=201 if created else 200)
 
 
 class RoomDetailView(APIView):
     @extend_schema(
         operation_id="chat_rooms_retrieve",
         tags=TAGS,
-        responses={200: s.RoomOutputSerializer, **READ_ERRORS},
+        responses={200: s.ChatRoomOutputSerializer, **READ_ERRORS},
     )
     def get(self, request, room_id):
-        return Response(s.RoomOutputSerializer(selectors.room_get(request.user, room_id)).data)
+        return Response(s.ChatRoomOutputSerializer(selectors.room_get(request.user, room_id)).data)
 
 
 class RoomJoinView(APIView):
@@ -120,12 +124,12 @@ class RoomJoinView(APIView):
         tags=TAGS,
         summary=_("Join a public channel"),
         request=None,
-        responses={200: s.RoomOutputSerializer, **WRITE_ERRORS},
+        responses={200: s.ChatRoomOutputSerializer, **WRITE_ERRORS},
     )
     def post(self, request, room_id):
         room = selectors.room_get(request.user, room_id)
         services.room_join(actor=request.user, room=room)
-        return Response(s.RoomOutputSerializer(selectors.room_get(request.user, room_id)).data)
+        return Response(s.ChatRoomOutputSerializer(selectors.room_get(request.user, room_id)).data)
 
 
 class RoomReadView(APIView):
@@ -134,23 +138,23 @@ class RoomReadView(APIView):
         tags=TAGS,
         summary=_("Mark the room read up to now (unread becomes 0)"),
         request=None,
-        responses={200: s.RoomOutputSerializer, **READ_ERRORS},
+        responses={200: s.ChatRoomOutputSerializer, **READ_ERRORS},
     )
     def post(self, request, room_id):
         room = selectors.room_get(request.user, room_id)
         services.room_mark_read(actor=request.user, room=room)
-        return Response(s.RoomOutputSerializer(selectors.room_get(request.user, room_id)).data)
+        return Response(s.ChatRoomOutputSerializer(selectors.room_get(request.user, room_id)).data)
 
 
 class MemberListView(GenericAPIView):
     queryset = Room.objects.none()
-    serializer_class = s.MemberOutputSerializer
+    serializer_class = s.ChatMemberOutputSerializer
     filter_backends: list = []
 
     @extend_schema(
         operation_id="chat_members_list",
         tags=TAGS,
-        responses={200: s.MemberOutputSerializer(many=True), **READ_ERRORS},
+        responses={200: s.ChatMemberOutputSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request, room_id):
         room = selectors.room_get(request.user, room_id)
@@ -159,18 +163,18 @@ class MemberListView(GenericAPIView):
         for edge in page:
             edge.member = users[edge.source_id]
             edge.role = services.edge_role(edge)
-        return self.get_paginated_response(s.MemberOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(s.ChatMemberOutputSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="chat_members_add",
         tags=TAGS,
         summary=_("Add a member (room admins)"),
-        request=s.MemberInputSerializer,
+        request=s.ChatMemberInputSerializer,
         responses={201: None, **WRITE_ERRORS},
     )
     def post(self, request, room_id):
         room = selectors.room_get(request.user, room_id)
-        data = parsed(s.MemberInputSerializer, request)
+        data = parsed(s.ChatMemberInputSerializer, request)
         services.room_member_add(
             actor=request.user, room=room, user=body_user(data["user"]), role=data["role"]
         )
@@ -195,7 +199,7 @@ class MemberDetailView(APIView):
 
 class MessageListView(GenericAPIView):
     queryset = ChatMessage.objects.none()
-    serializer_class = s.MessageOutputSerializer
+    serializer_class = s.ChatMessageOutputSerializer
     pagination_class = MessageCursorPagination
     filter_backends: list = []
 
@@ -203,23 +207,23 @@ class MessageListView(GenericAPIView):
         operation_id="chat_messages_list",
         tags=TAGS,
         summary=_("The room's history, newest first, by cursor (?cursor=&limit=)"),
-        responses={200: s.MessageOutputSerializer(many=True), **READ_ERRORS},
+        responses={200: s.ChatMessageOutputSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request, room_id):
         room = selectors.room_get(request.user, room_id)
         page = self.paginate_queryset(selectors.room_messages(room))
-        return self.get_paginated_response(s.MessageOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(s.ChatMessageOutputSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="chat_messages_create",
         tags=TAGS,
         summary=_("Post a message (posting in a public channel joins it)"),
-        request=s.MessageCreateInputSerializer,
-        responses={201: s.MessageOutputSerializer, **WRITE_ERRORS},
+        request=s.ChatMessageCreateInputSerializer,
+        responses={201: s.ChatMessageOutputSerializer, **WRITE_ERRORS},
     )
     def post(self, request, room_id):
         room = selectors.room_get(request.user, room_id)
-        data = parsed(s.MessageCreateInputSerializer, request)
+        data = parsed(s.ChatMessageCreateInputSerializer, request)
         message = services.message_post(
             actor=request.user,
             room=room,
@@ -234,7 +238,7 @@ class MessageDetailView(APIView):
     @extend_schema(
         operation_id="chat_messages_retrieve",
         tags=TAGS,
-        responses={200: s.MessageOutputSerializer, **READ_ERRORS},
+        responses={200: s.ChatMessageOutputSerializer, **READ_ERRORS},
     )
     def get(self, request, room_id, message_id):
         room = selectors.room_get(request.user, room_id)
@@ -244,13 +248,13 @@ class MessageDetailView(APIView):
         operation_id="chat_messages_partial_update",
         tags=TAGS,
         summary=_("Edit your message (the old body is kept in edits)"),
-        request=s.MessageUpdateInputSerializer,
-        responses={200: s.MessageOutputSerializer, **WRITE_ERRORS},
+        request=s.ChatMessageUpdateInputSerializer,
+        responses={200: s.ChatMessageOutputSerializer, **WRITE_ERRORS},
     )
     def patch(self, request, room_id, message_id):
         room = selectors.room_get(request.user, room_id)
         message = selectors.message_get(room, message_id)
-        data = parsed(s.MessageUpdateInputSerializer, request)
+        data = parsed(s.ChatMessageUpdateInputSerializer, request)
         services.message_edit(actor=request.user, message=message, body=data["body"])
         return Response(message_body(room, message_id))
 
