@@ -50,6 +50,10 @@ class EventType(models.TextChoices):
     FILE_UPLOADED = "file_uploaded", _("File uploaded")
     FILE_DELETED = "file_deleted", _("File deleted")
     AI_BUDGET_EXCEEDED = "ai_budget_exceeded", _("AI budget exceeded")
+    MESSAGE_POSTED = "message_posted", _("Chat message posted")
+    MESSAGE_EDITED = "message_edited", _("Chat message edited")
+    MESSAGE_DELETED = "message_deleted", _("Chat message deleted")
+    MENTION = "mention", _("Mentioned in chat")
 
 
 class RelationType(models.TextChoices):

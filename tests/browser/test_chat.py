@@ -1,0 +1,109 @@
+"""Chat in two browsers: a message sent by one user appears for the other without a reload.
+
+pytest-django's live_server speaks WSGI only, and channels' ChannelsLiveServerTestCase runs
+daphne in another process, which cannot see the in-memory SQLite test database. So this
+module runs daphne in a thread of the test process (the shared-cache in-memory database and
+the in-memory channel layer are then shared) serving the project's ASGI application, with
+static files, on a free port. Twisted's reactor cannot restart: one server per test session.
+"""
+
+import socket
+import threading
+import time
+
+import pytest
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from conftest import chromium_path
+from tests.browser.conftest import CHROMIUM_ARGS
+from workspace.tests.chat.factories import make_room
+
+_SERVER: dict = {}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def asgi_url() -> str:
+    """Start (once) daphne on the project's ASGI application; return its base URL."""
+    if "url" in _SERVER:
+        return _SERVER["url"]
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+
+    from nexus_site.asgi import application
+
+    static = ASGIStaticFilesHandler(get_asgi_application())
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http":
+            return await static(scope, receive, send)
+        return await application(scope, receive, send)
+
+    port = free_port()
+    server = Server(
+        application=app,
+        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=port),
+        signal_handlers=False,
+    )
+    threading.Thread(target=server.run, daemon=True, name="daphne-live").start()
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    _SERVER["url"] = f"http://127.0.0.1:{port}"
+    return _SERVER["url"]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def logged_in_page(browser, url, user):
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(f"{url}/accounts/login/")
+    page.locator("#id_email").fill(user.email)
+    page.locator("#id_password").fill(DEFAULT_PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(f"{url}/")
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_message_sent_by_one_user_appears_for_the_other_without_reload(
+    browser, settings, fresh_channel_layer
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    alice, bob = UserFactory(), UserFactory()
+    room = make_room(alice, name="Launch", members=[bob])
+    url = asgi_url()
+    alice_page = logged_in_page(browser, url, alice)
+    bob_page = logged_in_page(browser, url, bob)
+    for page in (alice_page, bob_page):
+        page.goto(f"{url}/chat/{room.pk}/")
+        page.wait_for_selector('#chat-room[data-connected="true"]')
+
+    alice_page.locator("#chat-body").fill("Lift-off at noon")
+    alice_page.locator("#chat-form button[type=submit]").click()
+
+    bob_page.locator(".chat-message__body", has_text="Lift-off at noon").wait_for()
+    alice_page.locator(".chat-message__body", has_text="Lift-off at noon").wait_for()
+    assert bob_page.locator("#chat-messages li").count() == 1

@@ -1,0 +1,110 @@
+"""The room socket /ws/chat/<room_id>/: live posted, edited and deleted messages; clients post.
+
+Closes with 4401 for an anonymous socket and 4403 for a room the user may not read. Frames sent:
+``{"type": "message_posted"|"message_edited"|"message_deleted", "message": {...}}`` (the API's
+message shape) and ``{"type": "error", "error": {"code", "message", "details"}}`` for a bad
+client frame. A client posts with ``{"action": "post", "body", "reply_to"?, "attachments"?}``
+through the same service (and validation) as the API; the posted message comes back to every
+socket of the room, the sender's included, as ``message_posted``.
+"""
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from nexus_site.exceptions import BaseAppException, NotFoundError
+from workspace.chat import selectors, services
+from workspace.chat.api.serializers import (
+    ChatMessageCreateInputSerializer,
+    ChatMessageOutputSerializer,
+)
+from workspace.chat.models import Room
+from workspace.chat.realtime import room_group
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def visible_room(user: Any, room_id: str) -> Room | None:
+    return selectors.first_or_none(selectors.rooms_visible_to(user), room_id)
+
+
+@database_sync_to_async
+def rendered_message(user: Any, room_id: str, message_id: str) -> dict | None:
+    """Return the message as the API renders it, or None if ``user`` may no longer read it."""
+    room = selectors.first_or_none(selectors.rooms_visible_to(user), room_id)
+    if room is None:
+        return None
+    message = selectors.first_or_none(selectors.room_messages(room), message_id)
+    return None if message is None else dict(ChatMessageOutputSerializer(message).data)
+
+
+@database_sync_to_async
+def post_message(user: Any, room_id: str, content: dict) -> None:
+    room = selectors.first_or_none(selectors.rooms_visible_to(user), room_id)
+    if room is None:
+        raise NotFoundError()
+    serializer = ChatMessageCreateInputSerializer(data=content)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    services.message_post(
+        actor=user,
+        room=room,
+        body=data.get("body", ""),
+        reply_to=data.get("reply_to"),
+        attachments=data.get("attachments") or [],
+    )
+
+
+def error_frame(code: str, message: str, details: Any = None) -> dict:
+    return {"type": "error", "error": {"code": code, "message": message, "details": details or {}}}
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """One socket on one room: joins the room's group when the user may read the room."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.room_id = str(self.scope["url_route"]["kwargs"]["room_id"])
+        if await visible_room(user, self.room_id) is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.group = room_group(self.room_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def chat_event(self, event: dict) -> None:
+        """Send a message change to the client, rendered for this user."""
+        message = await rendered_message(self.user, self.room_id, event.get("message", ""))
+        if message is None:
+            return
+        await self.send_json({"type": event.get("event"), "message": message})
+
+    async def receive_json(self, content: Any, **kwargs) -> None:
+        if not isinstance(content, dict) or content.get("action") != "post":
+            await self.send_json(error_frame("bad_request", _('Send {"action": "post", ...}.')))
+            return
+        try:
+            await post_message(self.user, self.room_id, content)
+        except DRFValidationError as exc:
+            await self.send_json(error_frame("validation", _("Invalid data."), exc.detail))
+        except BaseAppException as exc:
+            await self.send_json(error_frame(exc.code, str(exc.message), exc.details))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        try:
+            await super().receive(text_data=text_data, bytes_data=bytes_data)
+        except ValueError:  # not JSON
+            await self.send_json(error_frame("bad_request", _("Frames are JSON objects.")))

@@ -1,0 +1,128 @@
+"""Every read of chat on behalf of a user: access filtering and the joins callers need.
+
+A public channel is visible to every signed-in user; other rooms follow the relations graph
+(owner/member edges). What a caller may not see answers 404.
+"""
+
+import datetime
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from nexus_site.definitions.enums import RelationType
+from nexus_site.exceptions import NotFoundError
+from relations.access import visible_filter
+from relations.models import Relationship
+from workspace.chat.models import ChatMessage, MessageAttachment, ReadPointer, Room, RoomKind
+from workspace.chat.services import member_edges
+
+EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def first_or_none(queryset: QuerySet, pk: UUID | str):
+    try:
+        return queryset.filter(pk=pk).first()
+    except (DjangoValidationError, ValueError):  # not a UUID: nothing has that id
+        return None
+
+
+def rooms_visible_to(user) -> QuerySet[Room]:
+    """Return the rooms ``user`` may read: public channels and the rooms the graph grants."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Room.objects.none()
+    return Room.objects.filter(Q(kind=RoomKind.CHANNEL) | visible_filter(user, Room))
+
+
+def rooms_with_unread(user) -> QuerySet[Room]:
+    """``rooms_visible_to`` with ``unread`` (others' live messages after the read pointer),
+    ``is_member`` and ``member_count``, all in the one query."""
+    pointer = ReadPointer.objects.filter(room=OuterRef(OuterRef("pk")), user=user).values(
+        "last_read_at"
+    )
+    unread = (
+        ChatMessage.objects.filter(room=OuterRef("pk"), deleted_at__isnull=True)
+        .exclude(author=user)
+        .filter(
+            created_at__gt=Coalesce(
+                Subquery(pointer[:1]), Value(EPOCH, output_field=DateTimeField())
+            )
+        )
+        .order_by()
+        .values("room")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    memberships = Relationship.objects.filter(
+        target_id=OuterRef("pk"),
+        source_id=user.pk,
+        type__in=[RelationType.OWNER, RelationType.MEMBER],
+    )
+    members = (
+        Relationship.objects.filter(
+            target_id=OuterRef("pk"), type__in=[RelationType.OWNER, RelationType.MEMBER]
+        )
+        .order_by()
+        .values("target_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return rooms_visible_to(user).annotate(
+        unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+        is_member=Exists(memberships),
+        member_count=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)),
+    )
+
+
+def room_get(user, room_id: UUID | str) -> Room:
+    """Return one room ``user`` may read (with unread and membership), else 404."""
+    room = first_or_none(rooms_with_unread(user), room_id)
+    if room is None:
+        raise NotFoundError()
+    return room
+
+
+def room_members(room: Room) -> QuerySet[Relationship]:
+    """Return the membership edges of ``room``, oldest first (users loaded by the caller)."""
+    return member_edges(room).order_by("created_at", "id")
+
+
+def users_by_id(ids) -> dict:
+    return {user.pk: user for user in get_user_model().objects.filter(pk__in=list(ids))}
+
+
+def user_by_id(user_id: UUID | str):
+    return first_or_none(get_user_model().objects.filter(is_active=True), user_id)
+
+
+def room_messages(room: Room) -> QuerySet[ChatMessage]:
+    """Return ``room``'s messages (deleted ones as markers) with what rendering needs."""
+    return (
+        ChatMessage.objects.filter(room=room)
+        .select_related("author")
+        .annotate(reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True)))
+        .prefetch_related(
+            Prefetch("attachments", queryset=MessageAttachment.objects.select_related("file")),
+            "edits",
+        )
+    )
+
+
+def message_get(room: Room, message_id: UUID | str) -> ChatMessage:
+    message = first_or_none(room_messages(room), message_id)
+    if message is None:
+        raise NotFoundError()
+    return message

@@ -1,0 +1,112 @@
+"""Server-rendered chat pages: the room list with unread badges and forms to create a room or
+start a direct conversation, and a room page whose message pane is live over /ws/chat/<id>/
+(static/workspace/chat/room.js). Reads through chat.selectors, writes through chat.services."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from nexus_site.exceptions import BaseAppException, NotFoundError
+from workspace.chat import selectors, services
+from workspace.chat.models import RoomKind
+
+PANE_SIZE = 50
+
+
+def error_text(exc: BaseAppException) -> str:
+    problems = []
+    for value in exc.details.values():
+        problems.extend(map(str, value) if isinstance(value, list) else [str(value)])
+    return " ".join([str(exc.message), *problems[:5]])
+
+
+class NewRoomForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=services.MAX_NAME_LENGTH)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(RoomKind.CHANNEL, _("Public channel")), (RoomKind.PRIVATE, _("Private room"))],
+    )
+
+
+class DirectForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of the person"))
+
+
+class RoomListPage(LoginRequiredMixin, ListView):
+    template_name = "workspace/chat/list.html"
+    context_object_name = "rooms"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.rooms_with_unread(self.request.user).order_by("-last_message_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(new_form=NewRoomForm(), direct_form=DirectForm(), **kwargs)
+
+
+class RoomCreateView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = NewRoomForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the room a name and a kind."))
+            return HttpResponseRedirect(reverse("chat:list"))
+        try:
+            room = services.room_create(actor=request.user, **form.cleaned_data)
+        except BaseAppException as exc:
+            messages.error(request, error_text(exc))
+            return HttpResponseRedirect(reverse("chat:list"))
+        return HttpResponseRedirect(reverse("chat:room", args=[room.pk]))
+
+
+class DirectOpenView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = DirectForm(request.POST)
+        other = None
+        if form.is_valid():
+            other = (
+                get_user_model()
+                .objects.filter(email__iexact=form.cleaned_data["email"], is_active=True)
+                .first()
+            )
+        if other is None:
+            messages.error(request, _("Nobody has this e-mail address."))
+            return HttpResponseRedirect(reverse("chat:list"))
+        try:
+            room, _created = services.direct_open(actor=request.user, other=other)
+        except BaseAppException as exc:
+            messages.error(request, error_text(exc))
+            return HttpResponseRedirect(reverse("chat:list"))
+        return HttpResponseRedirect(reverse("chat:room", args=[room.pk]))
+
+
+class RoomPage(LoginRequiredMixin, TemplateView):
+    """The last messages, oldest first, and a live pane; opening the room marks it read."""
+
+    template_name = "workspace/chat/room.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        try:
+            room = selectors.room_get(user, kwargs["room_id"])
+        except NotFoundError as exc:
+            raise Http404 from exc
+        services.room_mark_read(actor=user, room=room)
+        latest = list(selectors.room_messages(room).order_by("-created_at", "-id")[:PANE_SIZE])
+        title = room.name
+        if room.kind == RoomKind.DIRECT:
+            others = selectors.room_members(room).exclude(source_id=user.pk)
+            users = selectors.users_by_id(edge.source_id for edge in others)
+            title = ", ".join(u.full_name or u.email for u in users.values())
+        return super().get_context_data(
+            room=room, title=title, chat_messages=latest[::-1], user_id=str(user.pk), **kwargs
+        )

@@ -1,0 +1,161 @@
+"""/api/v1/chat/: rooms, members, messages (cursor pages), edits, deletes, read pointers,
+access (another user's private room is 404 everywhere) and constant query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.factories import UserFactory
+from conftest import bearer_client
+from workspace.chat import services
+from workspace.chat.models import ChatMessage
+from workspace.tests.chat.factories import make_room, post
+
+pytestmark = pytest.mark.django_db
+ROOMS = "/api/v1/chat/rooms/"
+
+
+def url(room, suffix=""):
+    return f"{ROOMS}{room.pk}/{suffix}"
+
+
+def test_create_rooms_and_open_a_direct_conversation_once(auth_client, user, other_user):
+    answer = auth_client.post(
+        ROOMS, {"kind": "private", "name": "Team", "members": [str(other_user.pk)]}, format="json"
+    )
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["member_count"] == 2
+    first = auth_client.post(
+        ROOMS, {"kind": "direct", "members": [str(other_user.pk)]}, format="json"
+    )
+    again = bearer_client(other_user).post(
+        ROOMS, {"kind": "direct", "members": [str(user.pk)]}, format="json"
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+
+
+def test_bad_input_is_422_not_500(auth_client):
+    assert auth_client.post(ROOMS, {"kind": "nope"}, format="json").status_code == 422
+    assert auth_client.post(ROOMS, {"kind": "private"}, format="json").status_code == 422
+    assert auth_client.post(ROOMS, {"kind": "direct"}, format="json").status_code == 422
+
+
+def test_post_edit_delete_and_history(auth_client, user, other_user):
+    room = make_room(user, members=[other_user])
+    answer = auth_client.post(url(room, "messages/"), {"body": "hello"}, format="json")
+    assert answer.status_code == 201
+    message_id = answer.json()["id"]
+    reply = bearer_client(other_user).post(
+        url(room, "messages/"), {"body": "hi", "reply_to": message_id}, format="json"
+    )
+    assert reply.json()["reply_to"] == message_id
+    edited = auth_client.patch(
+        url(room, f"messages/{message_id}/"), {"body": "hello all"}, format="json"
+    )
+    assert edited.status_code == 200
+    assert edited.json()["edits"][0]["old_body"] == "hello"
+    assert edited.json()["reply_count"] == 1
+    other = bearer_client(other_user)
+    assert (
+        other.patch(url(room, f"messages/{message_id}/"), {"body": "x"}, format="json").status_code
+        == 403
+    )
+    assert other.delete(url(room, f"messages/{message_id}/")).status_code == 403
+    assert auth_client.delete(url(room, f"messages/{message_id}/")).status_code == 204
+    deleted = auth_client.get(url(room, f"messages/{message_id}/")).json()
+    assert deleted["body"] == ""
+    assert deleted["deleted_at"]
+
+
+def test_history_pages_by_cursor_newest_first(auth_client, user):
+    room = make_room(user)
+    for n in range(5):
+        post(user, room, f"m{n}")
+    first = auth_client.get(url(room, "messages/?limit=2")).json()
+    assert [m["body"] for m in first["results"]] == ["m4", "m3"]
+    second = auth_client.get(first["next"]).json()
+    assert [m["body"] for m in second["results"]] == ["m2", "m1"]
+
+
+def test_members_added_and_removed_by_admins(auth_client, user, other_user):
+    room = make_room(user)
+    answer = auth_client.post(url(room, "members/"), {"user": str(other_user.pk)}, format="json")
+    assert answer.status_code == 201
+    members = auth_client.get(url(room, "members/")).json()
+    assert {(m["email"], m["role"]) for m in members["results"]} == {
+        (user.email, "admin"),
+        (other_user.email, "member"),
+    }
+    third = UserFactory()
+    other = bearer_client(other_user)
+    assert other.post(url(room, "members/"), {"user": str(third.pk)}).status_code == 403
+    assert auth_client.delete(url(room, f"members/{other_user.pk}/")).status_code == 204
+    assert other.get(url(room)).status_code == 404
+
+
+def test_unread_and_read(auth_client, user, other_user):
+    room = make_room(user, members=[other_user])
+    post(user, room, "a")
+    post(user, room, "b")
+    other = bearer_client(other_user)
+    listed = other.get(ROOMS).json()["results"]
+    assert listed[0]["unread"] == 2
+    assert other.post(url(room, "read/")).json()["unread"] == 0
+
+
+def test_channels_are_listed_for_everyone_and_joinable(auth_client, user, other_user):
+    room = make_room(user, kind="channel", name="general")
+    other = bearer_client(other_user)
+    assert [r["id"] for r in other.get(ROOMS).json()["results"]] == [str(room.pk)]
+    assert other.post(url(room, "join/")).json()["is_member"] is True
+
+
+def test_another_users_private_room_is_404_everywhere(user, other_user):
+    room = make_room(other_user)
+    message = post(other_user, room)
+    client = bearer_client(user)
+    for method, path in [
+        ("get", url(room)),
+        ("post", url(room, "join/")),
+        ("post", url(room, "read/")),
+        ("get", url(room, "members/")),
+        ("post", url(room, "members/")),
+        ("delete", url(room, f"members/{other_user.pk}/")),
+        ("get", url(room, "messages/")),
+        ("post", url(room, "messages/")),
+        ("get", url(room, f"messages/{message.pk}/")),
+        ("patch", url(room, f"messages/{message.pk}/")),
+        ("delete", url(room, f"messages/{message.pk}/")),
+    ]:
+        answer = getattr(client, method)(path, {"body": "x", "user": str(user.pk)}, format="json")
+        assert answer.status_code == 404, (method, path, answer.status_code)
+    assert client.get(ROOMS).json()["count"] == 0
+    assert ChatMessage.objects.get(pk=message.pk).body == "Hello"
+
+
+def count_queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def test_lists_run_a_constant_number_of_queries(auth_client, user):
+    room = make_room(user)
+    for n in range(2):
+        make_room(user, name=f"r{n}")
+    post(user, room, "one")
+    few = [
+        count_queries(auth_client, p)
+        for p in (ROOMS, url(room, "messages/"), url(room, "members/"))
+    ]
+    for n in range(4):
+        make_room(user, name=f"s{n}")
+        parent = post(user, room, f"more {n}")
+        post(user, room, "reply", reply_to=parent.pk)
+        services.room_member_add(actor=user, room=room, user=UserFactory())
+    many = [
+        count_queries(auth_client, p)
+        for p in (ROOMS, url(room, "messages/"), url(room, "members/"))
+    ]
+    assert few == many
