@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve setup messages lint check-deploy clean bench bench-projects bench-workspace
+.PHONY: run test serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,13 @@ bench-workspace: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench} \
 	$(PY) bench/workspace.py $(BENCH_ARGS)
+
+# Chat through daphne: API posts per second, post-to-socket latency with 20 clients (docs/PERFORMANCE.md, Chat).
+bench-chat: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_chat} \
+	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11} \
+	$(PY) bench/chat.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache
