@@ -29,6 +29,9 @@ from relations.access import visible_filter
 from relations.models import Relationship
 from workspace.chat.models import ChatMessage, MessageAttachment, ReadPointer, Room, RoomKind
 from workspace.chat.services import member_edges
+from workspace.files.selectors import files_visible_to
+
+ATTACH_CHOICES = 100
 
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
@@ -126,3 +129,10 @@ def message_get(room: Room, message_id: UUID | str) -> ChatMessage:
     if message is None:
         raise NotFoundError()
     return message
+
+
+def files_to_attach(user) -> list:
+    """Return ``user``'s own latest files, offered for attaching to a message."""
+    return list(
+        files_visible_to(user).filter(owner=user).order_by("-created_at", "id")[:ATTACH_CHOICES]
+    )

@@ -138,3 +138,37 @@ def test_members_post_through_the_socket_and_errors_come_back(user, other_user, 
 def test_delivery_on_the_redis_layer(user, other_user, settings):
     assert "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
     test_members_receive_posted_edited_and_deleted_messages(user, other_user)
+
+
+def test_members_edit_and_delete_through_the_socket(user, other_user):
+    room = make_room(user, members=[other_user])
+    message = post(other_user, room, "draft")
+    mine_token, their_token = token(user), token(other_user)
+
+    async def scenario():
+        mine, theirs = socket(room.pk, mine_token), socket(room.pk, their_token)
+        assert (await mine.connect())[0]
+        assert (await theirs.connect())[0]
+        await mine.send_json_to({"action": "edit", "message": str(message.pk), "body": "hijack"})
+        not_author = await mine.receive_json_from(timeout=3)
+        await theirs.send_json_to({"action": "edit", "message": str(message.pk), "body": "final"})
+        edited = await mine.receive_json_from(timeout=3)
+        await theirs.receive_json_from(timeout=3)
+        await theirs.send_json_to({"action": "edit", "message": "nope", "body": "x"})
+        missing = await theirs.receive_json_from(timeout=3)
+        await mine.send_json_to({"action": "delete", "message": str(message.pk)})  # room admin
+        deleted = await theirs.receive_json_from(timeout=3)
+        await mine.disconnect()
+        await theirs.disconnect()
+        return not_author, edited, missing, deleted
+
+    not_author, edited, missing, deleted = async_to_sync(scenario)()
+    assert not_author["error"]["code"] == "authorization"
+    assert (edited["type"], edited["message"]["body"]) == ("message_edited", "final")
+    assert edited["message"]["edited_at"]
+    assert missing["error"]["code"] == "not_found"
+    assert deleted["type"] == "message_deleted"
+    assert deleted["message"]["deleted_at"]
+    message.refresh_from_db()
+    assert message.is_deleted
+    assert message.edits.count() == 0
