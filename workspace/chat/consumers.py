@@ -1,6 +1,7 @@
 """The room socket /ws/chat/<room_id>/: live posted, edited and deleted messages; clients post.
 
-Closes with 4401 for an anonymous socket and 4403 for a room the user may not read. Frames sent:
+Closes with 4401 for an anonymous socket and 4403 for a room the user may not read, also at
+once when the user leaves or is removed and so loses access. Frames sent:
 ``{"type": "message_posted"|"message_edited"|"message_deleted", "message": {...}}`` (the API's
 message shape) and ``{"type": "error", "error": {"code", "message", "details"}}`` for a bad
 client frame. A client posts with ``{"action": "post", "body", "reply_to"?, "attachments"?}``,
@@ -24,7 +25,7 @@ from workspace.chat.api.serializers import (
     ChatMessageUpdateInputSerializer,
 )
 from workspace.chat.models import Room
-from workspace.chat.realtime import room_group
+from workspace.chat.realtime import room_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -99,12 +100,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
-        self.group = room_group(self.room_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = [room_group(self.room_id), user_group(self.room_id, user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave_groups(self) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_groups()
+
+    async def chat_revoke(self, event: dict) -> None:
+        """The user left or was removed: close with 4403 unless they may still read the room
+        (a public channel stays readable)."""
+        if await visible_room(self.user, self.room_id) is None:
+            await self.leave_groups()
+            await self.close(code=CLOSE_FORBIDDEN)
 
     async def chat_event(self, event: dict) -> None:
         """Send a message change to the client, rendered for this user."""

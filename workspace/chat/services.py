@@ -235,6 +235,7 @@ def room_member_remove(*, actor, room: Room, user) -> None:
         raise NotFoundError(_("This user is not a member of the room."))
     for edge in edges:
         relations.relationship_delete(relationship=edge, actor=actor)
+    realtime.revoke_on_commit(room.pk, user.pk)
 
 
 # --- messages ----------------------------------------------------------------------------
