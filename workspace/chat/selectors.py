@@ -23,12 +23,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from nexus_site.definitions.enums import RelationType
 from nexus_site.exceptions import NotFoundError
 from relations.access import visible_filter
 from relations.models import Relationship
 from workspace.chat.models import ChatMessage, MessageAttachment, ReadPointer, Room, RoomKind
-from workspace.chat.services import member_edges
+from workspace.chat.services import member_edges, membership_filter
 from workspace.files.selectors import files_visible_to
 
 ATTACH_CHOICES = 100
@@ -69,15 +68,10 @@ def rooms_with_unread(user) -> QuerySet[Room]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    memberships = Relationship.objects.filter(
-        target_id=OuterRef("pk"),
-        source_id=user.pk,
-        type__in=[RelationType.OWNER, RelationType.MEMBER],
-    )
+    edges = membership_filter()  # edges from users to rooms: ids alone could be another node's
+    memberships = Relationship.objects.filter(**edges, target_id=OuterRef("pk"), source_id=user.pk)
     members = (
-        Relationship.objects.filter(
-            target_id=OuterRef("pk"), type__in=[RelationType.OWNER, RelationType.MEMBER]
-        )
+        Relationship.objects.filter(**edges, target_id=OuterRef("pk"))
         .order_by()
         .values("target_id")
         .annotate(n=Count("pk"))

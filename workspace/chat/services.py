@@ -48,15 +48,20 @@ MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 # --- access ------------------------------------------------------------------------------
 
 
+def membership_filter() -> dict:
+    """Return the lookups every membership edge matches: from a user to a room, owner or
+    member (the caller adds the ids)."""
+    types = relations.content_types_by_label()
+    return {
+        "source_type": types[get_user_model()._meta.label_lower],
+        "target_type": types[Room._meta.label_lower],
+        "type__in": [RelationType.OWNER, RelationType.MEMBER],
+    }
+
+
 def member_edges(room: Room):
     """Return the owner/member edges from users to ``room``."""
-    types = relations.content_types_by_label()
-    return Relationship.objects.filter(
-        source_type=types[get_user_model()._meta.label_lower],
-        target_type=types[node_of(room).label],
-        target_id=room.pk,
-        type__in=[RelationType.OWNER, RelationType.MEMBER],
-    )
+    return Relationship.objects.filter(**membership_filter(), target_id=room.pk)
 
 
 def edge_role(edge: Relationship) -> str:
