@@ -16,7 +16,7 @@ import pytest
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import chromium_path
 from tests.browser.conftest import CHROMIUM_ARGS
-from workspace.tests.chat.factories import make_room
+from workspace.tests.chat.factories import make_room, post
 
 _SERVER: dict = {}
 
@@ -107,3 +107,31 @@ def test_a_message_sent_by_one_user_appears_for_the_other_without_reload(
     bob_page.locator(".chat-message__body", has_text="Lift-off at noon").wait_for()
     alice_page.locator(".chat-message__body", has_text="Lift-off at noon").wait_for()
     assert bob_page.locator("#chat-messages li").count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_message_edited_by_its_author_updates_for_the_other_user_without_reload(
+    browser, settings, fresh_channel_layer
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    alice, bob = UserFactory(), UserFactory()
+    room = make_room(alice, name="Edits", members=[bob])
+    message = post(alice, room, "Meet at 10")
+    url = asgi_url()
+    alice_page = logged_in_page(browser, url, alice)
+    bob_page = logged_in_page(browser, url, bob)
+    for page in (alice_page, bob_page):
+        page.goto(f"{url}/chat/{room.pk}/")
+        page.wait_for_selector('#chat-room[data-connected="true"]')
+    assert bob_page.locator(f"#message-{message.pk} [data-action=edit]").count() == 0
+
+    alice_page.locator(f"#message-{message.pk} [data-action=edit]").click()
+    assert alice_page.locator("#chat-body").input_value() == "Meet at 10"
+    alice_page.locator("#chat-body").fill("Meet at 11")
+    alice_page.locator("#chat-form button[type=submit]").click()
+
+    item = bob_page.locator(f"#message-{message.pk}")
+    item.locator(".chat-message__body", has_text="Meet at 11").wait_for()
+    item.locator(".chat-message__edited").wait_for()
+    assert bob_page.locator("#chat-messages > li").count() == 1

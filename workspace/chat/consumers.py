@@ -1,11 +1,13 @@
 """The room socket /ws/chat/<room_id>/: live posted, edited and deleted messages; clients post.
 
-Closes with 4401 for an anonymous socket and 4403 for a room the user may not read. Frames sent:
+Closes with 4401 for an anonymous socket and 4403 for a room the user may not read, also at
+once when the user leaves or is removed and so loses access. Frames sent:
 ``{"type": "message_posted"|"message_edited"|"message_deleted", "message": {...}}`` (the API's
 message shape) and ``{"type": "error", "error": {"code", "message", "details"}}`` for a bad
-client frame. A client posts with ``{"action": "post", "body", "reply_to"?, "attachments"?}``
-through the same service (and validation) as the API; the posted message comes back to every
-socket of the room, the sender's included, as ``message_posted``.
+client frame. A client posts with ``{"action": "post", "body", "reply_to"?, "attachments"?}``,
+edits with ``{"action": "edit", "message", "body"}`` and deletes with ``{"action": "delete",
+"message"}``, through the same services (and validation) as the API; the change comes back to
+every socket of the room, the sender's included.
 """
 
 from typing import Any
@@ -20,9 +22,10 @@ from workspace.chat import selectors, services
 from workspace.chat.api.serializers import (
     ChatMessageCreateInputSerializer,
     ChatMessageOutputSerializer,
+    ChatMessageUpdateInputSerializer,
 )
 from workspace.chat.models import Room
-from workspace.chat.realtime import room_group
+from workspace.chat.realtime import room_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -60,6 +63,25 @@ def post_message(user: Any, room_id: str, content: dict) -> None:
     )
 
 
+@database_sync_to_async
+def change_message(user: Any, room_id: str, content: dict) -> None:
+    """Edit (``{"action": "edit", "message", "body"}``) or delete (``{"action": "delete",
+    "message"}``) one message through the services, as the API does."""
+    room = selectors.first_or_none(selectors.rooms_visible_to(user), room_id)
+    if room is None:
+        raise NotFoundError()
+    message = selectors.message_get(room, str(content.get("message") or ""))
+    if content["action"] == "delete":
+        services.message_delete(actor=user, message=message)
+        return
+    serializer = ChatMessageUpdateInputSerializer(data=content)
+    serializer.is_valid(raise_exception=True)
+    services.message_edit(actor=user, message=message, body=serializer.validated_data["body"])
+
+
+ACTIONS = {"post": post_message, "edit": change_message, "delete": change_message}
+
+
 def error_frame(code: str, message: str, details: Any = None) -> dict:
     return {"type": "error", "error": {"code": code, "message": message, "details": details or {}}}
 
@@ -78,12 +100,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
-        self.group = room_group(self.room_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = [room_group(self.room_id), user_group(self.room_id, user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave_groups(self) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_groups()
+
+    async def chat_revoke(self, event: dict) -> None:
+        """The user left or was removed: close with 4403 unless they may still read the room
+        (a public channel stays readable)."""
+        if await visible_room(self.user, self.room_id) is None:
+            await self.leave_groups()
+            await self.close(code=CLOSE_FORBIDDEN)
 
     async def chat_event(self, event: dict) -> None:
         """Send a message change to the client, rendered for this user."""
@@ -93,11 +127,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": event.get("event"), "message": message})
 
     async def receive_json(self, content: Any, **kwargs) -> None:
-        if not isinstance(content, dict) or content.get("action") != "post":
-            await self.send_json(error_frame("bad_request", _('Send {"action": "post", ...}.')))
+        action = ACTIONS.get(str(content.get("action"))) if isinstance(content, dict) else None
+        if action is None:
+            await self.send_json(
+                error_frame("bad_request", _('Send {"action": "post"|"edit"|"delete", ...}.'))
+            )
             return
         try:
-            await post_message(self.user, self.room_id, content)
+            await action(self.user, self.room_id, content)
         except DRFValidationError as exc:
             await self.send_json(error_frame("validation", _("Invalid data."), exc.detail))
         except BaseAppException as exc:

@@ -32,6 +32,15 @@ class Room(models.Model):
     topic = models.CharField(_("topic"), max_length=300, blank=True)
     # For direct rooms: the two user ids sorted and joined, so each pair has one conversation.
     pair_key = models.CharField(_("pair key"), max_length=80, blank=True, editable=False)
+    # The structural parent: the project's members see its rooms. A room outlives its project.
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chat_rooms",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -59,6 +68,10 @@ class Room(models.Model):
                 condition=(Q(kind=RoomKind.DIRECT) & ~Q(pair_key=""))
                 | (~Q(kind=RoomKind.DIRECT) & Q(pair_key="")),
                 name="workspace_room_pair_key_iff_direct",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=RoomKind.DIRECT) | Q(project__isnull=True),
+                name="workspace_room_direct_no_project",
             ),
         ]
         indexes = [models.Index(fields=["kind"], name="workspace_room_kind_idx")]

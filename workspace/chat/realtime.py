@@ -2,6 +2,9 @@
 
 After commit a service sends ``{"type": "chat.event", "event": <type>, "message": <id>}`` to the
 room's group; each socket (workspace.chat.consumers) loads and renders the message itself.
+Each socket also joins the group of its user in its room: when the user leaves or is removed,
+``{"type": "chat.revoke"}`` goes there and the socket closes with 4403 if the user can no
+longer read the room.
 """
 
 import logging
@@ -15,8 +18,12 @@ def room_group(room_id) -> str:
     return f"chat.room.{room_id}"
 
 
-def send(type: str, room_id, message_id) -> None:
-    """Tell the room's sockets that a message changed (failures are logged, never raised)."""
+def user_group(room_id, user_id) -> str:
+    return f"chat.room.{room_id}.user.{user_id}"
+
+
+def group_send(group: str, event: dict) -> None:
+    """Send ``event`` to ``group`` (failures are logged, never raised)."""
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
@@ -24,12 +31,22 @@ def send(type: str, room_id, message_id) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(
-            room_group(room_id),
-            {"type": "chat.event", "event": type, "message": str(message_id)},
-        )
+        async_to_sync(layer.group_send)(group, event)
     except Exception:  # a broadcast failure must never undo a committed write
-        logger.exception("Could not send chat %s for message %s", type, message_id)
+        logger.exception("Could not send %s to %s", event.get("type"), group)
+
+
+def revoke_on_commit(room_id, user_id) -> None:
+    """After commit, tell ``user_id``'s sockets in the room to check their access again."""
+    group = user_group(room_id, user_id)
+    transaction.on_commit(lambda: group_send(group, {"type": "chat.revoke"}))
+
+
+def send(type: str, room_id, message_id) -> None:
+    """Tell the room's sockets that a message changed (failures are logged, never raised)."""
+    group_send(
+        room_group(room_id), {"type": "chat.event", "event": type, "message": str(message_id)}
+    )
 
 
 def send_on_commit(type: str, message) -> None:

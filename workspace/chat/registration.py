@@ -7,7 +7,8 @@ def register() -> None:
     from workspace.chat.models import Room
 
     user = get_user_model()
-    registry.register_model(Room)
+    # A room's project is its structural parent: the project's members see its rooms.
+    registry.register_model(Room, structural_parents=("project",))
     # The creator's owner edge and members' member edges, each with {"role": "admin"|"member"}.
     registry.allow(RelationType.OWNER, user, Room)
     registry.allow(RelationType.MEMBER, user, Room)

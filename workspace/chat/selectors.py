@@ -23,12 +23,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from nexus_site.definitions.enums import RelationType
 from nexus_site.exceptions import NotFoundError
 from relations.access import visible_filter
 from relations.models import Relationship
 from workspace.chat.models import ChatMessage, MessageAttachment, ReadPointer, Room, RoomKind
-from workspace.chat.services import member_edges
+from workspace.chat.services import member_edges, membership_filter
+from workspace.files.selectors import files_visible_to
+
+ATTACH_CHOICES = 100
 
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
@@ -66,15 +68,10 @@ def rooms_with_unread(user) -> QuerySet[Room]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    memberships = Relationship.objects.filter(
-        target_id=OuterRef("pk"),
-        source_id=user.pk,
-        type__in=[RelationType.OWNER, RelationType.MEMBER],
-    )
+    edges = membership_filter()  # edges from users to rooms: ids alone could be another node's
+    memberships = Relationship.objects.filter(**edges, target_id=OuterRef("pk"), source_id=user.pk)
     members = (
-        Relationship.objects.filter(
-            target_id=OuterRef("pk"), type__in=[RelationType.OWNER, RelationType.MEMBER]
-        )
+        Relationship.objects.filter(**edges, target_id=OuterRef("pk"))
         .order_by()
         .values("target_id")
         .annotate(n=Count("pk"))
@@ -126,3 +123,10 @@ def message_get(room: Room, message_id: UUID | str) -> ChatMessage:
     if message is None:
         raise NotFoundError()
     return message
+
+
+def files_to_attach(user) -> list:
+    """Return ``user``'s own latest files, offered for attaching to a message."""
+    return list(
+        files_visible_to(user).filter(owner=user).order_by("-created_at", "id")[:ATTACH_CHOICES]
+    )

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from nexus_site.definitions.enums import EventType, Permission, RelationType, Role
 from nexus_site.events.services import publish
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
+from projects.models import Project
+from projects.services import ensure_can
 from relations import services as relations
 from relations.access import can
 from relations.models import Relationship
@@ -48,15 +50,20 @@ MENTION_RE = re.compile(r"(?<![\w@])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 # --- access ------------------------------------------------------------------------------
 
 
+def membership_filter() -> dict:
+    """Return the lookups every membership edge matches: from a user to a room, owner or
+    member (the caller adds the ids)."""
+    types = relations.content_types_by_label()
+    return {
+        "source_type": types[get_user_model()._meta.label_lower],
+        "target_type": types[Room._meta.label_lower],
+        "type__in": [RelationType.OWNER, RelationType.MEMBER],
+    }
+
+
 def member_edges(room: Room):
     """Return the owner/member edges from users to ``room``."""
-    types = relations.content_types_by_label()
-    return Relationship.objects.filter(
-        source_type=types[get_user_model()._meta.label_lower],
-        target_type=types[node_of(room).label],
-        target_id=room.pk,
-        type__in=[RelationType.OWNER, RelationType.MEMBER],
-    )
+    return Relationship.objects.filter(**membership_filter(), target_id=room.pk)
 
 
 def edge_role(edge: Relationship) -> str:
@@ -149,16 +156,33 @@ def add_edge(*, room: Room, user, role: str, actor, owner: bool = False) -> Rela
 
 @transaction.atomic
 def room_create(
-    *, actor, kind: str, name: str, topic: str = "", members: list | tuple = ()
+    *,
+    actor,
+    kind: str,
+    name: str,
+    topic: str = "",
+    members: list | tuple = (),
+    project: Project | None = None,
 ) -> Room:
-    """Create a channel or private room owned (administered) by ``actor`` with ``members``."""
+    """Create a channel or private room owned (administered) by ``actor`` with ``members``,
+    optionally in ``project`` (one the actor may edit), whose members then see the room."""
     if not getattr(actor, "is_authenticated", False) or actor.role == Role.GUEST:
         raise AuthorizationError(_("Guests cannot create rooms."))
     if kind not in (RoomKind.CHANNEL, RoomKind.PRIVATE):
         raise ValidationError(
             details={"kind": [str(_("Choose channel or private; use direct for two people."))]}
         )
-    room = Room(kind=kind, name=clean_name(name), topic=str(topic or "")[:300], created_by=actor)
+    if project is not None:
+        if not can(actor, Permission.VIEW, node_of(project)):
+            raise ValidationError(details={"project": [str(_("No such project."))]})
+        ensure_can(actor, Permission.EDIT, project)
+    room = Room(
+        kind=kind,
+        name=clean_name(name),
+        topic=str(topic or "")[:300],
+        project=project,
+        created_by=actor,
+    )
     room.save(force_insert=True)
     add_edge(room=room, user=actor, role=ADMIN, actor=actor, owner=True)
     for user in members:
@@ -235,6 +259,7 @@ def room_member_remove(*, actor, room: Room, user) -> None:
         raise NotFoundError(_("This user is not a member of the room."))
     for edge in edges:
         relations.relationship_delete(relationship=edge, actor=actor)
+    realtime.revoke_on_commit(room.pk, user.pk)
 
 
 # --- messages ----------------------------------------------------------------------------

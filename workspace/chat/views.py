@@ -102,11 +102,34 @@ class RoomPage(LoginRequiredMixin, TemplateView):
             raise Http404 from exc
         services.room_mark_read(actor=user, room=room)
         latest = list(selectors.room_messages(room).order_by("-created_at", "-id")[:PANE_SIZE])
+        top_level = threaded(latest[::-1])
         title = room.name
         if room.kind == RoomKind.DIRECT:
             others = selectors.room_members(room).exclude(source_id=user.pk)
             users = selectors.users_by_id(edge.source_id for edge in others)
             title = ", ".join(u.full_name or u.email for u in users.values())
         return super().get_context_data(
-            room=room, title=title, chat_messages=latest[::-1], user_id=str(user.pk), **kwargs
+            room=room,
+            title=title,
+            chat_messages=top_level,
+            user_id=str(user.pk),
+            is_room_admin=services.is_room_admin(user, room),
+            my_files=selectors.files_to_attach(user),
+            **kwargs,
         )
+
+
+def threaded(messages: list) -> list:
+    """Return the messages (oldest first) whose thread root is not in the pane; each message
+    gets ``thread``: its replies in the pane, oldest first (threads are one level deep)."""
+    by_id = {message.pk: message for message in messages}
+    for message in messages:
+        message.thread = []
+    top_level = []
+    for message in messages:
+        root = by_id.get(message.reply_to_id)
+        if root is None:
+            top_level.append(message)
+        else:
+            root.thread.append(message)
+    return top_level

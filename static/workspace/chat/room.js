@@ -1,59 +1,150 @@
 // The live message pane of a chat room: one WebSocket on /ws/chat/<room>/ (the session
-// cookie authenticates it). Posting goes through the socket; posted, edited and deleted
-// messages arrive as frames and are appended or updated in place.
+// cookie authenticates it). Posting, editing and deleting go through the socket; posted,
+// edited and deleted messages arrive as frames and are added (replies under their thread's
+// root) or updated in place. Every visible string comes from the template's data attributes.
 (function () {
   "use strict";
   var root = document.getElementById("chat-room");
   if (!root) return;
+  var text = root.dataset;
   var list = document.getElementById("chat-messages");
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-body");
+  var attachment = document.getElementById("chat-attachment");
   var errorBox = document.getElementById("chat-error");
+  var context = document.getElementById("chat-context");
+  var contextText = document.getElementById("chat-context-text");
+  var contextCancel = document.getElementById("chat-context-cancel");
+  var isAdmin = text.admin === "true";
+  var mode = null; // null, {reply: id} or {edit: id}
   var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-  var socket = new WebSocket(scheme + window.location.host + "/ws/chat/" + root.dataset.room + "/");
+  var socket = new WebSocket(scheme + window.location.host + "/ws/chat/" + text.room + "/");
 
-  function showError(text) {
-    errorBox.textContent = text;
-    errorBox.hidden = !text;
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = !message;
+  }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content !== undefined) node.textContent = content;
+    return node;
+  }
+
+  function actionButton(action, label) {
+    var button = element("button", "button button--ghost button--small", label);
+    button.type = "button";
+    button.dataset.action = action;
+    return button;
+  }
+
+  function fill(item, message, inThread) {
+    var thread = item.querySelector(":scope > .chat-thread");
+    item.textContent = "";
+    item.className = "chat-message";
+    if (message.deleted_at) item.classList.add("chat-message--deleted");
+    if (message.reply_to) item.classList.add("chat-message--reply");
+    item.dataset.author = message.author || "";
+    var head = element("div", "chat-message__head");
+    head.appendChild(element("span", "chat-message__author", message.author_name));
+    if (message.reply_to && !inThread) {
+      var marker = element("span", "muted chat-message__reply", "\u21b3");
+      marker.title = text.reply;
+      head.appendChild(marker);
+    }
+    var time = element("time", "muted chat-message__time", new Date(message.created_at).toLocaleString());
+    time.dateTime = message.created_at;
+    head.appendChild(time);
+    item.appendChild(head);
+    var body = element("p", "chat-message__body", message.deleted_at ? text.deleted : message.body);
+    body.dir = "auto";
+    item.appendChild(body);
+    if (message.edited_at && !message.deleted_at) {
+      item.appendChild(element("span", "muted chat-message__edited", "(" + text.edited + ")"));
+    }
+    if (message.attachments && message.attachments.length) {
+      var files = element("ul", "chat-attachments");
+      files.setAttribute("aria-label", text.attachments);
+      message.attachments.forEach(function (file) {
+        var link = element("a", "", file.name);
+        link.href = "/files/" + file.id + "/download/";
+        link.setAttribute("download", "");
+        var entry = element("li");
+        entry.appendChild(link);
+        files.appendChild(entry);
+      });
+      item.appendChild(files);
+    }
+    if (!message.deleted_at) {
+      var actions = element("div", "chat-message__actions");
+      var mine = message.author === text.user;
+      actions.appendChild(actionButton("reply", text.reply));
+      if (mine) actions.appendChild(actionButton("edit", text.edit));
+      if (mine || isAdmin) actions.appendChild(actionButton("delete", text.delete));
+      item.appendChild(actions);
+    }
+    if (!inThread) {
+      if (!thread) {
+        thread = element("ol", "chat-thread");
+        thread.setAttribute("aria-label", text.replies);
+      }
+      item.appendChild(thread);
+    }
   }
 
   function render(message) {
     var item = document.getElementById("message-" + message.id);
+    var parent = message.reply_to && document.getElementById("message-" + message.reply_to);
+    var thread = parent && parent.querySelector(":scope > .chat-thread");
     if (!item) {
-      item = document.createElement("li");
+      item = element("li");
       item.id = "message-" + message.id;
-      item.className = "chat-message";
       item.dataset.id = message.id;
-      list.appendChild(item);
+      (thread || list).appendChild(item);
+      if (!thread) list.scrollTop = list.scrollHeight;
     }
-    item.textContent = "";
-    var author = document.createElement("span");
-    author.className = "chat-message__author";
-    author.textContent = message.author_name;
-    item.appendChild(author);
-    if (message.reply_to) {
-      var reply = document.createElement("span");
-      reply.className = "muted chat-message__reply";
-      reply.textContent = "\u21b3";
-      item.appendChild(reply);
-    }
-    var body = document.createElement("span");
-    body.className = "chat-message__body";
-    if (message.deleted_at) {
-      item.classList.add("chat-message--deleted");
-      body.textContent = root.dataset.deleted;
-    } else {
-      body.textContent = message.body;
-    }
-    item.appendChild(body);
-    if (message.edited_at && !message.deleted_at) {
-      var edited = document.createElement("span");
-      edited.className = "muted chat-message__edited";
-      edited.textContent = "(" + root.dataset.edited + ")";
-      item.appendChild(edited);
-    }
-    list.scrollTop = list.scrollHeight;
+    fill(item, message, Boolean(thread) && item.parentNode === thread);
+    if (mode && mode.edit === message.id && message.deleted_at) setMode(null);
   }
+
+  function setMode(next, label) {
+    mode = next;
+    context.hidden = !next;
+    contextText.textContent = next ? label : "";
+    attachment.disabled = Boolean(next && next.edit);
+    if (!next) input.value = "";
+    input.focus();
+  }
+
+  function send(frame) {
+    if (socket.readyState !== WebSocket.OPEN) {
+      showError(text.offline);
+      return false;
+    }
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-action]");
+    if (!button) return;
+    var item = button.closest(".chat-message");
+    var id = item.dataset.id;
+    var action = button.dataset.action;
+    if (action === "reply") {
+      var name = item.querySelector(".chat-message__author").textContent;
+      setMode({ reply: id }, text.replying.replace("%(name)s", name));
+    } else if (action === "edit") {
+      setMode({ edit: id }, text.editing);
+      input.value = item.querySelector(".chat-message__body").textContent;
+    } else if (action === "delete" && window.confirm(text.confirmDelete)) {
+      send({ action: "delete", message: id });
+    }
+  });
+  contextCancel.addEventListener("click", function () {
+    setMode(null);
+  });
 
   socket.addEventListener("open", function () {
     root.dataset.connected = "true";
@@ -70,14 +161,25 @@
     }
   });
   socket.addEventListener("close", function (event) {
-    if (event.code !== 1000) showError(root.dataset.offline);
+    root.dataset.connected = "false";
+    if (event.code !== 1000) showError(text.offline);
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var text = input.value.trim();
-    if (!text || socket.readyState !== WebSocket.OPEN) return;
-    socket.send(JSON.stringify({ action: "post", body: text }));
-    input.value = "";
+    var body = input.value.trim();
+    var file = attachment.value;
+    if (mode && mode.edit) {
+      if (body && send({ action: "edit", message: mode.edit, body: body })) setMode(null);
+      return;
+    }
+    if (!body && !file) return;
+    var frame = { action: "post", body: body };
+    if (mode && mode.reply) frame.reply_to = mode.reply;
+    if (file) frame.attachments = [file];
+    if (send(frame)) {
+      attachment.value = "";
+      setMode(null);
+    }
   });
   list.scrollTop = list.scrollHeight;
 })();

@@ -20,6 +20,11 @@ class ChatRoomCreateInputSerializer(serializers.Serializer):
         max_length=200,
         help_text=_("User ids to add (channel, private); for direct, exactly the other user."),
     )
+    project = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_("A project you may edit (channel, private): its members see the room."),
+    )
 
 
 class ChatRoomOutputSerializer(serializers.Serializer):
@@ -27,6 +32,7 @@ class ChatRoomOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
     name = serializers.CharField()
     topic = serializers.CharField()
+    project = serializers.UUIDField(source="project_id", allow_null=True)
     created_at = serializers.DateTimeField()
     last_message_at = serializers.DateTimeField(allow_null=True)
     unread = serializers.IntegerField(help_text=_("Others' messages after the read pointer."))

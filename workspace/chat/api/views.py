@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from nexus_site.api.schema import error_response_schema
 from nexus_site.exceptions import NotFoundError, ValidationError
+from projects import selectors as project_selectors
 from workspace.chat import selectors, services
 from workspace.chat.api import serializers as s
 from workspace.chat.models import ChatMessage, Room, RoomKind
@@ -47,6 +48,18 @@ def body_user(user_id, field: str = "user"):
     if user is None:
         raise ValidationError(details={field: [str(_("No such user."))]})
     return user
+
+
+def body_project(user, project_id):
+    """Return the project named in the body (None for none), or refuse with 422."""
+    if project_id is None:
+        return None
+    project = project_selectors.first_or_none(
+        project_selectors.projects_visible_to(user), project_id
+    )
+    if project is None:
+        raise ValidationError(details={"project": [str(_("No such project."))]})
+    return project
 
 
 def message_body(room: Room, message_id) -> dict:
@@ -89,6 +102,10 @@ class RoomListView(GenericAPIView):
         data = parsed(s.ChatRoomCreateInputSerializer, request)
         member_ids = data.get("members") or []
         if data["kind"] == RoomKind.DIRECT:
+            if data.get("project") is not None:
+                raise ValidationError(
+                    details={"project": [str(_("A direct conversation has no project."))]}
+                )
             if len(member_ids) != 1:
                 raise ValidationError(details={"members": [str(_("Name exactly one other user."))]})
             room, created = services.direct_open(
@@ -102,6 +119,7 @@ class RoomListView(GenericAPIView):
                 name=data.get("name", ""),
                 topic=data.get("topic", ""),
                 members=members,
+                project=body_project(request.user, data.get("project")),
             )
             created = True
         room = selectors.room_get(request.user, room.pk)

@@ -159,3 +159,23 @@ def test_lists_run_a_constant_number_of_queries(auth_client, user):
         for p in (ROOMS, url(room, "messages/"), url(room, "members/"))
     ]
     assert few == many
+
+
+def test_membership_counts_only_edges_to_rooms(user, other_user):
+    """An edge to another kind of node that happens to carry the room's id is no membership."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from nexus_site.definitions.enums import RelationType
+    from relations.models import Relationship
+    from workspace.files.models import File
+
+    room = make_room(user, kind="channel", name="general")
+    Relationship.objects.create(
+        source_type=ContentType.objects.get_for_model(type(other_user)),
+        source_id=other_user.pk,
+        target_type=ContentType.objects.get_for_model(File),
+        target_id=room.pk,
+        type=RelationType.MEMBER,
+    )
+    listed = bearer_client(other_user).get(url(room)).json()
+    assert (listed["is_member"], listed["member_count"]) == (False, 1)

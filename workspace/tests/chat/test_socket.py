@@ -11,6 +11,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 from accounts.authentication import VersionedRefreshToken
+from accounts.tests.factories import UserFactory
 from nexus_site.asgi import application
 from workspace.chat import services
 from workspace.chat.models import ChatMessage
@@ -138,3 +139,76 @@ def test_members_post_through_the_socket_and_errors_come_back(user, other_user, 
 def test_delivery_on_the_redis_layer(user, other_user, settings):
     assert "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
     test_members_receive_posted_edited_and_deleted_messages(user, other_user)
+
+
+def test_members_edit_and_delete_through_the_socket(user, other_user):
+    room = make_room(user, members=[other_user])
+    message = post(other_user, room, "draft")
+    mine_token, their_token = token(user), token(other_user)
+
+    async def scenario():
+        mine, theirs = socket(room.pk, mine_token), socket(room.pk, their_token)
+        assert (await mine.connect())[0]
+        assert (await theirs.connect())[0]
+        await mine.send_json_to({"action": "edit", "message": str(message.pk), "body": "hijack"})
+        not_author = await mine.receive_json_from(timeout=3)
+        await theirs.send_json_to({"action": "edit", "message": str(message.pk), "body": "final"})
+        edited = await mine.receive_json_from(timeout=3)
+        await theirs.receive_json_from(timeout=3)
+        await theirs.send_json_to({"action": "edit", "message": "nope", "body": "x"})
+        missing = await theirs.receive_json_from(timeout=3)
+        await mine.send_json_to({"action": "delete", "message": str(message.pk)})  # room admin
+        deleted = await theirs.receive_json_from(timeout=3)
+        await mine.disconnect()
+        await theirs.disconnect()
+        return not_author, edited, missing, deleted
+
+    not_author, edited, missing, deleted = async_to_sync(scenario)()
+    assert not_author["error"]["code"] == "authorization"
+    assert (edited["type"], edited["message"]["body"]) == ("message_edited", "final")
+    assert edited["message"]["edited_at"]
+    assert missing["error"]["code"] == "not_found"
+    assert deleted["type"] == "message_deleted"
+    assert deleted["message"]["deleted_at"]
+    message.refresh_from_db()
+    assert message.is_deleted
+    assert message.edits.count() == 0
+
+
+def test_a_removed_or_leaving_member_is_closed_with_4403_at_once(user, other_user):
+    third = UserFactory()
+    room = make_room(user, members=[other_user, third])
+    channel = make_room(user, kind="channel", name="Open", members=[third])
+    remove = database_sync_to_async(services.room_member_remove)
+    apost = database_sync_to_async(post)
+    tokens = {who.pk: token(who) for who in (user, other_user, third)}
+
+    async def scenario():
+        admin, removed, leaving = (socket(room.pk, tokens[w.pk]) for w in (user, other_user, third))
+        in_channel = socket(channel.pk, tokens[third.pk])
+        for communicator in (admin, removed, leaving, in_channel):
+            assert (await communicator.connect())[0]
+        await remove(actor=user, room=room, user=other_user)
+        removed_close = await removed.receive_output(timeout=3)
+        await remove(actor=third, room=room, user=third)  # leaving
+        leaving_close = await leaving.receive_output(timeout=3)
+        await remove(actor=third, room=channel, user=third)  # a channel stays readable
+        await apost(user, channel, "still here")
+        channel_frame = await in_channel.receive_json_from(timeout=3)
+        await apost(user, room, "admins only now")
+        admin_frame = await admin.receive_json_from(timeout=3)
+        for communicator in (admin, in_channel):
+            await communicator.disconnect()
+        return removed_close, leaving_close, channel_frame, admin_frame
+
+    removed_close, leaving_close, channel_frame, admin_frame = async_to_sync(scenario)()
+    assert (removed_close["type"], removed_close["code"]) == ("websocket.close", 4403)
+    assert leaving_close["code"] == 4403
+    assert channel_frame["message"]["body"] == "still here"
+    assert admin_frame["message"]["body"] == "admins only now"
+
+
+@pytest.mark.services
+def test_removal_closes_on_the_redis_layer(user, other_user, settings):
+    assert "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    test_a_removed_or_leaving_member_is_closed_with_4403_at_once(user, other_user)
