@@ -6,9 +6,10 @@ PostgreSQL and the Redis channel layer, creates a private room with ``--clients`
 Then it times, each against a peer measured in the same run on the same machine:
 
 - post to delivery: ``POST /api/v1/chat/rooms/{id}/messages/`` (one at a time, the next
-  once the 20 sockets have it) against a ``group_send`` of the consumer's ``chat.event`` for a
-  message already stored, from this process: the transport and the consumer's per-socket
-  render, without HTTP, the service, its access checks, the events outbox or the commit;
+  once the 20 sockets have it) against a ``group_send`` of the consumer's ``chat.event`` with a
+  message already stored and rendered, from this process: the transport and the consumer's
+  relay, without HTTP, the service, its access checks, the events outbox, the commit or the
+  one render per message the service does;
 - throughput: back-to-back POSTs, sequential and with ``--concurrency`` posters, against
   plain ORM inserts of the same rows (``ChatMessage.objects.create``) with as many threads.
 
@@ -306,8 +307,10 @@ def in_threads(count: int, threads: int, work: Callable[[int, list[int]], list[f
 async def run(args, port: int, room, users: list, tokens: list[str], table: Table) -> int:
     from channels.layers import get_channel_layer
 
+    from workspace.chat.api.serializers import ChatMessageOutputSerializer
     from workspace.chat.models import ChatMessage
     from workspace.chat.realtime import room_group
+    from workspace.chat.selectors import room_messages
 
     sockets = Sockets(f"ws://127.0.0.1:{port}/ws/chat/{room.pk}/", tokens)
     await sockets.open()
@@ -346,27 +349,34 @@ async def run(args, port: int, room, users: list, tokens: list[str], table: Tabl
             ChatMessage(room=room, author=users[i % len(users)], body=f"peer message {i}")
             for i in range(count)
         ]
-        made = [str(m.pk) for m in ChatMessage.objects.bulk_create(rows)]
+        ids = [m.pk for m in ChatMessage.objects.bulk_create(rows)]
+        # Rendered as the service renders a message for its broadcast.
+        made = [
+            dict(ChatMessageOutputSerializer(m).data)
+            for m in room_messages(room).filter(pk__in=ids).order_by("created_at", "id")
+        ]
         connection.close()
         return made
 
     stored = await asyncio.to_thread(store, args.messages + WARMUP)
     sent: dict[str, float] = {}
-    for index, message_id in enumerate(stored):
+    for index, rendered in enumerate(stored):
+        message_id = rendered["id"]
         arrived = sockets.expect(message_id)
         started = time.perf_counter()
         await layer.group_send(
-            group, {"type": "chat.event", "event": "message_posted", "message": message_id}
+            group, {"type": "chat.event", "event": "message_posted", "message": rendered}
         )
         await asyncio.wait_for(arrived.wait(), DELIVERY_TIMEOUT)
         if index >= WARMUP:
             sent[message_id] = started
-    all_ids += stored
-    await sockets.settle(stored)
+    stored_ids = [rendered["id"] for rendered in stored]
+    all_ids += stored_ids
+    await sockets.settle(stored_ids)
     peer_every, peer_last = sockets.latencies(sent)
     peer_name = (
-        "`group_send` of `chat.event` from this process: channels-redis + the consumer's "
-        "render (2 queries per socket) + the WebSocket frame"
+        "`group_send` of an already rendered `chat.event` from this process: channels-redis, "
+        "the consumer's relay and the WebSocket frame"
     )
     table.latency(
         f"post → delivery, each of {len(tokens)} sockets", ours_every, peer_every, peer_name

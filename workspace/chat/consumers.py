@@ -10,6 +10,7 @@ edits with ``{"action": "edit", "message", "body"}`` and deletes with ``{"action
 every socket of the room, the sender's included.
 """
 
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,7 +22,6 @@ from nexus_site.exceptions import BaseAppException, NotFoundError
 from workspace.chat import selectors, services
 from workspace.chat.api.serializers import (
     ChatMessageCreateInputSerializer,
-    ChatMessageOutputSerializer,
     ChatMessageUpdateInputSerializer,
 )
 from workspace.chat.models import Room
@@ -29,21 +29,13 @@ from workspace.chat.realtime import room_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# How stale a socket's view of its access may get before the next message re-checks it.
+ACCESS_RECHECK_SECONDS = 30
 
 
 @database_sync_to_async
 def visible_room(user: Any, room_id: str) -> Room | None:
     return selectors.first_or_none(selectors.rooms_visible_to(user), room_id)
-
-
-@database_sync_to_async
-def rendered_message(user: Any, room_id: str, message_id: str) -> dict | None:
-    """Return the message as the API renders it, or None if ``user`` may no longer read it."""
-    room = selectors.first_or_none(selectors.rooms_visible_to(user), room_id)
-    if room is None:
-        return None
-    message = selectors.first_or_none(selectors.room_messages(room), message_id)
-    return None if message is None else dict(ChatMessageOutputSerializer(message).data)
 
 
 @database_sync_to_async
@@ -100,6 +92,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
+        self.access_checked_at = time.monotonic()
         self.groups_joined = [room_group(self.room_id), user_group(self.room_id, user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -120,11 +113,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
 
     async def chat_event(self, event: dict) -> None:
-        """Send a message change to the client, rendered for this user."""
-        message = await rendered_message(self.user, self.room_id, event.get("message", ""))
-        if message is None:
-            return
-        await self.send_json({"type": event.get("event"), "message": message})
+        """Pass a rendered message change on to the client.
+
+        Leaving or removal closes the socket at once (chat_revoke); access lost another way (a
+        project membership ended, an account deactivated) is caught by a check at most every
+        ACCESS_RECHECK_SECONDS, so no database query is spent per message and socket.
+        """
+        if time.monotonic() - self.access_checked_at > ACCESS_RECHECK_SECONDS:
+            if await visible_room(self.user, self.room_id) is None:
+                await self.leave_groups()
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+            self.access_checked_at = time.monotonic()
+        await self.send_json({"type": event.get("event"), "message": event.get("message")})
 
     async def receive_json(self, content: Any, **kwargs) -> None:
         action = ACTIONS.get(str(content.get("action"))) if isinstance(content, dict) else None

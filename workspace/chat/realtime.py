@@ -1,7 +1,9 @@
 """The link from the services to the room sockets: one channel-layer group per room.
 
-After commit a service sends ``{"type": "chat.event", "event": <type>, "message": <id>}`` to the
-room's group; each socket (workspace.chat.consumers) loads and renders the message itself.
+After commit a service renders the message once, as the API does, and sends
+``{"type": "chat.event", "event": <type>, "message": {...}}`` to the room's group; each socket
+(workspace.chat.consumers) passes it on without touching the database. Rendering once per
+message instead of once per socket is what keeps delivery to a full room fast (bench/chat.py).
 Each socket also joins the group of its user in its room: when the user leaves or is removed,
 ``{"type": "chat.revoke"}`` goes there and the socket closes with 4403 if the user can no
 longer read the room.
@@ -43,10 +45,16 @@ def revoke_on_commit(room_id, user_id) -> None:
 
 
 def send(type: str, room_id, message_id) -> None:
-    """Tell the room's sockets that a message changed (failures are logged, never raised)."""
-    group_send(
-        room_group(room_id), {"type": "chat.event", "event": type, "message": str(message_id)}
-    )
+    """Render the message once and hand it to the room's sockets (failures are logged)."""
+    from workspace.chat.api.serializers import ChatMessageOutputSerializer
+    from workspace.chat.models import Room
+    from workspace.chat.selectors import room_messages
+
+    message = room_messages(Room(pk=room_id)).filter(pk=message_id).first()
+    if message is None:  # gone before the broadcast: nothing to show
+        return
+    rendered = dict(ChatMessageOutputSerializer(message).data)
+    group_send(room_group(room_id), {"type": "chat.event", "event": type, "message": rendered})
 
 
 def send_on_commit(type: str, message) -> None:

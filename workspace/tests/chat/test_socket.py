@@ -13,7 +13,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from accounts.authentication import VersionedRefreshToken
 from accounts.tests.factories import UserFactory
 from nexus_site.asgi import application
-from workspace.chat import services
+from projects.services import project_member_remove
+from projects.tests.factories import ProjectFactory, add_member
+from workspace.chat import consumers, services
 from workspace.chat.models import ChatMessage
 from workspace.tests.chat.factories import make_room, post
 
@@ -212,3 +214,27 @@ def test_a_removed_or_leaving_member_is_closed_with_4403_at_once(user, other_use
 def test_removal_closes_on_the_redis_layer(user, other_user, settings):
     assert "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
     test_a_removed_or_leaving_member_is_closed_with_4403_at_once(user, other_user)
+
+
+def test_access_lost_elsewhere_closes_the_socket_at_the_next_check(user, other_user, monkeypatch):
+    project = ProjectFactory(owner=user)
+    add_member(project, user=other_user)
+    room = services.room_create(actor=user, kind="private", name="Team", project=project)
+    apost = database_sync_to_async(post)
+    unshare = database_sync_to_async(project_member_remove)
+    their_token = token(other_user)
+
+    async def scenario():
+        theirs = socket(room.pk, their_token)
+        assert (await theirs.connect())[0]
+        await apost(user, room, "before")
+        before = await theirs.receive_json_from(timeout=3)
+        await unshare(actor=user, project=project, user=other_user)
+        monkeypatch.setattr(consumers, "ACCESS_RECHECK_SECONDS", 0)
+        await apost(user, room, "after")
+        closed = await theirs.receive_output(timeout=3)
+        return before, closed
+
+    before, closed = async_to_sync(scenario)()
+    assert before["message"]["body"] == "before"
+    assert (closed["type"], closed["code"]) == ("websocket.close", 4403)
