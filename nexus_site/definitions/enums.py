@@ -50,6 +50,7 @@ class EventType(models.TextChoices):
     FILE_UPLOADED = "file_uploaded", _("File uploaded")
     FILE_DELETED = "file_deleted", _("File deleted")
     AI_BUDGET_EXCEEDED = "ai_budget_exceeded", _("AI budget exceeded")
+    MAIL_RECEIVED = "mail_received", _("Mail received")
 
 
 class RelationType(models.TextChoices):
