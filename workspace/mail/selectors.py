@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import NotFoundError, ValidationError
+from workspace.files.selectors import first_or_none
 from workspace.mail.models import (
     MailAttachment,
     MailboxEntry,
@@ -77,13 +78,6 @@ def search_filter(user, text: str) -> Q:
         | Q(message__sender__email__icontains=text)
         | Q(Exists(recipient_matches))
     )
-
-
-def first_or_none(queryset: QuerySet, pk: UUID | str):
-    try:
-        return queryset.filter(pk=pk).first()
-    except (DjangoValidationError, ValueError):  # not a UUID: nothing has that id
-        return None
 
 
 def entry_get(user, entry_id: UUID | str) -> MailboxEntry:

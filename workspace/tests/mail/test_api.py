@@ -32,21 +32,6 @@ def error(response):
     return response.json()["error"]
 
 
-@pytest.fixture
-def alice(db):
-    return UserFactory(email="alice@example.com")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(email="bob@example.com")
-
-
-@pytest.fixture
-def carol(db):
-    return UserFactory(email="carol@example.com")
-
-
 def client_of(user):
     return bearer_client(user)
 

@@ -1,8 +1,6 @@
 """Sending under concurrency (PostgreSQL, real threads): a draft is delivered once, and an
 edit racing the send never mixes into what was delivered."""
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -10,6 +8,7 @@ from accounts.tests.factories import UserFactory
 from nexus_site.exceptions import ConflictError
 from workspace.mail import services
 from workspace.mail.models import MailboxEntry, MailMessage
+from workspace.tests.files.test_concurrency import run_together
 from workspace.tests.mail.factories import write
 
 pytestmark = [
@@ -18,28 +17,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="SQLite serialises writers: no race to test"
     ),
 ]
-
-
-def run_together(*actions) -> list[BaseException]:
-    """Run each action in its own thread and connection, started at the same moment."""
-    barrier = threading.Barrier(len(actions))
-    errors: list[BaseException] = []
-
-    def runner(action):
-        try:
-            barrier.wait()
-            action()
-        except BaseException as exc:  # reported to the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -17,16 +17,6 @@ SECRET = "hidden@example.com"
 
 
 @pytest.fixture
-def alice(db):
-    return UserFactory(email="alice@example.com", first_name="Alice", last_name="A")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(email="bob@example.com", first_name="Bob", last_name="B")
-
-
-@pytest.fixture
 def hidden(db):
     return UserFactory(email=SECRET)
 

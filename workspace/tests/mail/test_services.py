@@ -7,7 +7,6 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from accounts.tests.factories import UserFactory
 from nexus_site.events.models import Event
 from nexus_site.exceptions import NotFoundError, ValidationError
 from relations.access import can
@@ -19,21 +18,6 @@ from workspace.tests.files.factories import upload_file
 from workspace.tests.mail.factories import copy_of, write
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice(db):
-    return UserFactory(email="alice@example.com")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(email="bob@example.com")
-
-
-@pytest.fixture
-def carol(db):
-    return UserFactory(email="carol@example.com")
 
 
 def wants_mail(*users, language="en"):
