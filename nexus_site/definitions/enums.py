@@ -54,6 +54,7 @@ class EventType(models.TextChoices):
     MESSAGE_EDITED = "message_edited", _("Chat message edited")
     MESSAGE_DELETED = "message_deleted", _("Chat message deleted")
     MENTION = "mention", _("Mentioned in chat")
+    MAIL_RECEIVED = "mail_received", _("Mail received")
 
 
 class RelationType(models.TextChoices):
