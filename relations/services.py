@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -135,13 +136,7 @@ def relationship_create(
             relationship.save(force_insert=True)
     except IntegrityError as exc:
         raise ConflictError(_("This relationship already exists.")) from exc
-    publish(
-        EventType.RELATIONSHIP_CREATED,
-        event_payload(relationship, source, target),
-        user_ids=[created_by.pk] if created_by else [],
-        node=str(source),
-        actor=created_by,
-    )
+    announce(EventType.RELATIONSHIP_CREATED, relationship, source, target, actor=created_by)
     return relationship
 
 
@@ -151,13 +146,31 @@ def relationship_delete(*, relationship: Relationship, actor=None) -> None:
     labels = {ct.pk: label for label, ct in content_types_by_label().items()}
     source = Node(labels[relationship.source_type_id], relationship.source_id)
     target = Node(labels[relationship.target_type_id], relationship.target_id)
-    payload = event_payload(relationship, source, target)
+    announce(EventType.RELATIONSHIP_DELETED, relationship, source, target, actor=actor)
     relationship.delete()
+
+
+def announce(type: str, relationship: Relationship, source: Node, target: Node, *, actor) -> None:
+    """Publish a relationship event to those who may know of it.
+
+    Its actor and any user at either end hear of it. Besides them, the viewers of the end that
+    is not a user: a user node is visible to every colleague (the directory), so announcing a
+    share or a membership to a user node's viewers would tell everyone who may see what.
+    """
+    user_label = get_user_model()._meta.label_lower
+    user_ids = [actor.pk] if actor else []
+    user_ids += [end.id for end in (source, target) if end.label == user_label]
+    if source.label != user_label:
+        node = str(source)
+    elif target.label != user_label:
+        node = str(target)
+    else:
+        node = ""  # between two users: only the two of them (and the actor)
     publish(
-        EventType.RELATIONSHIP_DELETED,
-        payload,
-        user_ids=[actor.pk] if actor else [],
-        node=str(source),
+        type,
+        event_payload(relationship, source, target),
+        user_ids=user_ids,
+        node=node,
         actor=actor,
     )
 

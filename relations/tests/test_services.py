@@ -10,8 +10,10 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from nexus_site.definitions.enums import EventType, RelationType
 from nexus_site.events.models import Event
+from nexus_site.events.selectors import events_visible_to
 from nexus_site.exceptions import ConflictError, ValidationError
 from relations import services
+from relations.lab.models import Space
 from relations.models import Relationship
 from relations.nodes import Node, node_of, parse_node
 from relations.registry import Registry, registry
@@ -201,3 +203,24 @@ def test_two_concurrent_writers_cannot_close_a_cycle_between_them(users_may_nest
 
     assert sorted(outcomes) == ["created", "cycle_detected"]
     assert Relationship.objects.count() == 1
+
+
+def test_a_share_is_announced_to_its_two_ends_and_the_targets_viewers_only(user, other_user):
+    space = Space.objects.create(name="Apollo")
+    viewer, bystander = UserFactory(), UserFactory()
+    for who in (user, viewer):
+        services.relationship_create(
+            source=node_of(who), target=node_of(space), type=RelationType.MEMBER
+        )
+    Event.objects.all().delete()
+
+    services.relationship_create(
+        source=node_of(other_user), target=node_of(space), type=RelationType.MEMBER
+    )
+
+    def heard(who):
+        return events_visible_to(who).filter(type=EventType.RELATIONSHIP_CREATED).exists()
+
+    assert heard(other_user)  # the user at the source end
+    assert heard(viewer)  # a viewer of the target
+    assert not heard(bystander)  # a colleague may see the user node, yet hears nothing
