@@ -5,8 +5,10 @@ import itertools
 
 import pytest
 
+from workspace.tests.chat.factories import make_room, post
 from workspace.tests.documents.factories import DocumentFactory
 from workspace.tests.files.factories import upload_file
+from workspace.tests.mail.factories import write
 
 pytestmark = pytest.mark.django_db
 GARBAGE = [
@@ -93,4 +95,39 @@ def test_wrong_shaped_input_never_answers_500(auth_client, user):
         r = auth_client.get(f"/api/v1/documents/{doc.pk}/diff/?{q}")
         if r.status_code >= 500:
             bad.append(("diff", q, r.status_code))
+    assert bad == []
+
+
+def test_wrong_shaped_input_to_mail_and_chat_never_answers_500(auth_client, user, other_user):
+    draft = write(user, to=[other_user], send=False)
+    room = make_room(user, members=[other_user])
+    message = post(user, room, "hello")
+    writes = [
+        ("post", "/api/v1/mail/messages/", ["to", "cc", "bcc", "subject", "body", "attachments"]),
+        ("post", "/api/v1/mail/messages/", ["in_reply_to"]),
+        ("patch", f"/api/v1/mail/messages/{draft.pk}/", ["to", "subject", "is_read"]),
+        ("post", "/api/v1/chat/rooms/", ["kind", "name", "members", "project", "topic"]),
+        ("post", f"/api/v1/chat/rooms/{room.pk}/members/", ["user", "role"]),
+        ("post", f"/api/v1/chat/rooms/{room.pk}/messages/", ["body", "reply_to", "attachments"]),
+        ("patch", f"/api/v1/chat/rooms/{room.pk}/messages/{message.pk}/", ["body"]),
+    ]
+    bad = []
+    for method, url, fields in writes:
+        for field, value in itertools.product(fields, GARBAGE):
+            response = getattr(auth_client, method)(url, {field: value}, format="json")
+            if response.status_code >= 500:
+                bad.append((method, url, field, value, response.status_code))
+    for query in ["folder=zzz", "is_read=maybe", "ordering=zzz", "limit=x", "thread=nope"]:
+        response = auth_client.get(f"/api/v1/mail/messages/?{query}")
+        if response.status_code >= 500:
+            bad.append(("mail list", query, response.status_code))
+    for query in ["cursor=garbage", "limit=-5", "limit=x"]:
+        response = auth_client.get(f"/api/v1/chat/rooms/{room.pk}/messages/?{query}")
+        if response.status_code >= 500:
+            bad.append(("chat history", query, response.status_code))
+    response = auth_client.post(
+        f"/api/v1/mail/messages/{draft.pk}/send/", "[", content_type="application/json"
+    )
+    if response.status_code >= 500:
+        bad.append(("send with broken JSON", response.status_code))
     assert bad == []
