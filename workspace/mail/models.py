@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nexus_site.ids import uuid7
 
@@ -36,7 +37,7 @@ MAX_ATTACHMENTS = 20
 
 class MailStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("mail status", "Sent")
 
 
 class MailFolder(models.TextChoices):
@@ -47,7 +48,7 @@ class MailFolder(models.TextChoices):
 
 
 class RecipientKind(models.TextChoices):
-    TO = "to", _("To")
+    TO = "to", pgettext_lazy("mail recipients", "To")
     CC = "cc", _("Cc")
     BCC = "bcc", _("Bcc")
 

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -54,7 +55,7 @@ def with_addresses(entries):
 
 class ComposeForm(forms.Form):
     to = forms.CharField(
-        label=_("To"),
+        label=pgettext_lazy("mail recipients", "To"),
         required=False,
         max_length=ADDRESS_FIELD_LENGTH,
         help_text=_("E-mail addresses, separated by commas."),

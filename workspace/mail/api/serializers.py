@@ -7,6 +7,7 @@ copies only and is always empty on a received copy.
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -20,7 +21,11 @@ from workspace.mail.models import (
 )
 from workspace.mail.selectors import attachment_files, recipient_emails
 
-STATUSES = [("draft", _("Draft")), ("sent", _("Sent")), ("received", _("Received"))]
+STATUSES = [
+    ("draft", _("Draft")),
+    ("sent", pgettext_lazy("mail status", "Sent")),
+    ("received", _("Received")),
+]
 
 
 def address_list(help_text) -> serializers.ListField:
