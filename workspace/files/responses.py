@@ -3,11 +3,13 @@
 import logging
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import parse_etags
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import GoneError
 from workspace.files.models import File
+from workspace.files.services import file_download_count
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,27 @@ def download_response(file: File) -> FileResponse:
         content_type=file.mime_type,
     )
     response["Content-Length"] = str(file.size)
-    response["ETag"] = f'"{file.sha256}"'
+    response["ETag"] = etag_of(file)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def etag_of(file: File) -> str:
+    return f'"{file.sha256}"'
+
+
+def counted_download(request: HttpRequest, file: File) -> HttpResponse:
+    """Stream ``file`` and count the download.
+
+    A conditional request that already holds these bytes (If-None-Match with the content's
+    ETag) gets 304 Not Modified, and nothing is counted: nothing was downloaded.
+    """
+    held = parse_etags(request.headers.get("If-None-Match", ""))
+    if etag_of(file) in held or "*" in held:
+        response = HttpResponseNotModified()
+        response["ETag"] = etag_of(file)
+        return response
+    response = download_response(file)
+    file_download_count(file=file)
     return response

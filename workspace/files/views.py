@@ -22,7 +22,7 @@ from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
 from projects import selectors as project_selectors
 from workspace.files import selectors, services
 from workspace.files.models import PublicLink
-from workspace.files.responses import download_response
+from workspace.files.responses import counted_download, download_response
 from workspace.files.uploads import guard_upload
 
 LIST_URL = reverse_lazy("files:list")
@@ -132,11 +132,9 @@ class FileDownloadPage(LoginRequiredMixin, View):
     def get(self, request, file_id):
         file = visible_or_404(request.user, file_id)
         try:
-            response = download_response(file)
+            return counted_download(request, file)
         except GoneError as exc:
             return public_error(request, exc)
-        services.file_download_count(file=file)
-        return response
 
 
 class FileDeleteView(LoginRequiredMixin, View):

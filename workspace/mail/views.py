@@ -17,9 +17,8 @@ from django.views import View
 from django.views.generic import ListView
 
 from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError, ValidationError
-from workspace.files.responses import download_response
+from workspace.files.responses import counted_download
 from workspace.files.selectors import files_visible_to
-from workspace.files.services import file_download_count
 from workspace.files.views import public_error
 from workspace.mail import selectors, services
 from workspace.mail.models import (
@@ -329,8 +328,6 @@ class AttachmentDownloadPage(LoginRequiredMixin, View):
     def get(self, request, entry_id, file_id):
         file = mine_or_404(selectors.attachment_get, request.user, entry_id, file_id)
         try:
-            response = download_response(file)
+            return counted_download(request, file)
         except GoneError as exc:
             return public_error(request, exc)
-        file_download_count(file=file)
-        return response

@@ -26,8 +26,7 @@ from workspace.documents.api.filters import DocumentFilter
 from workspace.documents.diff import diff_content
 from workspace.documents.models import Document, DocumentAttachment, DocumentVersion
 from workspace.documents.office import EXTENSIONS, export_docx, export_pptx, export_xlsx
-from workspace.files.responses import download_response
-from workspace.files.services import file_download_count
+from workspace.files.responses import counted_download
 
 E401 = error_response_schema(_("Not signed in."))
 E403 = error_response_schema(_("Visible, but the caller may not change it."))
@@ -371,9 +370,7 @@ class AttachmentDownloadView(APIView):
     def get(self, request, document_id, file_id):
         document = selectors.document_get(request.user, document_id)
         attachment = selectors.document_attachment_get(document, file_id)
-        response = download_response(attachment.file)
-        file_download_count(file=attachment.file)
-        return response
+        return counted_download(request, attachment.file)
 
 
 # --- export and import -------------------------------------------------------------------

@@ -24,7 +24,7 @@ from workspace.files import selectors, services
 from workspace.files.api import serializers as s
 from workspace.files.api.filters import FileFilter
 from workspace.files.models import File
-from workspace.files.responses import download_response
+from workspace.files.responses import counted_download
 from workspace.files.uploads import guard_upload
 
 E401 = error_response_schema(_("Not signed in."))
@@ -160,9 +160,7 @@ class FileDownloadView(APIView):
     )
     def get(self, request, file_id):
         file = selectors.file_get(request.user, file_id)
-        response = download_response(file)
-        services.file_download_count(file=file)
-        return response
+        return counted_download(request, file)
 
 
 class FileUsageView(APIView):

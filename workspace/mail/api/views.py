@@ -13,8 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.schema import error_response_schema
-from workspace.files.responses import download_response
-from workspace.files.services import file_download_count
+from workspace.files.responses import counted_download
 from workspace.mail import selectors, services
 from workspace.mail.api import serializers as s
 from workspace.mail.api.filters import MailboxFilter
@@ -197,6 +196,4 @@ class AttachmentDownloadView(APIView):
     )
     def get(self, request, entry_id, file_id):
         file = selectors.attachment_get(request.user, entry_id, file_id)
-        response = download_response(file)
-        file_download_count(file=file)
-        return response
+        return counted_download(request, file)
