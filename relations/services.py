@@ -21,6 +21,7 @@ from relations.registry import registry
 # One PostgreSQL advisory lock serialises parent edge writes, so two concurrent writers can
 # never each add half of a cycle. (SQLite already serialises writers: IMMEDIATE transactions.)
 PARENT_EDGE_LOCK = 7_318_204_001
+GRANT_TYPES = (RelationType.OWNER.value, RelationType.MEMBER.value)
 
 
 def normalize(source: Node, target: Node, type: str) -> tuple[Node, Node, str]:
@@ -138,6 +139,74 @@ def relationship_create(
         raise ConflictError(_("This relationship already exists.")) from exc
     announce(EventType.RELATIONSHIP_CREATED, relationship, source, target, actor=created_by)
     return relationship
+
+
+@transaction.atomic
+def relationships_grant(
+    *,
+    pairs: Iterable[tuple[Node, Node]],
+    metadata: dict[str, Any] | None = None,
+    created_by=None,
+) -> list[Relationship]:
+    """Record many ``member`` grants at once (one per source-target pair) and announce each.
+
+    For fan-outs such as giving every recipient of a message view on its attachments. The
+    checks of relationship_create are made once per model pair, the callers' objects are
+    trusted to exist (they hold them), and pairs that already have an owner or member edge are
+    skipped, also when a concurrent writer adds one (the unique constraint decides).
+    """
+    pairs = list(dict.fromkeys(pairs))
+    type = RelationType.MEMBER.value
+    for label_pair in {(source.label, target.label) for source, target in pairs}:
+        if not registry.is_allowed(type, *label_pair):
+            raise ValidationError(
+                _("%(source)s cannot be %(type)s of %(target)s.")
+                % {"source": label_pair[0], "type": type, "target": label_pair[1]}
+            )
+    if any(source == target for source, target in pairs):
+        raise ValidationError(_("An object cannot relate to itself."))
+    types = content_types_by_label()
+    rows = [
+        Relationship(
+            source_type=types[source.label],
+            source_id=source.id,
+            target_type=types[target.label],
+            target_id=target.id,
+            type=type,
+            metadata=metadata or {},
+            created_by=created_by,
+        )
+        for source, target in pairs
+    ]
+    held = set(existing_pairs(pairs, GRANT_TYPES, types))
+    fresh = [(row, pair) for row, pair in zip(rows, pairs, strict=True) if pair not in held]
+    Relationship.objects.bulk_create([row for row, _pair in fresh], ignore_conflicts=True)
+    # A row a concurrent writer beat us to was not inserted: keep the ones that were.
+    inserted = set(
+        Relationship.objects.filter(pk__in=[row.pk for row, _pair in fresh]).values_list(
+            "pk", flat=True
+        )
+    )
+    made = [(row, pair) for row, pair in fresh if row.pk in inserted]
+    for row, (source, target) in made:
+        announce(EventType.RELATIONSHIP_CREATED, row, source, target, actor=created_by)
+    return [row for row, _pair in made]
+
+
+def existing_pairs(
+    pairs: list[tuple[Node, Node]], edge_types: Iterable[str], types: dict[str, ContentType]
+) -> Iterable[tuple[Node, Node]]:
+    """Yield the pairs among ``pairs`` that already have an edge of ``edge_types`` (one query)."""
+    if not pairs:
+        return
+    sources = nodes_filter("source", {source for source, _target in pairs}, types)
+    targets = nodes_filter("target", {target for _source, target in pairs}, types)
+    labels = {ct.pk: label for label, ct in types.items()}
+    found = Relationship.objects.filter(sources, targets, type__in=list(edge_types)).values_list(
+        "source_type_id", "source_id", "target_type_id", "target_id"
+    )
+    for source_type, source_id, target_type, target_id in found:
+        yield Node(labels[source_type], source_id), Node(labels[target_type], target_id)
 
 
 @transaction.atomic

@@ -37,7 +37,7 @@ from workspace.chat.models import (
     RoomKind,
 )
 from workspace.files.selectors import files_for_attachment
-from workspace.files.services import file_grant_view
+from workspace.files.services import files_grant_view
 
 MAX_NAME_LENGTH = 120
 MAX_BODY_LENGTH = 10_000
@@ -360,9 +360,7 @@ def message_post(
             MessageAttachment(message=message, file=file) for file in files
         )
         members = get_user_model().objects.filter(pk__in=member_ids(room) - {actor.pk})
-        for file in files:
-            for user in members:
-                file_grant_view(file=file, user=user, actor=actor)
+        files_grant_view(files=files, users=members, actor=actor)
     ReadPointer.objects.update_or_create(room=room, user=actor, defaults={"last_read_at": now})
     message_event(EventType.MESSAGE_POSTED, message, actor=actor)
     announce_mentions(message, mentioned, actor=actor)

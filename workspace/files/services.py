@@ -14,6 +14,7 @@ Quota checks lock the uploader's user row, so two uploads of one user cannot bot
 import datetime
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,25 +225,20 @@ def file_download_count(*, file: File) -> None:
 def file_grant_view(*, file: File, user, actor=None) -> Relationship | None:
     """Let ``user`` view ``file`` (a member edge with the view permission).
 
-    Nothing changes when the user already may view it through a direct edge; returns the new
-    edge or None.
+    Nothing changes when the user already holds a direct edge; returns the new edge or None.
     """
-    types = relations.content_types_by_label()
-    existing = Relationship.objects.filter(
-        source_type=types[node_of(user).label],
-        source_id=user.pk,
-        target_type=types[node_of(file).label],
-        target_id=file.pk,
-        type__in=[RelationType.OWNER, RelationType.MEMBER],
-    )
-    if existing.exists():
-        return None
-    return relations.relationship_create(
-        source=node_of(user),
-        target=node_of(file),
-        type=RelationType.MEMBER,
-        metadata={"permission": Permission.VIEW.value},
-        created_by=actor,
+    granted = files_grant_view(files=[file], users=[user], actor=actor)
+    return granted[0] if granted else None
+
+
+@transaction.atomic
+def files_grant_view(*, files: Iterable[File], users: Iterable, actor=None) -> list[Relationship]:
+    """Let every one of ``users`` view every one of ``files``, in a few queries for all of them
+    (a message's recipients and its attachments); pairs that already hold an edge stay as they
+    are."""
+    pairs = [(node_of(user), node_of(file)) for file in files for user in users]
+    return relations.relationships_grant(
+        pairs=pairs, metadata={"permission": Permission.VIEW.value}, created_by=actor
     )
 
 

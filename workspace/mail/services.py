@@ -33,7 +33,7 @@ from nexus_site.exceptions import (
 )
 from workspace.files.models import File
 from workspace.files.selectors import files_for_attachment
-from workspace.files.services import file_grant_view
+from workspace.files.services import files_grant_view
 from workspace.mail import notifications, tasks
 from workspace.mail.models import (
     BODY_MAX_LENGTH,
@@ -336,10 +336,9 @@ def mail_send(*, actor, entry: MailboxEntry) -> MailboxEntry:
     )
     # A graph edge is listed and announced to whoever may see both its ends (every user sees
     # every user), so a bcc recipient gets no edge: they download through their copy.
-    for row in rows:
-        if row.kind != RecipientKind.BCC:
-            for file in files:
-                file_grant_view(file=file, user=row.user, actor=actor)
+    files_grant_view(
+        files=files, users=[row.user for row in rows if row.kind != RecipientKind.BCC], actor=actor
+    )
     for row, copy in zip(rows, copies, strict=True):
         publish(
             EventType.MAIL_RECEIVED,

@@ -33,22 +33,21 @@ def wants_mail(*users, language="en"):
 def test_a_failure_while_sending_delivers_to_nobody(alice, bob, carol):
     file = upload_file(alice, b"x", "x.txt")
     draft = write(alice, to=[bob, carol], attachments=[file], send=False)
-    real_grant = file_services.file_grant_view
+    real_grant = file_services.files_grant_view
     calls = []
 
     def grant_then_fail(**kwargs):
-        calls.append(kwargs["user"])
-        if len(calls) == 2:
-            raise OSError("the database went away")
-        return real_grant(**kwargs)
+        calls.append(list(kwargs["users"]))
+        real_grant(**kwargs)  # the grants are written, then the send fails
+        raise OSError("the database went away")
 
     with (
-        mock.patch("workspace.mail.services.file_grant_view", grant_then_fail),
+        mock.patch("workspace.mail.services.files_grant_view", grant_then_fail),
         pytest.raises(OSError),
     ):
         services.mail_send(actor=alice, entry=draft)
 
-    assert calls == [bob, carol]
+    assert calls == [[bob, carol]]
     assert MailMessage.objects.get().status == MailStatus.DRAFT
     assert list(MailboxEntry.objects.values_list("user_id", "folder")) == [
         (alice.pk, MailFolder.DRAFTS)
