@@ -88,9 +88,7 @@ def test_bad_parameters_are_reported_with_their_path():
 
 
 def test_whole_reference_may_stand_in_for_any_type():
-    data = {
-        "steps": [step("a", parameters={"url": "{{ input.url }}", "retries": "{{ input.n }}"})]
-    }
+    data = {"steps": [step("a", parameters={"url": "{{ input.url }}", "retries": "{{ input.n }}"})]}
 
     assert problems_of(data) == []
 
