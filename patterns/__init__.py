@@ -1,0 +1,1 @@
+"""Patterns: versioned workflows of dependent steps."""

@@ -1,0 +1,1 @@
+"""Pure pattern engine: definitions, validation, references and planning on plain data."""
