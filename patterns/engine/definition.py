@@ -86,6 +86,7 @@ class StepDefinition:
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
     compensation: bool = False
     on_error: str = ON_ERROR_FAIL
+    action: str = ""  # what the step does, in words, for the people reading the definition
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StepDefinition:
@@ -101,6 +102,7 @@ class StepDefinition:
             timeout_seconds=DEFAULT_TIMEOUT_SECONDS if timeout is None else int(timeout),
             compensation=bool(data.get("compensation", False)),
             on_error=ON_ERROR_FAIL if on_error is None else on_error,
+            action=str(data.get("action") or ""),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,6 +116,7 @@ class StepDefinition:
             "timeout_seconds": self.timeout_seconds,
             "compensation": self.compensation,
             "on_error": self.on_error,
+            "action": self.action,
         }
 
 

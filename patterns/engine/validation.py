@@ -29,8 +29,9 @@ from relations.algorithms import Graph, find_cycles
 
 STEP_FIELDS: frozenset[str] = frozenset(
     {"id", "type", "parameters", "depends_on", "retry", "timeout_seconds", "compensation"}
-    | {"on_error"}
+    | {"on_error", "action"}
 )
+MAX_ACTION_LENGTH = 200
 RETRY_FIELDS: frozenset[str] = frozenset({"max_attempts", "backoff", "retryable_errors"})
 STEP_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
 MAX_PATTERN_CHAIN = 50
@@ -208,6 +209,13 @@ def _step_shape_problems(step: Any, index: int) -> Iterator[Problem]:
                 _("on_error must be one of %(choices)s."), choices=", ".join(ON_ERROR_CHOICES)
             ),
             _path(*here, "on_error"),
+        )
+    action = step.get("action")
+    if action is not None and (not isinstance(action, str) or len(action) > MAX_ACTION_LENGTH):
+        yield Problem(
+            "invalid_action",
+            _message(_("action is a text of at most %(max)d characters."), max=MAX_ACTION_LENGTH),
+            _path(*here, "action"),
         )
     yield from _retry_problems(step.get("retry"), (*here, "retry"))
 

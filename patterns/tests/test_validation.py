@@ -277,3 +277,16 @@ def test_problem_serializes_with_translated_message():
         "message": "on_error must be one of fail, compensate, continue.",
         "path": "steps/0/on_error",
     }
+
+
+def test_a_step_may_say_in_words_what_it_does():
+    assert problems_of({"steps": [step("a", action="Find the shortest path")]}) == []
+
+
+def test_an_action_that_is_not_short_text_is_invalid_action():
+    data = {"steps": [step("a", action=3), step("b", action="x" * 201)]}
+
+    assert codes(problems_of(data)) == [
+        ("invalid_action", "steps/0/action"),
+        ("invalid_action", "steps/1/action"),
+    ]
