@@ -8,12 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from nexus_site.api.envelope import envelope
+from nexus_site.dashboard import panels_for
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
-    """The signed-in home page; later apps add their panels to it."""
+    """The signed-in home page, with the panels the apps registered (nexus_site.dashboard)."""
 
     template_name = "dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = panels_for(self.request.user)
+        return context
 
 
 def wants_json(request: HttpRequest) -> bool:

@@ -8,10 +8,13 @@ class WorkspaceConfig(AppConfig):
 
     def ready(self) -> None:
         from relations.registry import registry
+        from workspace.ai_usage import panels as ai_usage_panels
         from workspace.ai_usage.registration import register as register_ai_usage
+        from workspace.chat import panels as chat_panels
         from workspace.chat.registration import register as register_chat
         from workspace.documents.registration import register as register_documents
         from workspace.files.registration import register as register_files
+        from workspace.mail import panels as mail_panels
         from workspace.mail.registration import register as register_mail
 
         register_documents()
@@ -20,3 +23,6 @@ class WorkspaceConfig(AppConfig):
         register_mail()
         register_chat()
         registry.check()
+        ai_usage_panels.register()
+        mail_panels.register()
+        chat_panels.register()

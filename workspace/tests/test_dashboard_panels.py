@@ -1,0 +1,66 @@
+"""The dashboard shows what needs the user's attention: unread mail, unread chat rooms and
+exceeded AI budgets, each only from what the user may see."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from workspace.mail.models import MailboxEntry
+from workspace.tests.ai_usage.factories import BudgetFactory, InteractionFactory
+from workspace.tests.chat.factories import make_room, post
+from workspace.tests.mail.factories import write
+
+pytestmark = pytest.mark.django_db
+QUIET = "Nothing needs your attention"
+
+
+def dashboard(client, user) -> str:
+    client.force_login(user)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_quiet_workspace_says_nothing_needs_attention(client, user):
+    page = dashboard(client, user)
+
+    assert QUIET in page
+    assert "panel-mail-heading" not in page
+
+
+def test_unread_mail_is_counted_and_reading_it_clears_the_panel(client, user, other_user):
+    for subject in ("One", "Two"):
+        write(other_user, to=[user], subject=subject)
+
+    before = dashboard(client, user)
+    MailboxEntry.objects.filter(user=user).update(is_read=True)
+    after = dashboard(client, user)
+
+    assert "2 unread messages in your inbox" in before
+    assert "panel-mail-heading" not in after
+
+
+def test_rooms_with_unread_messages_are_listed(client, user, other_user):
+    room = make_room(other_user, name="Launch team", members=[user])
+    quiet = make_room(other_user, name="Quiet corner", members=[user])
+    post(other_user, room, "news")
+    post(user, quiet, "my own message is never unread")
+
+    page = dashboard(client, user)
+
+    assert "Launch team" in page
+    assert "Quiet corner" not in page
+
+
+def test_an_exceeded_budget_shows_and_another_users_does_not(client, user, other_user):
+    BudgetFactory(user=user, amount=Decimal("1.00"))
+    BudgetFactory(user=other_user, amount=Decimal("1.00"))
+    InteractionFactory(user=user, cost=Decimal("1.50"))
+    InteractionFactory(user=other_user, cost=Decimal("2.50"))
+
+    page = dashboard(client, user)
+
+    assert "AI budgets exceeded" in page
+    assert user.email in page
+    assert other_user.email not in page
