@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import (
     Case,
     CharField,
@@ -32,6 +31,7 @@ from django.db.models.functions import Cast, Coalesce, Round
 
 from nexus_site.definitions.enums import MemberRole, RelationType
 from nexus_site.exceptions import ConflictError, NotFoundError
+from nexus_site.queries import first_or_none
 from projects import schedule
 from projects.models import Activity, Project, Task, TaskDependency, TaskStatus
 from relations.access import visible_filter
@@ -94,13 +94,6 @@ def task_get(user, task_id: UUID | str) -> Task:
     if task is None:
         raise NotFoundError()
     return task
-
-
-def first_or_none(queryset: QuerySet, pk: UUID | str):
-    try:
-        return queryset.filter(pk=pk).first()
-    except DjangoValidationError:  # not a UUID: nothing has that id
-        return None
 
 
 def membership_edges(project: Project) -> QuerySet[Relationship]:

@@ -16,3 +16,10 @@ class DepthSafeJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise ParseError(_("JSON parse error - too deeply nested.")) from exc
+
+
+def parsed(serializer_class, request, **kwargs) -> dict:
+    """Return the request body validated by ``serializer_class`` (422 with field messages)."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -13,6 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from nexus_site.api.parsers import parsed
 from nexus_site.api.schema import error_response_schema
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects import selectors, services
@@ -58,12 +59,6 @@ def with_assignee(data: dict) -> dict:
     if "assignee" in data:
         data = {**data, "assignee": body_user(data["assignee"], field="assignee")}
     return data
-
-
-def parsed(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- projects ----------------------------------------------------------------------------

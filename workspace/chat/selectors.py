@@ -8,7 +8,6 @@ import datetime
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import (
     Count,
     DateTimeField,
@@ -24,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from nexus_site.exceptions import NotFoundError
+from nexus_site.queries import first_or_none
 from relations.access import visible_filter
 from relations.models import Relationship
 from workspace.chat.models import ChatMessage, MessageAttachment, ReadPointer, Room, RoomKind
@@ -33,13 +33,6 @@ from workspace.files.selectors import files_visible_to
 ATTACH_CHOICES = 100
 
 EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-
-
-def first_or_none(queryset: QuerySet, pk: UUID | str):
-    try:
-        return queryset.filter(pk=pk).first()
-    except (DjangoValidationError, ValueError):  # not a UUID: nothing has that id
-        return None
 
 
 def rooms_visible_to(user) -> QuerySet[Room]:

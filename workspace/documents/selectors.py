@@ -7,11 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import NotFoundError
+from nexus_site.queries import first_or_none
 from relations.access import LEVELS, can, visible_filter
 from relations.models import Relationship
 from relations.nodes import node_of
@@ -24,13 +24,6 @@ def documents_visible_to(user, *, deleted: bool = False) -> QuerySet[Document]:
     return Document.objects.filter(
         visible_filter(user, Document), deleted_at__isnull=not deleted
     ).select_related("owner", "project")
-
-
-def first_or_none(queryset: QuerySet, pk: UUID | str):
-    try:
-        return queryset.filter(pk=pk).first()
-    except DjangoValidationError:  # not a UUID: nothing has that id
-        return None
 
 
 def document_get(user, document_id: UUID | str, *, deleted: bool = False) -> Document:

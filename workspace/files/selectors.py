@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import NotFoundError, ValidationError
+from nexus_site.queries import first_or_none
 from relations.access import visible_filter
 from workspace.files.models import Blob, File, PublicLink, valid_links_filter
 
@@ -33,13 +33,6 @@ def files_visible_to(user) -> QuerySet[File]:
     return with_public_flag(
         File.objects.filter(visible_filter(user, File)).select_related("owner", "project")
     )
-
-
-def first_or_none(queryset: QuerySet, pk: UUID | str):
-    try:
-        return queryset.filter(pk=pk).first()
-    except (DjangoValidationError, ValueError):  # not a UUID: nothing has that id
-        return None
 
 
 def file_get(user, file_id: UUID | str) -> File:

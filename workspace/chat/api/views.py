@@ -12,6 +12,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from nexus_site.api.parsers import parsed
 from nexus_site.api.schema import error_response_schema
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects import selectors as project_selectors
@@ -35,12 +36,6 @@ class MessageCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
-
-
-def parsed(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def body_user(user_id, field: str = "user"):

@@ -16,6 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from nexus_site.api.parsers import parsed
 from nexus_site.api.schema import error_response_schema
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects.selectors import projects_visible_to
@@ -47,12 +48,6 @@ EXPORTERS = {"word": export_docx, "excel": export_xlsx, "powerpoint": export_ppt
 DELETED_PARAMETER = OpenApiParameter(
     "deleted", OpenApiTypes.BOOL, description=_("true: list the trash instead.")
 )
-
-
-def parsed(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def body_project(user, project_id):

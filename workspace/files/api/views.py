@@ -14,7 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from nexus_site.api.parsers import DepthSafeJSONParser
+from nexus_site.api.parsers import DepthSafeJSONParser, parsed
 from nexus_site.api.schema import error_response_schema
 from nexus_site.definitions.enums import Permission
 from nexus_site.exceptions import NotFoundError, ValidationError
@@ -36,12 +36,6 @@ E413 = error_response_schema(
 E422 = error_response_schema(_("Invalid data; field messages in details."))
 READ_ERRORS = {401: E401, 404: E404}
 WRITE_ERRORS = {401: E401, 403: E403, 404: E404, 422: E422}
-
-
-def parsed(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def body_project(user, project_id):

@@ -12,6 +12,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from nexus_site.api.parsers import parsed
 from nexus_site.api.schema import error_response_schema
 from workspace.files.responses import counted_download
 from workspace.mail import selectors, services
@@ -31,12 +32,6 @@ E422 = error_response_schema(
 READ_ERRORS = {401: E401, 404: E404}
 WRITE_ERRORS = {401: E401, 403: E403, 404: E404, 409: E409, 422: E422}
 TAGS = ["mail"]
-
-
-def parsed(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def copy_body(request, entry: MailboxEntry) -> dict:
