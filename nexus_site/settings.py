@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "relations.apps.RelationsConfig",
     "projects.apps.ProjectsConfig",
     "workspace.apps.WorkspaceConfig",
+    "patterns.apps.PatternsConfig",
 ]
 if env_bool("NEXUS_GRAPH_LAB", False):
     # Stand-in graph models for the test suite and bench/ only (see relations/lab/apps.py).
@@ -199,7 +200,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspace.documents.tasks.purge_document_trash",
         "schedule": timedelta(hours=6),
     },
+    "reclaim-pattern-executions": {
+        "task": "patterns.tasks.reclaim_executions",
+        "schedule": timedelta(seconds=30),
+    },
 }
+
+# --- Patterns ------------------------------------------------------------------------------
+
+# A worker holds a run for this long past its current step's timeout; a run whose lease
+# runs out is resumed by the reclaim task (every 30 s) on another worker.
+PATTERNS_LEASE_SECONDS = int(os.environ.get("PATTERNS_LEASE_SECONDS", "60"))
+# A retry back-off or wait up to this long is slept through by the worker; longer ones give
+# the worker back and a delayed task resumes the run.
+PATTERNS_INLINE_WAIT_SECONDS = float(os.environ.get("PATTERNS_INLINE_WAIT_SECONDS", "2"))
+PATTERNS_TASK_TIME_LIMIT_SECONDS = int(os.environ.get("PATTERNS_TASK_TIME_LIMIT_SECONDS", "3600"))
 
 # --- Auth ----------------------------------------------------------------------------------
 

@@ -1,0 +1,573 @@
+"""Run an execution: steps in dependency order, each in one transaction with its record and
+its events, retries with backoff, timeouts, compensation, cancel, and a lease that lets
+another worker resume a run whose worker died.
+
+Crash safety rests on two facts. A step's work, its ``StepRun`` row and its events commit
+together or not at all, so a crash never leaves a step half-applied. And a step runs only
+after its row is locked and found still pending, so two workers that both believe they own
+a run (one slow, one that reclaimed it) never apply the same step twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nexus_site.definitions.enums import EventType
+from nexus_site.events.services import publish
+from nexus_site.exceptions import BaseAppException
+from patterns import steps
+from patterns.engine.definition import (
+    ON_ERROR_COMPENSATE,
+    ON_ERROR_CONTINUE,
+    PatternDefinition,
+    StepDefinition,
+)
+from patterns.engine.planning import (
+    compensation_order,
+    next_retry_delay,
+    ready_steps,
+    should_retry,
+    skipped_by_conditions,
+)
+from patterns.engine.references import PatternReferenceError, render_parameters
+from patterns.models import Execution, ExecutionStatus, StepRun, StepStatus
+from patterns.steps import StepDeferred, StepTimeoutError
+from patterns.steps.context import StepContext
+from patterns.store import definition_for
+
+logger = logging.getLogger(__name__)
+
+FINISH_EVENTS = {
+    ExecutionStatus.SUCCEEDED: EventType.PATTERN_EXECUTED,
+    ExecutionStatus.FAILED: EventType.PATTERN_FAILED,
+    ExecutionStatus.COMPENSATED: EventType.PATTERN_COMPENSATED,
+    ExecutionStatus.CANCELLED: EventType.PATTERN_CANCELLED,
+}
+INTERNAL_ERROR = _("The step failed unexpectedly.")
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "PATTERNS_LEASE_SECONDS", 60))
+
+
+def inline_wait_seconds() -> float:
+    """Waits up to this long are slept through by the worker holding the run."""
+    return float(getattr(settings, "PATTERNS_INLINE_WAIT_SECONDS", 2.0))
+
+
+def worker_name() -> str:
+    """Return this worker's name for leases: host, process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def error_of(exc: BaseException) -> dict[str, Any]:
+    """Return the code and message of an error as stored and shown."""
+    if isinstance(exc, BaseAppException):
+        error = {"code": exc.code, "message": str(exc.message)}
+        if exc.details:
+            error["details"] = exc.details
+        return error
+    if isinstance(exc, PatternReferenceError):
+        return {"code": "unresolved_reference", "message": str(exc)}
+    return {"code": "internal_error", "message": str(INTERNAL_ERROR)}
+
+
+class _Alarm(BaseException):
+    """Raised by SIGALRM inside a step; a BaseException so no step swallows it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` where signals allow it (the main thread).
+
+    Elsewhere the caller measures the elapsed time afterwards; the step's transaction is
+    rolled back either way, so a timed-out step leaves nothing behind.
+    """
+    usable = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    if not usable or seconds <= 0:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise _Alarm()
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Alarm:
+        raise StepTimeoutError() from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Runner:
+    """Drive one execution until it finishes, defers or loses its lease.
+
+    ``inline`` runs a child execution inside its caller's step transaction: no lease, and
+    every wait is slept through. ``dry_run`` runs inside a transaction that the caller
+    rolls back; waits return at once.
+    """
+
+    def __init__(
+        self,
+        execution: Execution,
+        *,
+        owner: str = "",
+        inline: bool = False,
+        dry_run: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.execution = execution
+        self.owner = owner or worker_name()
+        self.inline = inline or dry_run
+        self.dry_run = dry_run
+        self.sleep = sleep
+        pattern = execution.pattern
+        version = execution.version
+        self.definition: PatternDefinition = definition_for(
+            pattern.key, version_id=version.pk, number=version.number, checksum=version.checksum
+        )
+        self.actor = execution.started_by
+        self.runs: dict[str, StepRun] = {}
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def run(self) -> Execution:
+        """Run steps until the execution finishes or has to wait for a later time."""
+        self.runs = {run.step_id: run for run in self.execution.steps.all()}
+        while True:
+            if not self.inline and self._cancel_requested():
+                self._compensate()
+                return self._finish(ExecutionStatus.CANCELLED, None)
+            states = {step_id: run.status for step_id, run in self.runs.items()}
+            outputs = {
+                step_id: run.output
+                for step_id, run in self.runs.items()
+                if run.status == StepStatus.SUCCEEDED
+            }
+            skipped = skipped_by_conditions(self.definition, states, outputs)
+            if skipped:
+                self._mark_skipped(skipped)
+                continue
+            ready = ready_steps(self.definition, states)
+            now = timezone.now()
+            due = [
+                step_id
+                for step_id in ready
+                if self.runs[step_id].next_attempt_at is None
+                or self.runs[step_id].next_attempt_at <= now
+            ]
+            if due:
+                outcome = self._run_step(self.definition.step(due[0]), outputs)
+                if outcome is not None:
+                    return outcome
+                continue
+            if ready:  # every ready step waits for a later time
+                wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
+                delay = (wake - now).total_seconds()
+                if self.inline or self._eager() or delay <= inline_wait_seconds():
+                    if not self.dry_run:
+                        self.sleep(max(delay, 0))
+                    else:
+                        for step_id in ready:
+                            self.runs[step_id].next_attempt_at = None
+                    continue
+                return self._defer(wake)
+            return self._finish(ExecutionStatus.SUCCEEDED, None)
+
+    def _eager(self) -> bool:
+        from nexus_site.celery import app
+
+        return bool(app.conf.task_always_eager)
+
+    def _cancel_requested(self) -> bool:
+        return Execution.objects.filter(pk=self.execution.pk, cancel_requested=True).exists()
+
+    # --- one step -----------------------------------------------------------------------
+
+    def _context(self, step: StepDefinition, run: StepRun, attempt: int) -> StepContext:
+        state = (
+            run.output if run.status == StepStatus.PENDING and isinstance(run.output, dict) else {}
+        )
+        return StepContext(
+            execution=self.execution,
+            step=step,
+            actor=self.actor,
+            attempt=attempt,
+            dry_run=self.dry_run,
+            state=state or {},
+        )
+
+    def _run_step(self, step: StepDefinition, outputs: dict[str, Any]) -> Execution | None:
+        """Run one attempt of ``step``; return the execution when the run ended because of it."""
+        run = self.runs[step.id]
+        attempt = run.attempts + 1
+        if not self.inline and not self._hold_lease(step.timeout_seconds):
+            return self.execution  # another worker owns the run now
+        step_type = steps.get(step.type)
+        context = self._context(step, run, attempt)
+        started = timezone.now()
+        clock = time.monotonic()
+        parameters: Any = None
+        try:
+            with transaction.atomic():
+                locked = StepRun.objects.select_for_update().get(pk=run.pk)
+                if locked.status != StepStatus.PENDING:
+                    self.runs[step.id] = locked  # done by a worker that held the run before
+                    return None
+                parameters = render_parameters(
+                    step.parameters,
+                    {
+                        "input": self.execution.input,
+                        "steps": {k: {"output": v} for k, v in outputs.items()},
+                    },
+                )
+                with time_limit(step.timeout_seconds):
+                    output = step_type.run(context, parameters)
+                if time.monotonic() - clock > step.timeout_seconds:
+                    raise StepTimeoutError()
+                finished = timezone.now()
+                locked.status = StepStatus.SUCCEEDED
+                locked.attempts = attempt
+                locked.parameters = parameters
+                locked.output = output
+                locked.error = None
+                locked.next_attempt_at = None
+                locked.started_at = locked.started_at or started
+                locked.finished_at = finished
+                locked.finished_seq = self._next_seq()
+                locked.save(
+                    update_fields=[
+                        "status",
+                        "attempts",
+                        "parameters",
+                        "output",
+                        "error",
+                        "next_attempt_at",
+                        "started_at",
+                        "finished_at",
+                        "finished_seq",
+                    ]
+                )
+                self._publish(
+                    EventType.STEP_SUCCEEDED,
+                    step=step.id,
+                    step_type=step.type,
+                    attempt=attempt,
+                    duration_ms=round((finished - locked.started_at).total_seconds() * 1000, 3),
+                )
+            self.runs[step.id] = locked
+            return None
+        except StepDeferred as deferred:
+            self._save_deferral(run, deferred, started)
+            return None
+        except Exception as exc:
+            if not isinstance(exc, BaseAppException | PatternReferenceError):
+                logger.exception("Step %s of execution %s failed", step.id, self.execution.pk)
+            return self._record_failure(step, run, attempt, exc, parameters, started)
+
+    def _next_seq(self) -> int:
+        done = [run.finished_seq or 0 for run in self.runs.values()]
+        return max(done, default=0) + 1
+
+    def _save_deferral(self, run: StepRun, deferred: StepDeferred, started) -> None:
+        with transaction.atomic():
+            run.output = deferred.state
+            run.next_attempt_at = deferred.until
+            run.started_at = run.started_at or started
+            run.save(update_fields=["output", "next_attempt_at", "started_at"])
+
+    def _record_failure(
+        self,
+        step: StepDefinition,
+        run: StepRun,
+        attempt: int,
+        exc: BaseException,
+        parameters: Any,
+        started,
+    ) -> Execution | None:
+        error = error_of(exc)
+        retry = should_retry(step.retry, attempt, error["code"])
+        now = timezone.now()
+        with transaction.atomic():
+            run.attempts = attempt
+            run.parameters = parameters
+            run.error = error
+            run.failures = [*run.failures, {"attempt": attempt, **error, "at": now.isoformat()}]
+            run.started_at = run.started_at or started
+            if retry:
+                delay = next_retry_delay(step.retry, attempt) or 0
+                run.status = StepStatus.PENDING
+                run.next_attempt_at = now + datetime.timedelta(seconds=delay)
+                run.output = None
+            else:
+                run.status = StepStatus.FAILED
+                run.next_attempt_at = None
+                run.finished_at = now
+                run.finished_seq = self._next_seq()
+            run.save(
+                update_fields=[
+                    "attempts",
+                    "parameters",
+                    "error",
+                    "failures",
+                    "started_at",
+                    "status",
+                    "next_attempt_at",
+                    "output",
+                    "finished_at",
+                    "finished_seq",
+                ]
+            )
+            self._publish(
+                EventType.STEP_FAILED,
+                step=step.id,
+                step_type=step.type,
+                attempt=attempt,
+                will_retry=retry,
+                error=error,
+            )
+        if retry or step.on_error == ON_ERROR_CONTINUE:
+            return None
+        failure = {"step": step.id, **error}
+        if step.on_error == ON_ERROR_COMPENSATE:
+            if self._compensate():
+                return self._finish(ExecutionStatus.COMPENSATED, failure)
+            return self._finish(ExecutionStatus.FAILED, {**failure, "compensation": "incomplete"})
+        return self._finish(ExecutionStatus.FAILED, failure)
+
+    # --- compensation -------------------------------------------------------------------
+
+    def compensate(self) -> bool:
+        """Undo the finished steps of this run (a composite step being undone)."""
+        self.runs = {run.step_id: run for run in self.execution.steps.all()}
+        return self._compensate()
+
+    def _compensate(self) -> bool:
+        """Undo the finished steps that have compensation on, newest first; True if all undone."""
+        finished = sorted(
+            (run for run in self.runs.values() if run.status == StepStatus.SUCCEEDED),
+            key=lambda run: run.finished_seq or 0,
+        )
+        complete = True
+        for step_id in compensation_order([run.step_id for run in finished], self.definition):
+            step = self.definition.step(step_id)
+            step_type = steps.get(step.type)
+            run = self.runs[step_id]
+            try:
+                with transaction.atomic():
+                    locked = StepRun.objects.select_for_update().get(pk=run.pk)
+                    if locked.status != StepStatus.SUCCEEDED:
+                        continue
+                    if step_type.undo is not None:
+                        step_type.undo(
+                            self._context(step, locked, locked.attempts),
+                            locked.parameters or {},
+                            locked.output,
+                        )
+                    locked.status = StepStatus.COMPENSATED
+                    locked.compensated_at = timezone.now()
+                    locked.compensation_error = None
+                    locked.save(update_fields=["status", "compensated_at", "compensation_error"])
+                    self._publish(EventType.STEP_COMPENSATED, step=step_id, type=step.type)
+                self.runs[step_id] = locked
+            except Exception as exc:
+                if not isinstance(exc, BaseAppException):
+                    logger.exception("Undo of %s in %s failed", step_id, self.execution.pk)
+                complete = False
+                run.compensation_error = error_of(exc)
+                with transaction.atomic():
+                    run.save(update_fields=["compensation_error"])
+        return complete
+
+    # --- the execution's own state ------------------------------------------------------
+
+    def _hold_lease(self, step_timeout: int) -> bool:
+        """Make sure the lease outlives the next step; False when another worker took it."""
+        now = timezone.now()
+        needed = now + datetime.timedelta(seconds=step_timeout + lease_seconds())
+        expires = self.execution.lease_expires_at
+        if expires is not None and expires >= needed - datetime.timedelta(
+            seconds=lease_seconds() / 2
+        ):
+            return True
+        renewed = Execution.objects.filter(pk=self.execution.pk, lease_owner=self.owner).update(
+            lease_expires_at=needed
+        )
+        if renewed:
+            self.execution.lease_expires_at = needed
+        return bool(renewed)
+
+    def _mark_skipped(self, step_ids: list[str]) -> None:
+        StepRun.objects.filter(execution=self.execution, step_id__in=step_ids).update(
+            status=StepStatus.SKIPPED
+        )
+        for step_id in step_ids:
+            self.runs[step_id].status = StepStatus.SKIPPED
+
+    def _defer(self, wake: datetime.datetime) -> Execution:
+        """Give the run back until ``wake``; a task picks it up then (or the reclaim task)."""
+        from patterns.tasks import enqueue_execution
+
+        with transaction.atomic():
+            Execution.objects.filter(pk=self.execution.pk, lease_owner=self.owner).update(
+                lease_owner="", lease_expires_at=None, resume_at=wake
+            )
+            countdown = max((wake - timezone.now()).total_seconds(), 0)
+            transaction.on_commit(lambda: enqueue_execution(self.execution.pk, countdown=countdown))
+        self.execution.lease_owner, self.execution.resume_at = "", wake
+        return self.execution
+
+    def _finish(self, status: str, error: dict[str, Any] | None) -> Execution:
+        execution = self.execution
+        now = timezone.now()
+        with transaction.atomic():
+            pending = [
+                run.step_id
+                for run in self.runs.values()
+                if run.status in (StepStatus.PENDING, StepStatus.RUNNING)
+            ]
+            if pending:
+                self._mark_skipped(pending)
+            execution.status = status
+            execution.error = error
+            execution.finished_at = now
+            execution.started_at = execution.started_at or now
+            execution.lease_owner = ""
+            execution.lease_expires_at = None
+            execution.resume_at = None
+            execution.save(
+                update_fields=[
+                    "status",
+                    "error",
+                    "finished_at",
+                    "started_at",
+                    "lease_owner",
+                    "lease_expires_at",
+                    "resume_at",
+                ]
+            )
+            self._publish(
+                FINISH_EVENTS[status],
+                status=status,
+                version=execution.version.number,
+                duration_ms=round((now - execution.started_at).total_seconds() * 1000, 3),
+                error=error,
+            )
+        return execution
+
+    def _publish(self, event_type: str, **payload: Any) -> None:
+        execution = self.execution
+        started_by = execution.started_by_id
+        publish(
+            event_type,
+            {"pattern": execution.pattern.key, "execution": str(execution.pk), **payload},
+            user_ids=[started_by] if started_by else (),
+            actor=self.actor,
+        )
+
+
+def acquire(execution_id: Any, owner: str) -> Execution | None:
+    """Take the lease of a run that is pending, running unowned, or whose lease ran out.
+
+    Returns the execution, or None when it is finished, unknown or held by a live worker.
+    The first worker to take it publishes ``pattern_started``.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        execution = (
+            Execution.objects.select_for_update()
+            .select_related("pattern", "version", "started_by")
+            .defer("version__definition")
+            .filter(pk=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING])
+            .filter(
+                Q(lease_owner="")
+                | Q(lease_owner=owner)
+                | Q(lease_expires_at__lt=now)
+                | Q(lease_expires_at__isnull=True)
+            )
+            .first()
+        )
+        if execution is None:
+            return None
+        first_start = execution.status == ExecutionStatus.PENDING
+        execution.status = ExecutionStatus.RUNNING
+        execution.lease_owner = owner
+        execution.lease_expires_at = now + datetime.timedelta(seconds=lease_seconds())
+        execution.started_at = execution.started_at or now
+        execution.resume_at = None
+        execution.save(
+            update_fields=["status", "lease_owner", "lease_expires_at", "started_at", "resume_at"]
+        )
+        if first_start:
+            publish(
+                EventType.PATTERN_STARTED,
+                {
+                    "pattern": execution.pattern.key,
+                    "execution": str(execution.pk),
+                    "version": execution.version.number,
+                },
+                user_ids=[execution.started_by_id] if execution.started_by_id else (),
+                actor=execution.started_by,
+            )
+    return execution
+
+
+def execution_run(execution_id: Any, *, owner: str = "", sleep=time.sleep) -> Execution | None:
+    """Run an execution as far as it can go now; None when another worker holds it."""
+    owner = owner or worker_name()
+    execution = acquire(execution_id, owner)
+    if execution is None:
+        return None
+    return Runner(execution, owner=owner, sleep=sleep).run()
+
+
+def execution_run_inline(execution: Execution, *, dry_run: bool = False) -> Execution:
+    """Run a fresh execution to its end in the caller's transaction (composites, dry runs)."""
+    now = timezone.now()
+    execution.status = ExecutionStatus.RUNNING
+    execution.started_at = now
+    execution.save(update_fields=["status", "started_at"])
+    publish(
+        EventType.PATTERN_STARTED,
+        {
+            "pattern": execution.pattern.key,
+            "execution": str(execution.pk),
+            "version": execution.version.number,
+        },
+        user_ids=[execution.started_by_id] if execution.started_by_id else (),
+        actor=execution.started_by,
+    )
+    return Runner(execution, inline=True, dry_run=dry_run).run()
+
+
+def executions_to_reclaim(now: datetime.datetime | None = None) -> list[Any]:
+    """Return the runs no live worker is driving: lease expired, or due but unowned."""
+    now = now or timezone.now()
+    grace = datetime.timedelta(seconds=lease_seconds())
+    return list(
+        Execution.objects.filter(parent_step__isnull=True)
+        .filter(
+            Q(status=ExecutionStatus.RUNNING, lease_expires_at__lt=now)
+            | Q(status=ExecutionStatus.RUNNING, lease_owner="", resume_at__lt=now - grace)
+            | Q(status=ExecutionStatus.PENDING, created_at__lt=now - grace)
+        )
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,290 @@
+"""Patterns, their immutable versions, executions pinned to a version, and step runs.
+
+The definition JSON of a version is validated by ``patterns.engine.validation`` before it
+is stored and never changes afterwards: executions keep pointing at the version they began
+with whatever is published later.
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nexus_site.ids import uuid7
+
+PATTERN_KEY = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]{0,63}$",
+    _("Use 1 to 64 lower-case letters, digits, hyphens and underscores."),
+)
+
+
+class PatternKind(models.TextChoices):
+    SYSTEM = "system", _("System")
+    USER = "user", _("User")
+    COMPOSITE = "composite", _("Composite")
+
+
+class ExecutionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPENSATED = "compensated", _("Compensated")
+
+
+FINISHED_STATUSES = frozenset(
+    {
+        ExecutionStatus.SUCCEEDED,
+        ExecutionStatus.FAILED,
+        ExecutionStatus.CANCELLED,
+        ExecutionStatus.COMPENSATED,
+    }
+)
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+    COMPENSATED = "compensated", _("Compensated")
+
+
+class Pattern(models.Model):
+    """A named workflow; its steps live in versions, the newest being ``current_version``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    key = models.CharField(_("key"), max_length=64, unique=True, validators=[PATTERN_KEY])
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True, default="")
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=PatternKind.choices, default=PatternKind.USER
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="patterns",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    input_schema = models.JSONField(_("input schema"), default=dict, blank=True)
+    current_version = models.PositiveIntegerField(_("current version"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pattern")
+        verbose_name_plural = _("patterns")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=PatternKind.USER) | Q(owner__isnull=False),
+                name="patterns_user_pattern_has_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PatternVersion(models.Model):
+    """One immutable, validated definition of a pattern."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    pattern = models.ForeignKey(
+        Pattern, verbose_name=_("pattern"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    definition = models.JSONField(_("definition"))
+    checksum = models.CharField(_("checksum"), max_length=64)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pattern version")
+        verbose_name_plural = _("pattern versions")
+        ordering = ["pattern", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pattern", "number"], name="patterns_version_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="patterns_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pattern_id} v{self.number}"
+
+
+class Execution(models.Model):
+    """One run of one pattern version with one input.
+
+    While a worker runs it, the execution holds a lease (``lease_owner`` until
+    ``lease_expires_at``); a lease that runs out means the worker died, and the reclaim task
+    resumes the run from its last committed step.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    pattern = models.ForeignKey(
+        Pattern, verbose_name=_("pattern"), on_delete=models.CASCADE, related_name="executions"
+    )
+    version = models.ForeignKey(
+        PatternVersion,
+        verbose_name=_("version"),
+        on_delete=models.RESTRICT,
+        related_name="executions",
+    )
+    input = models.JSONField(_("input"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ExecutionStatus.choices,
+        default=ExecutionStatus.PENDING,
+        db_index=True,
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pattern_executions",
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, blank=True, default="")
+    parent_step = models.ForeignKey(
+        "StepRun",
+        verbose_name=_("called by step"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="child_executions",
+    )
+    error = models.JSONField(_("error"), null=True, blank=True)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    lease_owner = models.CharField(_("lease owner"), max_length=200, blank=True, default="")
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    resume_at = models.DateTimeField(_("resume at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("execution")
+        verbose_name_plural = _("executions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pattern", "started_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="patterns_execution_idempotency",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "lease_expires_at"],
+                name="patterns_execution_lease_idx",
+                condition=Q(status__in=["pending", "running"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pattern_id} {self.id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class StepRun(models.Model):
+    """What happened to one step of one execution: attempts, output, error, compensation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    execution = models.ForeignKey(
+        Execution, verbose_name=_("execution"), on_delete=models.CASCADE, related_name="steps"
+    )
+    step_id = models.CharField(_("step"), max_length=100)
+    position = models.PositiveIntegerField(_("position"))
+    type = models.CharField(_("type"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # The parameters as last run, references filled in: what the step did, and what undo gets.
+    parameters = models.JSONField(_("parameters"), null=True, blank=True)
+    output = models.JSONField(_("output"), null=True, blank=True)
+    error = models.JSONField(_("error"), null=True, blank=True)
+    # Every failed attempt, oldest first: {"attempt", "code", "message", "at"}.
+    failures = models.JSONField(_("failures"), default=list, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The order steps finished in, so compensation can undo them newest first.
+    finished_seq = models.PositiveIntegerField(_("finished order"), null=True, blank=True)
+    compensated_at = models.DateTimeField(_("compensated at"), null=True, blank=True)
+    compensation_error = models.JSONField(_("compensation error"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("step run")
+        verbose_name_plural = _("step runs")
+        ordering = ["execution", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["execution", "step_id"], name="patterns_step_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step_id} ({self.status})"
+
+    @property
+    def duration_ms(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds() * 1000
+
+
+class PatternSchedule(models.Model):
+    """Run a pattern with a fixed input on a django-celery-beat schedule, as a given user."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    pattern = models.ForeignKey(
+        Pattern, verbose_name=_("pattern"), on_delete=models.CASCADE, related_name="schedules"
+    )
+    input = models.JSONField(_("input"), default=dict, blank=True)
+    run_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("run as"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        verbose_name=_("periodic task"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pattern schedule")
+        verbose_name_plural = _("pattern schedules")
+        ordering = ["pattern", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pattern_id} ({self.run_as_id})"

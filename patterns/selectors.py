@@ -1,0 +1,131 @@
+"""Every read of patterns on behalf of a user: access first, then what callers need.
+
+Staff see every pattern and execution. Everyone else sees the system and composite patterns
+and their own user patterns, and the executions they started.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from nexus_site.definitions.enums import Role
+from nexus_site.queries import first_or_none
+from patterns.models import (
+    FINISHED_STATUSES,
+    Execution,
+    ExecutionStatus,
+    Pattern,
+    PatternVersion,
+    StepRun,
+    StepStatus,
+)
+
+
+def sees_all(user) -> bool:
+    return bool(user.is_staff or getattr(user, "role", None) == Role.ADMIN)
+
+
+def patterns_visible_to(user) -> QuerySet[Pattern]:
+    """Return the patterns ``user`` may see and run."""
+    patterns = Pattern.objects.select_related("owner")
+    if not getattr(user, "is_authenticated", False):
+        return patterns.none()
+    if sees_all(user):
+        return patterns
+    return patterns.filter(Q(owner__isnull=True) | Q(owner=user))
+
+
+def pattern_visible(user, key: str) -> Pattern | None:
+    """Return the pattern ``key`` if ``user`` may see it."""
+    return first_or_none(patterns_visible_to(user).filter(key=key))
+
+
+def versions_of(pattern: Pattern) -> QuerySet[PatternVersion]:
+    return pattern.versions.select_related("author").order_by("-number")
+
+
+def executions_visible_to(user) -> QuerySet[Execution]:
+    """Return the executions ``user`` may see, with what their serializers read."""
+    executions = Execution.objects.select_related("pattern", "version", "started_by").defer(
+        "version__definition"
+    )
+    if not getattr(user, "is_authenticated", False):
+        return executions.none()
+    if sees_all(user):
+        return executions
+    return executions.filter(started_by=user)
+
+
+def execution_visible(user, execution_id: Any) -> Execution | None:
+    """Return the execution if ``user`` may see it, with its steps loaded."""
+    return first_or_none(
+        executions_visible_to(user).filter(pk=execution_id).prefetch_related("steps")
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Return the ``fraction`` percentile of ``values`` (linear interpolation), None if empty."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def pattern_stats(pattern: Pattern, *, version: int | None = None) -> dict[str, Any]:
+    """Return runs, success rate, p50/p95 duration (ms) and failures by step, per version too."""
+    executions = Execution.objects.filter(pattern=pattern, parent_step__isnull=True)
+    if version is not None:
+        executions = executions.filter(version__number=version)
+    rows = list(
+        executions.filter(status__in=FINISHED_STATUSES).values_list(
+            "version__number", "status", "started_at", "finished_at"
+        )
+    )
+    failures = Counter(
+        StepRun.objects.filter(execution__in=executions, status=StepStatus.FAILED).values_list(
+            "step_id", flat=True
+        )
+    )
+    by_version: dict[int, list[tuple[str, Any, Any]]] = {}
+    for number, status, started, finished in rows:
+        by_version.setdefault(number, []).append((status, started, finished))
+    return {
+        "pattern": pattern.key,
+        **_summary([(status, s, f) for rows_ in by_version.values() for status, s, f in rows_]),
+        "running": executions.filter(
+            status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]
+        ).count(),
+        "failures_by_step": dict(sorted(failures.items(), key=lambda item: (-item[1], item[0]))),
+        "versions": [
+            {"version": number, **_summary(version_rows)}
+            for number, version_rows in sorted(by_version.items(), reverse=True)
+        ],
+    }
+
+
+def _summary(rows: list[tuple[str, Any, Any]]) -> dict[str, Any]:
+    durations = [
+        (finished - started).total_seconds() * 1000
+        for _status, started, finished in rows
+        if started is not None and finished is not None
+    ]
+    runs = len(rows)
+    succeeded = sum(1 for status, _s, _f in rows if status == ExecutionStatus.SUCCEEDED)
+    p50, p95 = percentile(durations, 0.5), percentile(durations, 0.95)
+    return {
+        "runs": runs,
+        "succeeded": succeeded,
+        "success_rate": round(succeeded / runs, 4) if runs else None,
+        "p50_ms": None if p50 is None else round(p50, 3),
+        "p95_ms": None if p95 is None else round(p95, 3),
+        "mean_ms": round(statistics.fmean(durations), 3) if durations else None,
+    }

@@ -1,0 +1,372 @@
+"""Every write on patterns: define, publish versions, start, cancel and dry-run executions.
+
+Each function is one transaction, takes keyword arguments and raises only BaseAppException
+subclasses. Executions are enqueued after commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from nexus_site.definitions.enums import Role
+from nexus_site.exceptions import (
+    AuthorizationError,
+    BusinessRuleError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
+from patterns import steps
+from patterns.engine.definition import PatternDefinition, checksum
+from patterns.engine.validation import Problem, validate_definition
+from patterns.models import (
+    Execution,
+    ExecutionStatus,
+    Pattern,
+    PatternKind,
+    PatternVersion,
+    StepRun,
+)
+from patterns.store import store_put
+
+PATTERN_FIELDS = frozenset({"name", "description", "is_active", "input_schema"})
+MAX_INPUT_PROBLEMS = 50
+
+
+# --- definitions --------------------------------------------------------------------------
+
+
+def latest_steps_of(key: str) -> list[Any] | None:
+    """Return the steps of a pattern's current version (None when there is no such pattern)."""
+    version = (
+        PatternVersion.objects.filter(pattern__key=key)
+        .order_by("-number")
+        .values_list("definition", flat=True)
+        .first()
+    )
+    if version is None:
+        return None
+    return list(version.get("steps") or [])
+
+
+def definition_problems(definition: Any, *, pattern_key: str | None = None) -> list[Problem]:
+    """Return every problem of ``definition`` against the registered step types."""
+    return validate_definition(
+        definition,
+        parameter_schemas=steps.parameter_schemas(),
+        steps_of=latest_steps_of,
+        pattern_key=pattern_key,
+    )
+
+
+def ensure_valid_definition(definition: Any, *, pattern_key: str | None = None) -> dict[str, Any]:
+    """Return the definition with every default spelled out, or raise 422 listing problems."""
+    problems = definition_problems(definition, pattern_key=pattern_key)
+    if problems:
+        raise ValidationError(
+            _("The definition has %(count)s problem(s).") % {"count": len(problems)},
+            details={"problems": [problem.as_dict() for problem in problems]},
+        )
+    return PatternDefinition.from_dict(definition).to_dict()
+
+
+def ensure_valid_input_schema(schema: Any) -> dict[str, Any]:
+    """Return ``schema`` when it is a JSON Schema object, else raise 422."""
+    if not isinstance(schema, dict):
+        raise ValidationError(details={"input_schema": [_("The input schema must be an object.")]})
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ValidationError(
+            details={
+                "input_schema": [_("Not a valid JSON Schema: %(error)s") % {"error": exc.message}]
+            }
+        ) from exc
+    return schema
+
+
+def input_problems(pattern: Pattern, data: Any) -> list[dict[str, str]]:
+    """Return what is wrong with ``data`` as input of ``pattern`` (empty when it fits)."""
+    validator = Draft202012Validator(pattern.input_schema or {})
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda error: list(error.path)):
+        path = "/".join(str(part) for part in error.path)
+        problems.append({"path": path, "message": error.message})
+        if len(problems) >= MAX_INPUT_PROBLEMS:
+            break
+    return problems
+
+
+def ensure_can_change(actor, pattern: Pattern) -> None:
+    """Staff change every pattern; a user changes the user patterns they own."""
+    if actor.is_staff or getattr(actor, "role", None) == Role.ADMIN:
+        return
+    if pattern.kind == PatternKind.USER and pattern.owner_id == actor.pk:
+        return
+    raise AuthorizationError(_("Only staff and the owner may change this pattern."))
+
+
+def ensure_can_run(actor) -> None:
+    if getattr(actor, "role", None) == Role.GUEST:
+        raise AuthorizationError(_("Guests may not run patterns."))
+
+
+def write_version(*, pattern: Pattern, definition: dict[str, Any], author) -> PatternVersion:
+    """Store ``definition`` (already validated) as the pattern's next version."""
+    digest = checksum(definition)
+    number = pattern.current_version + 1
+    version = PatternVersion.objects.create(
+        pattern=pattern, number=number, definition=definition, checksum=digest, author=author
+    )
+    pattern.current_version = number
+    pattern.save(update_fields=["current_version", "updated_at"])
+    transaction.on_commit(lambda: store_put(pattern.key, number, digest, definition))
+    return version
+
+
+def clean_pattern(pattern: Pattern) -> None:
+    try:
+        pattern.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+    except DjangoValidationError as exc:
+        raise ValidationError(details=exc.message_dict) from exc
+
+
+@transaction.atomic
+def pattern_create(
+    *,
+    actor,
+    key: str,
+    name: str,
+    definition: Any,
+    description: str = "",
+    kind: str = PatternKind.USER,
+    input_schema: Any = None,
+    is_active: bool = True,
+) -> Pattern:
+    """Create a pattern with its first version; only staff create system or composite ones."""
+    if kind not in PatternKind.values:
+        raise ValidationError(details={"kind": [_("Unknown kind.")]})
+    staff = actor is None or actor.is_staff or getattr(actor, "role", None) == Role.ADMIN
+    if kind != PatternKind.USER and not staff:
+        raise AuthorizationError(_("Only staff may create system and composite patterns."))
+    pattern = Pattern(
+        key=key,
+        name=name,
+        description=description,
+        kind=kind,
+        owner=actor if kind == PatternKind.USER else None,
+        is_active=is_active,
+        input_schema=ensure_valid_input_schema({} if input_schema is None else input_schema),
+    )
+    clean_pattern(pattern)
+    if Pattern.objects.filter(key=key).exists():
+        raise ConflictError(_("A pattern with this key already exists."))
+    cleaned = ensure_valid_definition(definition, pattern_key=key)
+    try:
+        with transaction.atomic():
+            pattern.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ConflictError(_("A pattern with this key already exists.")) from exc
+    write_version(pattern=pattern, definition=cleaned, author=actor)
+    return pattern
+
+
+@transaction.atomic
+def pattern_update(*, actor, pattern: Pattern, **fields: Any) -> Pattern:
+    """Change a pattern's name, description, active flag or input schema."""
+    ensure_can_change(actor, pattern)
+    unknown = set(fields) - PATTERN_FIELDS
+    if unknown:
+        raise ValidationError(
+            details={name: [_("This field cannot be changed.")] for name in unknown}
+        )
+    if "input_schema" in fields:
+        fields["input_schema"] = ensure_valid_input_schema(fields["input_schema"])
+    for name, value in fields.items():
+        setattr(pattern, name, value)
+    clean_pattern(pattern)
+    pattern.save()
+    return pattern
+
+
+@transaction.atomic
+def pattern_version_publish(*, actor, pattern: Pattern, definition: Any) -> PatternVersion:
+    """Publish a new version; the same definition as the current one publishes nothing.
+
+    Executions already started keep running their own version.
+    """
+    if actor is not None:
+        ensure_can_change(actor, pattern)
+    cleaned = ensure_valid_definition(definition, pattern_key=pattern.key)
+    pattern = Pattern.objects.select_for_update().get(pk=pattern.pk)
+    current = pattern.versions.filter(number=pattern.current_version).first()
+    if current is not None and current.checksum == checksum(cleaned):
+        return current
+    return write_version(pattern=pattern, definition=cleaned, author=actor)
+
+
+@transaction.atomic
+def pattern_delete(*, actor, pattern: Pattern) -> None:
+    """Delete a user pattern with its versions and executions; system patterns stay."""
+    ensure_can_change(actor, pattern)
+    if pattern.kind != PatternKind.USER:
+        raise BusinessRuleError(_("System and composite patterns are deactivated, not deleted."))
+    if pattern.executions.filter(
+        status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]
+    ).exists():
+        raise ConflictError(_("The pattern has executions still running."))
+    pattern.delete()
+
+
+# --- executions ---------------------------------------------------------------------------
+
+
+def version_to_run(pattern: Pattern, number: int | None) -> PatternVersion:
+    number = pattern.current_version if number is None else number
+    version = pattern.versions.filter(number=number).first()
+    if version is None:
+        raise NotFoundError(_("This pattern has no version %(number)s.") % {"number": number})
+    return version
+
+
+def new_execution(
+    *,
+    pattern: Pattern,
+    version: PatternVersion,
+    input: Any,
+    actor,
+    idempotency_key: str = "",
+    parent_step: StepRun | None = None,
+) -> Execution:
+    """Create an execution with a pending row for each of its steps (validated input)."""
+    if not pattern.is_active:
+        raise BusinessRuleError(_("This pattern is not active."))
+    problems = input_problems(pattern, input)
+    if problems:
+        raise ValidationError(
+            _("The input does not match the pattern's input schema."),
+            details={"input": problems},
+        )
+    execution = Execution.objects.create(
+        pattern=pattern,
+        version=version,
+        input=input,
+        started_by=actor,
+        idempotency_key=idempotency_key,
+        parent_step=parent_step,
+    )
+    definition = version.definition
+    StepRun.objects.bulk_create(
+        StepRun(execution=execution, step_id=step["id"], type=step["type"], position=index)
+        for index, step in enumerate(definition["steps"])
+    )
+    return execution
+
+
+def execution_start(
+    *,
+    actor,
+    pattern: Pattern,
+    input: Any,
+    version: int | None = None,
+    idempotency_key: str = "",
+) -> tuple[Execution, bool]:
+    """Start a run after commit; the same idempotency key returns the same execution.
+
+    Returns ``(execution, created)``.
+    """
+    from patterns.tasks import enqueue_execution
+
+    ensure_can_run(actor)
+    idempotency_key = (idempotency_key or "").strip()
+    if len(idempotency_key) > 200:
+        raise ValidationError(details={"idempotency_key": [_("At most 200 characters.")]})
+    if idempotency_key:
+        existing = Execution.objects.filter(
+            pattern=pattern, started_by=actor, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            execution = new_execution(
+                pattern=pattern,
+                version=version_to_run(pattern, version),
+                input=input,
+                actor=actor,
+                idempotency_key=idempotency_key,
+            )
+            transaction.on_commit(lambda: enqueue_execution(execution.pk))
+    except IntegrityError:
+        # The same key raced in from another request: answer with the execution it made.
+        existing = Execution.objects.filter(
+            pattern=pattern, started_by=actor, idempotency_key=idempotency_key
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
+    return execution, True
+
+
+@transaction.atomic
+def execution_cancel(*, actor, execution: Execution) -> Execution:
+    """Stop scheduling steps and undo the finished ones; a finished run cannot be cancelled."""
+    from patterns.tasks import enqueue_execution
+
+    execution = Execution.objects.select_for_update().get(pk=execution.pk)
+    if execution.is_finished:
+        raise ConflictError(
+            _("The execution has already finished."), details={"status": execution.status}
+        )
+    if execution.parent_step_id is not None:
+        raise BusinessRuleError(_("Cancel the execution that called this one."))
+    if not execution.cancel_requested:
+        execution.cancel_requested = True
+        execution.save(update_fields=["cancel_requested"])
+    if not execution.lease_owner:
+        # Nobody is driving the run (pending, or waiting for a later step): wake it to stop.
+        transaction.on_commit(lambda: enqueue_execution(execution.pk))
+    return execution
+
+
+def pattern_dry_run(
+    *, actor, pattern: Pattern, input: Any, version: int | None = None
+) -> dict[str, Any]:
+    """Run the pattern in a transaction that is rolled back; return what each step did.
+
+    Nothing is kept: no row, no event, no task enqueued after commit.
+    """
+    from patterns.executor import execution_run_inline
+
+    ensure_can_run(actor)
+    with transaction.atomic():
+        execution = new_execution(
+            pattern=pattern, version=version_to_run(pattern, version), input=input, actor=actor
+        )
+        execution = execution_run_inline(execution, dry_run=True)
+        report = {
+            "pattern": pattern.key,
+            "version": execution.version.number,
+            "status": execution.status,
+            "error": execution.error,
+            "steps": [
+                {
+                    "id": run.step_id,
+                    "type": run.type,
+                    "status": run.status,
+                    "attempts": run.attempts,
+                    "parameters": run.parameters,
+                    "output": run.output,
+                    "error": run.error,
+                }
+                for run in execution.steps.order_by("position")
+            ],
+        }
+        transaction.set_rollback(True)
+    return report

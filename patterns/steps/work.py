@@ -1,0 +1,1 @@
+"""Step types (filled in by the step-type work)."""
