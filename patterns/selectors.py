@@ -82,7 +82,7 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 def pattern_stats(pattern: Pattern, *, version: int | None = None) -> dict[str, Any]:
     """Return runs, success rate, p50/p95 duration (ms) and failures by step, per version too."""
-    executions = Execution.objects.filter(pattern=pattern, parent_step__isnull=True)
+    executions = Execution.objects.filter(pattern=pattern)
     if version is not None:
         executions = executions.filter(version__number=version)
     rows = list(
