@@ -89,6 +89,26 @@ def test_relationship_create_is_undone_when_a_later_step_fails(run_then_fail, us
     assert not linked(first, second)
 
 
+def test_relationship_create_undo_of_a_relationship_already_gone_does_nothing(run_steps, user):
+    # given: a later step deletes the link (without compensation), then the run fails
+    first, second = ProjectFactory(owner=user), ProjectFactory(owner=user)
+    created = {**create_step(first, second), "compensation": True}
+    deleted = {**delete_step(first, second), "depends_on": ["link"]}
+    failing = {
+        "id": "fail",
+        "type": "condition",
+        "parameters": {"left": 1, "operator": "lt", "right": "x"},
+        "depends_on": ["unlink"],
+        "on_error": "compensate",
+    }
+    # when
+    execution = run_steps(user, [created, deleted, failing])
+    # then
+    assert execution.status == ExecutionStatus.COMPENSATED
+    assert execution.steps.get(step_id="link").status == StepStatus.COMPENSATED
+    assert not linked(first, second)
+
+
 def test_relationship_create_on_another_users_project_fails_as_not_found(
     run_steps, user, other_user
 ):
