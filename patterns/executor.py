@@ -371,18 +371,19 @@ class Runner:
         for step_id in compensation_order([run.step_id for run in finished], self.definition):
             step = self.definition.step(step_id)
             step_type = steps.get(step.type)
+            if step_type.undo is None:
+                continue  # nothing can be undone (a sent mail): the step stays succeeded
             run = self.runs[step_id]
             try:
                 with transaction.atomic():
                     locked = StepRun.objects.select_for_update().get(pk=run.pk)
                     if locked.status != StepStatus.SUCCEEDED:
                         continue
-                    if step_type.undo is not None:
-                        step_type.undo(
-                            self._context(step, locked, locked.attempts),
-                            locked.parameters or {},
-                            locked.output,
-                        )
+                    step_type.undo(
+                        self._context(step, locked, locked.attempts),
+                        locked.parameters or {},
+                        locked.output,
+                    )
                     locked.status = StepStatus.COMPENSATED
                     locked.compensated_at = timezone.now()
                     locked.compensation_error = None

@@ -528,3 +528,26 @@ def test_step_runs_record_timings_and_attempts(user, start):
     assert run.attempts == 1
     assert run.started_at <= run.finished_at
     assert execution.started_at <= execution.finished_at
+
+
+def test_compensation_leaves_a_step_without_undo_succeeded(user, start):
+    pattern = make_pattern(
+        user,
+        steps=[
+            record("a", compensation=True),
+            {
+                "id": "told",
+                "type": "event.publish",
+                "parameters": {"type": "told"},
+                "depends_on": ["a"],
+                "compensation": True,
+            },
+            {"id": "boom", "type": FAIL, "depends_on": ["told"], "on_error": "compensate"},
+        ],
+    )
+
+    execution = start(pattern, user)
+
+    assert execution.status == ExecutionStatus.COMPENSATED
+    assert step_states(execution)["told"] == StepStatus.SUCCEEDED
+    assert step_states(execution)["a"] == StepStatus.COMPENSATED
