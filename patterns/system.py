@@ -9,6 +9,9 @@ created: staff may translate or reword them in the admin afterwards and a later 
 keeps their words. The input schema and kind stay as shipped, since the definition relies
 on them.
 
+A ``pattern.run`` step's output is ``{"execution", "steps": {<child step id>: <its output>}}``,
+so a parent reads a child's result as ``{{ steps.<step>.output.steps.<child step>.<key> }}``.
+
 Helpers come before the composite pattern that calls them: a ``pattern.run`` step is
 validated against the patterns that exist.
 """
@@ -375,7 +378,7 @@ SYSTEM_PATTERNS: list[dict[str, Any]] = [
                     "parameters": {
                         "pattern": "task_batch",
                         "input": {
-                            "project": "{{ steps.setup.output.steps.create.output.project }}",
+                            "project": "{{ steps.setup.output.steps.create.project }}",
                             "titles": "{{ input.tasks }}",
                         },
                     },
@@ -390,9 +393,9 @@ SYSTEM_PATTERNS: list[dict[str, Any]] = [
                     "parameters": {
                         "type": "project_kicked_off",
                         "payload": {
-                            "project": "{{ steps.setup.output.steps.create.output.project }}",
-                            "members": "{{ steps.setup.output.steps.members.output.added }}",
-                            "tasks": "{{ steps.tasks.output.steps.create.output.tasks }}",
+                            "project": "{{ steps.setup.output.steps.create.project }}",
+                            "members": "{{ steps.setup.output.steps.members.added }}",
+                            "tasks": "{{ steps.tasks.output.steps.create.tasks }}",
                         },
                     },
                     "depends_on": ["setup", "tasks"],
