@@ -11,9 +11,6 @@ from accounts import services as accounts_services
 from accounts.tests.factories import UserFactory
 from nexus_site.definitions.enums import RelationType, Role
 from nexus_site.events.models import Event
-from projects import services as project_services
-from projects.models import Project, Task
-from projects.selectors import project_role
 from patterns.models import Execution, ExecutionStatus, Pattern, PatternVersion, StepStatus
 from patterns.services import execution_start
 from patterns.system import (
@@ -24,6 +21,9 @@ from patterns.system import (
     system_patterns_install,
     system_patterns_remove,
 )
+from projects import services as project_services
+from projects.models import Project, Task
+from projects.selectors import project_role
 from relations.models import Relationship
 
 pytestmark = pytest.mark.django_db
