@@ -305,6 +305,7 @@ class Runner:
     ) -> Execution | None:
         error = error_of(exc)
         retry = should_retry(step.retry, attempt, error["code"])
+        delay = (next_retry_delay(step.retry, attempt) or 0) if retry else None
         now = timezone.now()
         with transaction.atomic():
             run.attempts = attempt
@@ -313,7 +314,6 @@ class Runner:
             run.failures = [*run.failures, {"attempt": attempt, **error, "at": now.isoformat()}]
             run.started_at = run.started_at or started
             if retry:
-                delay = next_retry_delay(step.retry, attempt) or 0
                 run.status = StepStatus.PENDING
                 run.next_attempt_at = now + datetime.timedelta(seconds=delay)
                 run.output = None
@@ -342,6 +342,7 @@ class Runner:
                 step_type=step.type,
                 attempt=attempt,
                 will_retry=retry,
+                retry_in_seconds=delay,
                 error=error,
             )
         if retry or step.on_error == ON_ERROR_CONTINUE:
@@ -493,7 +494,7 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
     now = timezone.now()
     with transaction.atomic():
         execution = (
-            Execution.objects.select_for_update()
+            Execution.objects.select_for_update(of=("self",))
             .select_related("pattern", "version", "started_by")
             .defer("version__definition")
             .filter(pk=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING])

@@ -41,6 +41,8 @@ def patterns_visible_to(user) -> QuerySet[Pattern]:
 
 def pattern_visible(user, key: str) -> Pattern | None:
     """Return the pattern ``key`` if ``user`` may see it."""
+    if not isinstance(key, str):
+        return None
     return patterns_visible_to(user).filter(key=key).first()
 
 
@@ -80,7 +82,7 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 def pattern_stats(pattern: Pattern, *, version: int | None = None) -> dict[str, Any]:
     """Return runs, success rate, p50/p95 duration (ms) and failures by step, per version too."""
-    executions = Execution.objects.filter(pattern=pattern, parent_step__isnull=True)
+    executions = Execution.objects.filter(pattern=pattern)
     if version is not None:
         executions = executions.filter(version__number=version)
     rows = list(
