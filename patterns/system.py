@@ -143,24 +143,27 @@ SYSTEM_PATTERNS: list[dict[str, Any]] = [
         "description": texts(
             "Looks for a path of at most 3 relationships between two users (a shared project "
             "is one) and links them when there is one; without a path it fails with "
-            "path_not_found and creates nothing.",
+            "path_not_found and creates nothing. Run it as the from user, or as staff.",
             ar="يبحث عن مسار من 3 علاقات على الأكثر بين مستخدمَين (المشروع المشترك أحدها) "
-            "ويربطهما إن وُجد؛ وإن لم يوجد مسار يفشل بالرمز path_not_found ولا ينشئ شيئًا.",
+            "ويربطهما إن وُجد؛ وإن لم يوجد مسار يفشل بالرمز path_not_found ولا ينشئ شيئًا. "
+            "شغّله باسم المستخدم from أو كأحد الموظفين.",
             de="Sucht einen Pfad aus höchstens 3 Beziehungen zwischen zwei Benutzern (ein "
             "gemeinsames Projekt ist einer) und verknüpft sie, wenn es einen gibt; ohne Pfad "
-            "schlägt es mit path_not_found fehl und legt nichts an.",
+            "schlägt es mit path_not_found fehl und legt nichts an. Als Benutzer from oder als "
+            "Mitarbeiter ausführen.",
             es="Busca un camino de 3 relaciones como máximo entre dos usuarios (un proyecto "
             "compartido lo es) y los vincula si lo hay; sin camino falla con path_not_found y "
-            "no crea nada.",
+            "no crea nada. Ejecútalo como el usuario from o como personal.",
             fr="Cherche un chemin d'au plus 3 relations entre deux utilisateurs (un projet "
             "partagé en est un) et les lie s'il existe ; sans chemin, échoue avec "
-            "path_not_found et ne crée rien.",
+            "path_not_found et ne crée rien. À exécuter en tant qu'utilisateur from ou membre du "
+            "personnel.",
             it="Cerca un percorso di al massimo 3 relazioni tra due utenti (un progetto "
             "condiviso lo è) e li collega se esiste; senza percorso fallisce con "
-            "path_not_found e non crea nulla.",
+            "path_not_found e non crea nulla. Eseguilo come utente from o come staff.",
             ru="Ищет путь не длиннее 3 связей между двумя пользователями (общий проект — такой "
             "путь) и связывает их, если он есть; без пути завершается ошибкой path_not_found "
-            "и ничего не создаёт.",
+            "и ничего не создаёт. Запускайте от имени пользователя from или сотрудника.",
         ),
         "input_schema": {
             "type": "object",
@@ -181,13 +184,15 @@ SYSTEM_PATTERNS: list[dict[str, Any]] = [
                         "required": True,
                     },
                 },
+                # The relations rule: linking needs manage on the target, and a user manages
+                # their own node, so the from user (who runs it) is the target.
                 {
                     "id": "link",
                     "type": "relationship.create",
                     "action": "Link the two users, noting the path that connected them",
                     "parameters": {
-                        "source": "accounts.user:{{ input.from }}",
-                        "target": "accounts.user:{{ input.to }}",
+                        "source": "accounts.user:{{ input.to }}",
+                        "target": "accounts.user:{{ input.from }}",
                         "type": "linked",
                         "metadata": {
                             "pattern": "link_if_connected",
