@@ -21,6 +21,10 @@ class Command(BaseCommand):
         "failures by step. --json prints the numbers as JSON."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version means a pattern version here, not Django's: let it replace the base option.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("key", nargs="?", help="One pattern's key.")
         parser.add_argument("--version", type=int, help="Only this version (needs KEY).")

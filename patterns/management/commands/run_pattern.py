@@ -30,6 +30,10 @@ class Command(BaseCommand):
         "succeeded."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version means a pattern version here, not Django's: let it replace the base option.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("key", help="The pattern's key.")
         parser.add_argument("--input", default="{}", help="The input as a JSON object.")
@@ -97,7 +101,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"There is no active user {email}.")
             return user
-        user = users.filter(role=Role.ADMIN).order_by("date_joined").first()
+        user = users.filter(role=Role.ADMIN).order_by("created_at", "id").first()
         if user is None:
             raise CommandError("There is no admin user to run as: pass --as EMAIL.")
         return user
