@@ -4,8 +4,11 @@ They act as the run's user with the rules of the relations API:
 
 - a node the user may not view fails like a missing one (``not_found``);
 - creating ``source TYPE target`` needs view on the source and manage on the target
-  (``authorization`` when the target is visible but not the user's to manage);
-- deleting needs to have created the relationship or to manage its (stored) target;
+  (``authorization`` when the target is visible but not the user's to manage); a ``linked``
+  edge is the same fact whichever end is written first, so managing either end will do (a
+  user may link themselves to a colleague);
+- deleting needs to have created the relationship or to manage its (stored) target, either
+  end for ``linked``;
 - ``graph.find_path`` walks only through nodes and edges the user may see, as
   ``relations/path/`` does;
 - ``graph.check`` answers about the run's user; only staff may ask about another user (the
@@ -107,10 +110,20 @@ def find_relationship(actor, source: Node, target: Node, type: str) -> Relations
     )
 
 
+def manages_an_end(actor, source: Node, target: Node, type: str) -> bool:
+    """Return whether ``actor`` manages the target, or either end of a ``linked`` edge."""
+    if can(actor, Permission.MANAGE, target):
+        return True
+    return type == RelationType.LINKED and can(actor, Permission.MANAGE, source)
+
+
 def ensure_may_delete(actor, relationship: Relationship) -> None:
     """The relations API's rule: the one who created it, or whoever manages its target."""
+    if relationship.created_by_id == actor.pk:
+        return
+    source = parse_node(relationship.source_node, field="source")
     target = parse_node(relationship.target_node, field="target")
-    if relationship.created_by_id != actor.pk and not can(actor, Permission.MANAGE, target):
+    if not manages_an_end(actor, source, target, relationship.type):
         raise AuthorizationError()
 
 
@@ -124,7 +137,7 @@ def run_relationship_create(context: StepContext, parameters: dict[str, Any]) ->
     source = node_parameter(parameters, "source")
     target = node_parameter(parameters, "target")
     relation_selectors.require_visible(actor, [source, target])
-    if not can(actor, Permission.MANAGE, target):
+    if not manages_an_end(actor, source, target, parameters["type"]):
         raise AuthorizationError(_("You may not link objects to this target."))
     relationship = relation_services.relationship_create(
         source=source,

@@ -3,6 +3,7 @@ graph.find_path and graph.check."""
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from nexus_site.definitions.enums import RelationType
 from patterns.models import ExecutionStatus, StepStatus
 from patterns.services import definition_problems
@@ -88,6 +89,26 @@ def test_relationship_create_is_undone_when_a_later_step_fails(run_then_fail, us
     assert not linked(first, second)
 
 
+def test_relationship_create_undo_of_a_relationship_already_gone_does_nothing(run_steps, user):
+    # given: a later step deletes the link (without compensation), then the run fails
+    first, second = ProjectFactory(owner=user), ProjectFactory(owner=user)
+    created = {**create_step(first, second), "compensation": True}
+    deleted = {**delete_step(first, second), "depends_on": ["link"]}
+    failing = {
+        "id": "fail",
+        "type": "condition",
+        "parameters": {"left": 1, "operator": "lt", "right": "x"},
+        "depends_on": ["unlink"],
+        "on_error": "compensate",
+    }
+    # when
+    execution = run_steps(user, [created, deleted, failing])
+    # then
+    assert execution.status == ExecutionStatus.COMPENSATED
+    assert execution.steps.get(step_id="link").status == StepStatus.COMPENSATED
+    assert not linked(first, second)
+
+
 def test_relationship_create_on_another_users_project_fails_as_not_found(
     run_steps, user, other_user
 ):
@@ -105,11 +126,32 @@ def test_relationship_create_needs_manage_on_a_visible_target(run_steps, user, o
     # given: user is a plain member (edit) of the other user's project
     mine, theirs = ProjectFactory(owner=user), ProjectFactory(owner=other_user)
     add_member(theirs, user=user)
-    # when
-    execution = run_steps(user, [create_step(mine, theirs)])
+    # when: making their project a sub-project of the user's
+    execution = run_steps(user, [create_step(mine, theirs, type="parent")])
     # then
     assert execution.error["code"] == "authorization"
-    assert not linked(mine, theirs)
+    assert not Relationship.objects.filter(type=RelationType.PARENT).exists()
+
+
+def test_relationship_create_links_the_user_to_a_colleague_either_way_round(
+    run_steps, user, other_user
+):
+    # given: a linked edge is one fact whichever end comes first; the user manages themselves
+    # when
+    execution = run_steps(user, [create_step(user, other_user)])
+    # then
+    assert execution.status == ExecutionStatus.SUCCEEDED, execution.error
+    assert linked(user, other_user)
+
+
+def test_relationship_create_between_two_colleagues_is_refused(run_steps, user, other_user):
+    # given
+    third = UserFactory()
+    # when
+    execution = run_steps(user, [create_step(other_user, third)])
+    # then
+    assert execution.error["code"] == "authorization"
+    assert not linked(other_user, third)
 
 
 def test_relationship_create_of_an_existing_relationship_is_a_conflict(run_steps, user):
