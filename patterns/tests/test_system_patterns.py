@@ -391,3 +391,26 @@ def test_adding_members_skips_those_already_in_the_project(
     output = execution.steps.get(step_id="members").output
     assert output["added"] == [str(member.pk)]
     assert output["skipped"] == [str(lead.pk)]
+
+
+def test_a_kickoff_whose_tasks_fail_undoes_the_project_and_its_members(
+    installed, django_capture_on_commit_callbacks
+):
+    # given
+    lead, member = UserFactory(), UserFactory()
+    Pattern.objects.filter(key="task_batch").update(is_active=False)
+
+    # when
+    execution = run(
+        lead,
+        "project_kickoff",
+        {"name": "Half done", "members": [str(member.pk)], "tasks": ["Never made"]},
+        django_capture_on_commit_callbacks,
+    )
+
+    # then
+    assert execution.status == ExecutionStatus.COMPENSATED
+    assert execution.error["step"] == "tasks"
+    assert execution.steps.get(step_id="setup").status == StepStatus.COMPENSATED
+    assert not Project.objects.filter(name="Half done").exists()
+    assert not Relationship.objects.filter(source_id=member.pk).exists()
