@@ -2,18 +2,16 @@
 
 accounts sits below every other app, so it cannot call them: an app that wants to act on a
 new user (patterns starts onboarding) registers a callback here at start, in its
-``AppConfig.ready()``. A callback that fails is logged and never undoes the account.
+``AppConfig.ready()``. A callback that fails is logged (Django's robust on_commit) and
+never undoes the account.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-
-logger = logging.getLogger(__name__)
 
 UserCallback = Callable[[Any], None]
 
