@@ -7,6 +7,7 @@ the rules (definition problems, input against the pattern's schema, who may chan
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -16,20 +17,32 @@ from patterns.engine.definition import ON_ERROR_CHOICES
 from patterns.models import Execution, ExecutionStatus, Pattern, PatternKind, StepStatus
 from patterns.selectors import MAX_VERSION_NUMBER
 
+# Deeper JSON would exhaust the stack of the recursive code it reaches (validation, rendering).
+MAX_JSON_DEPTH = 32
 MAX_IDEMPOTENCY_KEY_LENGTH = Execution._meta.get_field("idempotency_key").max_length
 KEY_MAX_LENGTH = Pattern._meta.get_field("key").max_length
 NAME_MAX_LENGTH = Pattern._meta.get_field("name").max_length
 
 
-def contains_nul(value: Any) -> bool:
-    """Return whether a NUL character hides in any string (key or value) of JSON data."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(contains_nul(item) for item in value)
-    return False
+def json_problem(value: Any) -> str | None:
+    """Return "nul" or "depth" when JSON data holds a NUL character or nests too deep."""
+    # Iterative, so that no nesting the parser accepts can exhaust the stack here.
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, str):
+            if "\x00" in current:
+                return "nul"
+            continue
+        if not isinstance(current, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return "depth"
+        items = current.items() if isinstance(current, dict) else enumerate(current)
+        for key, item in items:
+            stack.append((key, depth))
+            stack.append((item, depth + 1))
+    return None
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -51,14 +64,18 @@ class StrictInputSerializer(serializers.Serializer):
 
 
 class JSONDataField(serializers.JSONField):
-    """Any JSON value without NUL characters (PostgreSQL's jsonb cannot store them)."""
+    """Any JSON value that PostgreSQL's jsonb can store, nested at most MAX_JSON_DEPTH deep."""
 
-    default_error_messages = {"nul": _("Text may not contain NUL characters.")}
+    default_error_messages = {
+        "nul": _("Text may not contain NUL characters."),
+        "depth": format_lazy(_("Nested at most {max} levels deep."), max=MAX_JSON_DEPTH),
+    }
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if contains_nul(value):
-            self.fail("nul")
+        problem = json_problem(value)
+        if problem is not None:
+            self.fail(problem)
         return value
 
 
