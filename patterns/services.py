@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from modeltranslation.utils import auto_populate
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -212,15 +213,18 @@ def pattern_create(
     staff = actor is None or actor.is_staff or getattr(actor, "role", None) == Role.ADMIN
     if kind != PatternKind.USER and not staff:
         raise AuthorizationError(_("Only staff may create system and composite patterns."))
-    pattern = Pattern(
-        key=key,
-        name=name,
-        description=description,
-        kind=kind,
-        owner=actor if kind == PatternKind.USER else None,
-        is_active=is_active,
-        input_schema=ensure_valid_input_schema({} if input_schema is None else input_schema),
-    )
+    # Written in the caller's language, and in the default language that other languages
+    # fall back to (a pattern created in German still has a name in English).
+    with auto_populate("default"):
+        pattern = Pattern(
+            key=key,
+            name=name,
+            description=description,
+            kind=kind,
+            owner=actor if kind == PatternKind.USER else None,
+            is_active=is_active,
+            input_schema=ensure_valid_input_schema({} if input_schema is None else input_schema),
+        )
     clean_pattern(pattern)
     if Pattern.objects.filter(key=key).exists():
         raise ConflictError(_("A pattern with this key already exists."))

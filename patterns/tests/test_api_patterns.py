@@ -246,6 +246,35 @@ def test_create_answers_4xx_for_malformed_bodies(auth_client, raw):
     assert "error" in response.json()
 
 
+def test_create_in_another_language_names_the_pattern_in_the_default_language_too(auth_client):
+    auth_client.post(
+        LIST, create_body(name="Neues Muster"), format="json", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    auth_client.patch(
+        url("new-pattern"), {"name": "New pattern"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    def name_in(language):
+        response = auth_client.get(url("new-pattern"), HTTP_ACCEPT_LANGUAGE=language)
+        return response.json()["name"]
+
+    assert (name_in("de"), name_in("en"), name_in("fr")) == (
+        "Neues Muster",
+        "New pattern",
+        "New pattern",
+    )
+
+
+def test_create_in_another_language_is_readable_in_every_language(auth_client):
+    auth_client.post(
+        LIST, create_body(name="Neues Muster"), format="json", HTTP_ACCEPT_LANGUAGE="de"
+    )
+
+    response = auth_client.get(url("new-pattern"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.json()["name"] == "Neues Muster"
+
+
 # --- read, change, delete ------------------------------------------------------------------
 
 
