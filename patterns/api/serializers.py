@@ -72,7 +72,10 @@ class JSONDataField(serializers.JSONField):
     }
 
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
+        try:
+            value = super().to_internal_value(data)
+        except RecursionError:  # a form field's JSON text nested past what json can parse
+            self.fail("depth")
         problem = json_problem(value)
         if problem is not None:
             self.fail(problem)
