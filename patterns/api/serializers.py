@@ -45,9 +45,9 @@ def json_problem(value: Any) -> str | None:
     return None
 
 
+# Refuses fields it does not know: a typo must not pass silently. (A comment, not a
+# docstring, which the OpenAPI schema would show on every input body.)
 class StrictInputSerializer(serializers.Serializer):
-    """A serializer that refuses fields it does not know (a typo must not pass silently)."""
-
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
             raise serializers.ValidationError(
@@ -95,8 +95,13 @@ class JSONObjectField(JSONDataField):
         return value
 
 
-def definition_field(**kwargs) -> JSONDataField:
-    return JSONDataField(
+@extend_schema_field(OpenApiTypes.OBJECT)
+class DefinitionField(JSONDataField):
+    """A definition; anything that is not one is reported as a problem by the services."""
+
+
+def definition_field(**kwargs) -> DefinitionField:
+    return DefinitionField(
         help_text=_(
             'The definition: {"steps": [{"id", "type", "parameters", "depends_on", "retry", '
             '"timeout_seconds", "compensation", "on_error", "action"}]}. Every problem is '

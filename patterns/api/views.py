@@ -6,8 +6,10 @@ caller may see but not change) and re-reads through the selector to render.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -99,7 +101,14 @@ class PatternListView(GenericAPIView):
             "details.problems; a key already taken answers 409."
         ),
         request=s.PatternCreateInputSerializer,
-        responses={201: s.PatternOutputSerializer, **WRITE_ERRORS, 409: E409},
+        responses={
+            201: s.PatternOutputSerializer,
+            400: E400,
+            401: E401,
+            403: E403,
+            409: E409,
+            422: E422,
+        },
     )
     def post(self, request):
         data = parsed(s.PatternCreateInputSerializer, request)
@@ -320,8 +329,8 @@ class StatsView(APIView):
 class ExecutionListView(GenericAPIView):
     queryset = Execution.objects.none()
     serializer_class = s.ExecutionOutputSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = ExecutionFilter
-    search_fields: list = []
     ordering_fields = ["created_at", "started_at", "finished_at", "status"]
 
     @extend_schema(
@@ -359,7 +368,7 @@ class ExecutionCancelView(APIView):
             "step 400 (cancel its caller)."
         ),
         request=None,
-        responses={202: s.ExecutionDetailOutputSerializer, **WRITE_ERRORS, 409: E409},
+        responses={202: s.ExecutionDetailOutputSerializer, **READ_ERRORS, 400: E400, 409: E409},
     )
     def post(self, request, execution_id):
         execution = execution_or_404(request.user, execution_id)
