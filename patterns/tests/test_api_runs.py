@@ -703,3 +703,28 @@ def test_a_stored_schema_with_a_dangling_reference_answers_422_without_fetching(
     assert response.status_code == 422
     assert response.json()["error"]["details"]["input"][0]["path"] == ""
     assert not Execution.objects.exists()
+
+
+# --- deleting a pattern that has runs ------------------------------------------------------
+
+
+def test_delete_removes_a_pattern_with_finished_runs(
+    auth_client, announcer, django_capture_on_commit_callbacks
+):
+    execution_id = run(
+        auth_client, announcer, django_capture_on_commit_callbacks, {"input": {"who": "Ada"}}
+    )
+
+    response = auth_client.delete(url(announcer, ""))
+
+    assert response.status_code == 204
+    assert auth_client.get(execution_url(execution_id)).status_code == 404
+
+
+def test_delete_of_a_pattern_with_a_run_still_going_answers_409(auth_client, announcer):
+    execute(auth_client, announcer, {"input": {"who": "Ada"}})
+
+    response = auth_client.delete(url(announcer, ""))
+
+    assert response.status_code == 409
+    assert auth_client.get(url(announcer, "")).status_code == 200
