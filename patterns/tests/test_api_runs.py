@@ -10,6 +10,7 @@ from nexus_site.definitions.enums import Role
 from nexus_site.events.models import Event
 from patterns.models import Execution, ExecutionStatus, PatternKind, StepRun
 from patterns.services import pattern_version_publish
+from patterns.tasks import run_execution
 from patterns.tests.factories import make_pattern
 
 pytestmark = pytest.mark.django_db
@@ -167,12 +168,14 @@ def test_execute_of_an_unknown_version_answers_404(auth_client, announcer):
     assert not Execution.objects.exists()
 
 
-def test_a_guest_may_not_execute(system):
+@pytest.mark.parametrize("suffix", ["execute/", "dry-run/"])
+def test_a_guest_may_not_run_a_pattern(system, suffix):
     guest = bearer_client(UserFactory(role=Role.GUEST))
 
-    response = execute(guest, system)
+    response = guest.post(url(system, suffix), {}, format="json")
 
     assert response.status_code == 403
+    assert error_code(response) == "authorization"
     assert not Execution.objects.exists()
 
 
@@ -202,14 +205,12 @@ def test_execute_with_version_1_after_v2_is_published_runs_v1s_steps(
 
 
 def test_a_run_keeps_its_version_when_a_new_one_is_published_before_it_starts(
-    auth_client, user, announcer, django_capture_on_commit_callbacks
+    auth_client, user, announcer
 ):
     execution_id = execute(auth_client, announcer, {"input": {"who": "Ada"}}).json()["execution"]
     pattern_version_publish(
         actor=user, pattern=announcer, definition={"steps": [{**CHECK, "id": "v2-only"}]}
     )
-
-    from patterns.tasks import run_execution
 
     run_execution(execution_id)
 
