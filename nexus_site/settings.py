@@ -354,6 +354,9 @@ SPECTACULAR_SETTINGS = {
         "MemberRoleEnum": "nexus_site.definitions.enums.MemberRole",
         "ProjectStatusEnum": "projects.models.ProjectStatus",
         "TaskStatusEnum": "projects.models.TaskStatus",
+        "PatternKindEnum": "patterns.models.PatternKind",
+        "ExecutionStatusEnum": "patterns.models.ExecutionStatus",
+        "StepStatusEnum": "patterns.models.StepStatus",
     },
 }
 

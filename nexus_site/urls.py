@@ -11,6 +11,7 @@ api_v1 = [
     path("relations/", include("relations.api.urls")),
     path("", include("projects.api.urls")),
     path("", include("workspace.api.urls")),
+    path("", include("patterns.api.urls")),
     path("", include("nexus_site.events.api.urls")),
 ]
 

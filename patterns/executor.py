@@ -495,6 +495,8 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
     now = timezone.now()
     with transaction.atomic():
         execution = (
+            # Lock the execution row only: PostgreSQL refuses FOR UPDATE on the nullable side
+            # of the outer join to started_by.
             Execution.objects.select_for_update(of=("self",))
             .select_related("pattern", "version", "started_by")
             .defer("version__definition")

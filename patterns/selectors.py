@@ -10,7 +10,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from nexus_site.definitions.enums import Role
 from nexus_site.queries import first_or_none
@@ -23,6 +23,9 @@ from patterns.models import (
     StepRun,
     StepStatus,
 )
+
+# PositiveIntegerField's ceiling on every database we run on; larger numbers name nothing.
+MAX_VERSION_NUMBER = 2_147_483_647
 
 
 def sees_all(user) -> bool:
@@ -50,6 +53,13 @@ def versions_of(pattern: Pattern) -> QuerySet[PatternVersion]:
     return pattern.versions.select_related("author").order_by("-number")
 
 
+def version_of(pattern: Pattern, number: int) -> PatternVersion | None:
+    """Return version ``number`` of a visible pattern; None also beyond the column's range."""
+    if not 1 <= number <= MAX_VERSION_NUMBER:
+        return None
+    return versions_of(pattern).select_related("pattern").filter(number=number).first()
+
+
 def executions_visible_to(user) -> QuerySet[Execution]:
     """Return the executions ``user`` may see, with what their serializers read."""
     executions = Execution.objects.select_related("pattern", "version", "started_by").defer(
@@ -63,8 +73,16 @@ def executions_visible_to(user) -> QuerySet[Execution]:
 
 
 def execution_visible(user, execution_id: Any) -> Execution | None:
-    """Return the execution if ``user`` may see it, with its steps loaded."""
-    return first_or_none(executions_visible_to(user).prefetch_related("steps"), execution_id)
+    """Return the execution if ``user`` may see it, with its steps and their child runs loaded."""
+    children = Prefetch(
+        "steps__child_executions", queryset=Execution.objects.only("id", "parent_step_id")
+    )
+    return first_or_none(
+        executions_visible_to(user)
+        .select_related("parent_step")
+        .prefetch_related("steps", children),
+        execution_id,
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float | None:

@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from modeltranslation.utils import auto_populate
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 from nexus_site.definitions.enums import Role
 from nexus_site.exceptions import (
@@ -38,6 +42,12 @@ from patterns.store import store_put
 
 PATTERN_FIELDS = frozenset({"name", "description", "is_active", "input_schema"})
 MAX_INPUT_PROBLEMS = 50
+# An input schema's references resolve inside the schema only: nothing is fetched (no
+# requests to addresses a user wrote), and a reference to nowhere is refused when saved.
+NO_RETRIEVAL = Registry()
+REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
+# Keywords whose values are data, not subschemas: a "$ref" key in there is no reference.
+DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
 
 
 # --- definitions --------------------------------------------------------------------------
@@ -94,14 +104,62 @@ def ensure_valid_input_schema(schema: Any) -> dict[str, Any]:
                 "input_schema": [_("Not a valid JSON Schema: %(error)s") % {"error": exc.message}]
             }
         ) from exc
+    unresolved = unresolvable_references(schema)
+    if unresolved:
+        raise ValidationError(
+            details={
+                "input_schema": [
+                    _("A reference must point inside the schema: %(reference)s")
+                    % {"reference": reference}
+                    for reference in unresolved
+                ]
+            }
+        )
     return schema
+
+
+def schema_references(schema: dict[str, Any]) -> list[str]:
+    """Return the values of every $ref and $dynamicRef in ``schema``, in no special order."""
+    found, stack = [], [schema]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(current)
+            continue
+        if not isinstance(current, dict):
+            continue
+        for key, value in current.items():
+            if key in REFERENCE_KEYWORDS and isinstance(value, str):
+                found.append(value)
+            elif key not in DATA_KEYWORDS:
+                stack.append(value)
+    return found
+
+
+def unresolvable_references(schema: dict[str, Any]) -> list[str]:
+    """Return the references of ``schema`` that do not resolve inside it, without fetching."""
+    resource = DRAFT202012.create_resource(schema)
+    base = resource.id() or ""
+    resolver = NO_RETRIEVAL.with_resource(base, resource).resolver(base_uri=base)
+    unresolved = []
+    for reference in schema_references(schema):
+        try:
+            resolver.lookup(reference)
+        except Unresolvable:
+            unresolved.append(reference)
+    return sorted(set(unresolved))
 
 
 def input_problems(pattern: Pattern, data: Any) -> list[dict[str, str]]:
     """Return what is wrong with ``data`` as input of ``pattern`` (empty when it fits)."""
-    validator = Draft202012Validator(pattern.input_schema or {})
+    validator = Draft202012Validator(pattern.input_schema or {}, registry=NO_RETRIEVAL)
     problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda error: list(error.path)):
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda error: list(error.path))
+    except Unresolvable as exc:  # a schema saved before references were checked
+        message = _("The input schema has a reference that cannot be resolved: %(error)s")
+        return [{"path": "", "message": str(message % {"error": exc})}]
+    for error in errors:
         path = "/".join(str(part) for part in error.path)
         problems.append({"path": path, "message": error.message})
         if len(problems) >= MAX_INPUT_PROBLEMS:
@@ -161,15 +219,18 @@ def pattern_create(
     staff = actor is None or actor.is_staff or getattr(actor, "role", None) == Role.ADMIN
     if kind != PatternKind.USER and not staff:
         raise AuthorizationError(_("Only staff may create system and composite patterns."))
-    pattern = Pattern(
-        key=key,
-        name=name,
-        description=description,
-        kind=kind,
-        owner=actor if kind == PatternKind.USER else None,
-        is_active=is_active,
-        input_schema=ensure_valid_input_schema({} if input_schema is None else input_schema),
-    )
+    # Written in the caller's language, and in the default language that other languages
+    # fall back to (a pattern created in German still has a name in English).
+    with auto_populate("default"):
+        pattern = Pattern(
+            key=key,
+            name=name,
+            description=description,
+            kind=kind,
+            owner=actor if kind == PatternKind.USER else None,
+            is_active=is_active,
+            input_schema=ensure_valid_input_schema({} if input_schema is None else input_schema),
+        )
     clean_pattern(pattern)
     if Pattern.objects.filter(key=key).exists():
         raise ConflictError(_("A pattern with this key already exists."))
