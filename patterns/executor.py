@@ -183,6 +183,8 @@ class Runner:
                 wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
                 delay = (wake - now).total_seconds()
                 if self.inline or self._eager() or delay <= inline_wait_seconds():
+                    if not self.inline and not self._hold_lease(delay):
+                        return self.execution  # another worker owns the run now
                     if not self.dry_run:
                         self.sleep(max(delay, 0))
                     else:
@@ -399,10 +401,15 @@ class Runner:
 
     # --- the execution's own state ------------------------------------------------------
 
-    def _hold_lease(self, step_timeout: int) -> bool:
-        """Make sure the lease outlives the next step; False when another worker took it."""
+    def _hold_lease(self, busy_seconds: float) -> bool:
+        """Make sure the lease outlives the next step or sleep; False when another worker took it.
+
+        ``busy_seconds`` is how long this worker may go without renewing: a step's timeout, or
+        a wait it sleeps through (a lease shorter than the sleep would let the reclaim task
+        hand a live run to a second worker).
+        """
         now = timezone.now()
-        needed = now + datetime.timedelta(seconds=step_timeout + lease_seconds())
+        needed = now + datetime.timedelta(seconds=busy_seconds + lease_seconds())
         expires = self.execution.lease_expires_at
         if expires is not None and expires >= needed - datetime.timedelta(
             seconds=lease_seconds() / 2
@@ -439,6 +446,11 @@ class Runner:
         execution = self.execution
         now = timezone.now()
         with transaction.atomic():
+            if not self.inline and not self._still_owned():
+                # A worker that lost its lease (paused past it) must not finish the run a
+                # second time: the run is another worker's now, or already finished by it.
+                execution.refresh_from_db()
+                return execution
             pending = [
                 run.step_id
                 for run in self.runs.values()
@@ -473,6 +485,14 @@ class Runner:
             )
         return execution
 
+    def _still_owned(self) -> bool:
+        """Lock the execution row; True while this worker holds the lease of the running run."""
+        return (
+            Execution.objects.select_for_update()
+            .filter(pk=self.execution.pk, status=ExecutionStatus.RUNNING, lease_owner=self.owner)
+            .exists()
+        )
+
     def _publish(self, event_type: str, **payload: Any) -> None:
         execution = self.execution
         started_by = execution.started_by_id
@@ -493,7 +513,9 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
     now = timezone.now()
     with transaction.atomic():
         execution = (
-            Execution.objects.select_for_update()
+            # Lock only the execution: PostgreSQL refuses FOR UPDATE on the outer join to
+            # the nullable started_by.
+            Execution.objects.select_for_update(of=("self",))
             .select_related("pattern", "version", "started_by")
             .defer("version__definition")
             .filter(pk=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING])
