@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +59,7 @@ FINISH_EVENTS = {
     ExecutionStatus.CANCELLED: EventType.PATTERN_CANCELLED,
 }
 INTERNAL_ERROR = _("The step failed unexpectedly.")
+CANCEL = object()  # what a step attempt returns when it found the run cancelled
 
 
 def lease_seconds() -> int:
@@ -68,6 +69,27 @@ def lease_seconds() -> int:
 def inline_wait_seconds() -> float:
     """Waits up to this long are slept through by the worker holding the run."""
     return float(getattr(settings, "PATTERNS_INLINE_WAIT_SECONDS", 2.0))
+
+
+def synchronous_commit() -> bool:
+    """False: the engine's commits do not wait for the disk (PostgreSQL only, opt-in)."""
+    return bool(getattr(settings, "PATTERNS_SYNCHRONOUS_COMMIT", True))
+
+
+@contextlib.contextmanager
+def engine_transaction() -> Iterator[None]:
+    """One transaction of the engine: a step with its record and events, a lease, a finish.
+
+    With ``PATTERNS_SYNCHRONOUS_COMMIT`` off, PostgreSQL acknowledges its commit before the
+    WAL reaches the disk. Each transaction stays all or nothing; a database crash can lose
+    the last fraction of a second of them, and the run then resumes before the lost step.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql" and not synchronous_commit():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def worker_name() -> str:
@@ -153,9 +175,6 @@ class Runner:
         """Run steps until the execution finishes or has to wait for a later time."""
         self.runs = {run.step_id: run for run in self.execution.steps.all()}
         while True:
-            if not self.inline and self._cancel_requested():
-                self._compensate()
-                return self._finish(ExecutionStatus.CANCELLED, None)
             states = {step_id: run.status for step_id, run in self.runs.items()}
             outputs = {
                 step_id: run.output
@@ -175,10 +194,16 @@ class Runner:
                 or self.runs[step_id].next_attempt_at <= now
             ]
             if due:
+                # The step's transaction reads the cancel flag with the step's row: no query
+                # of its own per step, and as fresh as a check just before it.
                 outcome = self._run_step(self.definition.step(due[0]), outputs)
+                if outcome is CANCEL:
+                    return self._cancel()
                 if outcome is not None:
                     return outcome
                 continue
+            if not self.inline and self._cancel_requested():  # before sleeping or finishing
+                return self._cancel()
             if ready:  # every ready step waits for a later time
                 wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
                 delay = (wake - now).total_seconds()
@@ -202,6 +227,10 @@ class Runner:
     def _cancel_requested(self) -> bool:
         return Execution.objects.filter(pk=self.execution.pk, cancel_requested=True).exists()
 
+    def _cancel(self) -> Execution:
+        self._compensate()
+        return self._finish(ExecutionStatus.CANCELLED, None)
+
     # --- one step -----------------------------------------------------------------------
 
     def _context(self, step: StepDefinition, run: StepRun, attempt: int) -> StepContext:
@@ -217,8 +246,9 @@ class Runner:
             state=state or {},
         )
 
-    def _run_step(self, step: StepDefinition, outputs: dict[str, Any]) -> Execution | None:
-        """Run one attempt of ``step``; return the execution when the run ended because of it."""
+    def _run_step(self, step: StepDefinition, outputs: dict[str, Any]) -> Execution | object | None:
+        """Run one attempt of ``step``; return the execution when the run ended because of it,
+        ``CANCEL`` when a cancel was requested (the step is left untouched)."""
         run = self.runs[step.id]
         attempt = run.attempts + 1
         if not self.inline and not self._hold_lease(step.timeout_seconds):
@@ -229,11 +259,17 @@ class Runner:
         clock = time.monotonic()
         parameters: Any = None
         try:
-            with transaction.atomic():
-                locked = StepRun.objects.select_for_update().get(pk=run.pk)
+            with engine_transaction():
+                locked = (
+                    StepRun.objects.select_for_update(of=("self",))
+                    .annotate(cancel_requested=F("execution__cancel_requested"))
+                    .get(pk=run.pk)
+                )
                 if locked.status != StepStatus.PENDING:
                     self.runs[step.id] = locked  # done by a worker that held the run before
                     return None
+                if locked.cancel_requested and not self.inline:
+                    return CANCEL
                 parameters = render_parameters(
                     step.parameters,
                     {
@@ -290,7 +326,7 @@ class Runner:
         return max(done, default=0) + 1
 
     def _save_deferral(self, run: StepRun, deferred: StepDeferred, started) -> None:
-        with transaction.atomic():
+        with engine_transaction():
             run.output = deferred.state
             run.next_attempt_at = deferred.until
             run.started_at = run.started_at or started
@@ -308,7 +344,7 @@ class Runner:
         error = error_of(exc)
         retry = should_retry(step.retry, attempt, error["code"])
         now = timezone.now()
-        with transaction.atomic():
+        with engine_transaction():
             run.attempts = attempt
             run.parameters = parameters
             run.error = error
@@ -374,7 +410,7 @@ class Runner:
             step_type = steps.get(step.type)
             run = self.runs[step_id]
             try:
-                with transaction.atomic():
+                with engine_transaction():
                     locked = StepRun.objects.select_for_update().get(pk=run.pk)
                     if locked.status != StepStatus.SUCCEEDED:
                         continue
@@ -395,7 +431,7 @@ class Runner:
                     logger.exception("Undo of %s in %s failed", step_id, self.execution.pk)
                 complete = False
                 run.compensation_error = error_of(exc)
-                with transaction.atomic():
+                with engine_transaction():
                     run.save(update_fields=["compensation_error"])
         return complete
 
@@ -433,7 +469,7 @@ class Runner:
         """Give the run back until ``wake``; a task picks it up then (or the reclaim task)."""
         from patterns.tasks import enqueue_execution
 
-        with transaction.atomic():
+        with engine_transaction():
             Execution.objects.filter(pk=self.execution.pk, lease_owner=self.owner).update(
                 lease_owner="", lease_expires_at=None, resume_at=wake
             )
@@ -445,7 +481,7 @@ class Runner:
     def _finish(self, status: str, error: dict[str, Any] | None) -> Execution:
         execution = self.execution
         now = timezone.now()
-        with transaction.atomic():
+        with engine_transaction():
             if not self.inline and not self._still_owned():
                 # A worker that lost its lease (paused past it) must not finish the run a
                 # second time: the run is another worker's now, or already finished by it.
@@ -511,7 +547,7 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
     The first worker to take it publishes ``pattern_started``.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with engine_transaction():
         execution = (
             # Lock only the execution: PostgreSQL refuses FOR UPDATE on the outer join to
             # the nullable started_by.
