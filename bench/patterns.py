@@ -167,7 +167,7 @@ def wait_until(done, worker: Worker, what: str) -> float:
         if done():
             return time.perf_counter()
         worker.check()
-        time.sleep(0.005)
+        time.sleep(0.05)
     worker.fail(f"{what}: not done within {DEADLINE_SECONDS:.0f}s")
     return 0.0
 

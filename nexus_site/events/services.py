@@ -74,7 +74,8 @@ def run_async(awaitable: Coroutine[Any, Any, Any]) -> Any:
     """
     from asgiref.sync import SyncToAsync, async_to_sync
 
-    in_server_thread = getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
+    server_loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    in_server_thread = server_loop is not None and server_loop.is_running()
     try:
         asyncio.get_running_loop()
         in_loop = True
