@@ -247,8 +247,29 @@ def plain_orm_steps(execution_ids: list, durable: bool) -> list[float]:
     return spent
 
 
-def run_inline(execution_ids: list, profile: Path | None) -> float:
-    """Run each execution in this process; return the wall seconds."""
+class Counted:
+    """Count the SQL statements this process sends and the CPU time it spends meanwhile."""
+
+    def __enter__(self):
+        from django.db import connection
+
+        self.statements = 0
+        self.wrapper = connection.execute_wrapper(self)
+        self.wrapper.__enter__()
+        self.cpu = time.process_time()
+        return self
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements += 1
+        return execute(sql, params, many, context)
+
+    def __exit__(self, *exc):
+        self.cpu = time.process_time() - self.cpu
+        self.wrapper.__exit__(*exc)
+
+
+def run_inline(execution_ids: list, profile: Path | None) -> tuple[float, Counted]:
+    """Run each execution in this process; return the wall seconds and what it sent."""
     from patterns.executor import execution_run
 
     profiler = None
@@ -257,14 +278,15 @@ def run_inline(execution_ids: list, profile: Path | None) -> float:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
-    for execution_id in execution_ids:
-        execution_run(execution_id, owner="bench-inline")
-    wall = time.perf_counter() - started
+    with Counted() as counted:
+        started = time.perf_counter()
+        for execution_id in execution_ids:
+            execution_run(execution_id, owner="bench-inline")
+        wall = time.perf_counter() - started
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
-    return wall
+    return wall, counted
 
 
 def run_through_worker(execution_ids: list, worker: Worker) -> float:
@@ -301,6 +323,32 @@ def chains_through_worker(count: int, queue: str, worker: Worker) -> float:
     return wait_until(finished, worker, "chains through the worker") - started
 
 
+def floor() -> str:
+    """Time this machine's database round trip and a durable one-row commit, as the floor."""
+    from django.db import connection
+
+    def timed(sql: str, times: int) -> float:
+        spent = []
+        with connection.cursor() as cursor:
+            for _ in range(times):
+                started = time.perf_counter()
+                cursor.execute(sql)
+                spent.append(time.perf_counter() - started)
+        return percentile(spent, 0.5) * 1e3
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_patterns_probe (x integer)")
+    round_trip = timed("SELECT 1", 200)
+    commit = timed("INSERT INTO bench_patterns_probe VALUES (1)", 100)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_patterns_probe")
+    return (
+        f"floor on this machine during the run: a database round trip (SELECT 1) p50 "
+        f"{round_trip:.2f} ms; a durable one-row INSERT in autocommit (one WAL flush) p50 "
+        f"{commit:.2f} ms"
+    )
+
+
 MODES = (("durable commits", True), ("commits not waiting for the disk", False))
 
 
@@ -330,12 +378,13 @@ def measure(args, table: Table) -> None:
         # Inline: warm up, then N executions in this process.
         run_inline(create_executions(pattern, actor, WARMUP), None)
         inline_ids = create_executions(pattern, actor, n)
-        inline_wall = run_inline(inline_ids, args.profile if durable else None)
+        inline_wall, counted = run_inline(inline_ids, args.profile if durable else None)
         check_all_succeeded(inline_ids)
         intervals = [s * 1e3 for s in step_intervals(inline_ids)]
-        peer_steps = [
-            s * 1e3 for s in plain_orm_steps(create_executions(pattern, actor, n), durable)
-        ]
+        with Counted() as peer_counted:
+            peer_steps = [
+                s * 1e3 for s in plain_orm_steps(create_executions(pattern, actor, n), durable)
+            ]
         step_p50, step_p95 = percentile(intervals, 0.5), percentile(intervals, 0.95)
         peer_p50, peer_p95 = percentile(peer_steps, 0.5), percentile(peer_steps, 0.95)
         table.add(
@@ -360,7 +409,12 @@ def measure(args, table: Table) -> None:
             f"{label} ({mode}): a ten-step execution inline takes {inline_wall / n * 1e3:.1f} ms "
             f"on average, of which {statistics.fmean(intervals) * (STEPS - 1):.1f} ms are the "
             "9 gaps between its steps; the rest is taking the lease, loading the run, the first "
-            "step and finishing"
+            f"step and finishing. It sends {counted.statements / n:.0f} SQL statements "
+            "(transaction control included) and spends "
+            f"{counted.cpu / n * 1e3:.1f} ms of this process's CPU, "
+            f"{counted.cpu / n / STEPS * 1e3:.2f} ms per step; the plain ORM peer "
+            f"{peer_counted.cpu / len(peer_steps) * 1e3:.2f} ms CPU and "
+            f"{peer_counted.statements / len(peer_steps):.0f} statements per step"
         )
 
         # Through a real worker (its own, with the same setting): warm it up, then N
@@ -414,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
 
     table = Table()
     print(f"measuring {args.executions} executions per case", flush=True)
+    table.facts.append(floor())
     measure(args, table)
     table.facts += [
         f"machine: {machine()}; PostgreSQL and Redis on the same machine; "
