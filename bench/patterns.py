@@ -410,7 +410,7 @@ def measure(args, table: Table) -> None:
             f"on average, of which {statistics.fmean(intervals) * (STEPS - 1):.1f} ms are the "
             "9 gaps between its steps; the rest is taking the lease, loading the run, the first "
             f"step and finishing. It sends {counted.statements / n:.0f} SQL statements "
-            "(transaction control included) and spends "
+            "(BEGIN and COMMIT not counted) and spends "
             f"{counted.cpu / n * 1e3:.1f} ms of this process's CPU, "
             f"{counted.cpu / n / STEPS * 1e3:.2f} ms per step; the plain ORM peer "
             f"{peer_counted.cpu / len(peer_steps) * 1e3:.2f} ms CPU and "
