@@ -325,8 +325,22 @@ class Runner:
         done = [run.finished_seq or 0 for run in self.runs.values()]
         return max(done, default=0) + 1
 
+    def _still_pending(self, step_id: str) -> bool:
+        """Lock the step's row; False, keeping the row as it is now, once another worker ran it.
+
+        A worker that lost its lease during a failed or deferred attempt must not write its
+        outcome over the step that the worker holding the run now has finished.
+        """
+        locked = StepRun.objects.select_for_update().get(pk=self.runs[step_id].pk)
+        if locked.status == StepStatus.PENDING:
+            return True
+        self.runs[step_id] = locked
+        return False
+
     def _save_deferral(self, run: StepRun, deferred: StepDeferred, started) -> None:
         with engine_transaction():
+            if not self._still_pending(run.step_id):
+                return
             run.output = deferred.state
             run.next_attempt_at = deferred.until
             run.started_at = run.started_at or started
@@ -345,6 +359,8 @@ class Runner:
         retry = should_retry(step.retry, attempt, error["code"])
         now = timezone.now()
         with engine_transaction():
+            if not self._still_pending(step.id):
+                return None
             run.attempts = attempt
             run.parameters = parameters
             run.error = error

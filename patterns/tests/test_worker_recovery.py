@@ -19,6 +19,7 @@ from nexus_site.tests.test_celery_worker import CELERY, ROOT, database_url
 from patterns import executor
 from patterns.models import Execution, ExecutionStatus, StepStatus
 from patterns.services import execution_start, new_execution
+from patterns.steps import StepError
 from patterns.tasks import reclaim_executions
 from patterns.tests.factories import make_pattern
 
@@ -171,6 +172,36 @@ def test_a_worker_that_lost_its_lease_does_not_finish_the_run_again(settings):
     assert result.status == ExecutionStatus.SUCCEEDED
     assert events_of(execution, "recovery_marker") == 1
     assert events_of(execution, EventType.PATTERN_EXECUTED) == 1
+
+
+@pytest.mark.django_db
+def test_a_stale_workers_failed_attempt_leaves_a_step_another_worker_finished():
+    owner = UserFactory()
+    pattern = make_pattern(owner, steps=recovery_steps(0))
+    execution = new_execution(
+        pattern=pattern, version=pattern.versions.get(), input={}, actor=owner
+    )
+    # Worker a loads the run and starts the first step; it stalls past its lease while the
+    # reclaimed run is finished by worker b; then a's attempt fails and a records it.
+    stalled = executor.Runner(executor.acquire(execution.pk, "worker-a"), owner="worker-a")
+    stalled.runs = {run.step_id: run for run in execution.steps.all()}
+    expire_lease(execution)
+    executor.execution_run(execution.pk, owner="worker-b")
+
+    stalled._record_failure(
+        stalled.definition.step("mark"),
+        stalled.runs["mark"],
+        1,
+        StepError("lost"),
+        {},
+        timezone.now(),
+    )
+
+    marked = step(execution, "mark")
+    assert marked.status == StepStatus.SUCCEEDED
+    assert marked.failures == []
+    assert events_of(execution, EventType.STEP_FAILED) == 0
+    assert Execution.objects.get(pk=execution.pk).status == ExecutionStatus.SUCCEEDED
 
 
 @pytest.mark.django_db
