@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import emails, tokens
+from accounts import emails, hooks, tokens
 from accounts.models import User
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import EventType, Language, Role
@@ -77,6 +77,7 @@ def user_register(
         url=emails.link("accounts:verify-email", tokens.make_verification_token(candidate)),
     )
     publish(EventType.USER_REGISTERED, {"user": str(candidate.id)}, user_ids=[candidate.id])
+    hooks.user_created(candidate)
     return candidate
 
 
@@ -249,6 +250,7 @@ def user_create(
             user.save(force_insert=True)
     except IntegrityError as exc:
         raise ConflictError(_("A user with this e-mail address already exists.")) from exc
+    hooks.user_created(user)
     return user
 
 

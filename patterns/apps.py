@@ -7,6 +7,9 @@ class PatternsConfig(AppConfig):
     verbose_name = _("Patterns")
 
     def ready(self) -> None:
+        from accounts import hooks
         from patterns import steps
+        from patterns.system import onboarding_start
 
         steps.load_builtin()
+        hooks.on_user_created(onboarding_start)

@@ -357,6 +357,7 @@ class Runner:
     ) -> Execution | None:
         error = error_of(exc)
         retry = should_retry(step.retry, attempt, error["code"])
+        delay = (next_retry_delay(step.retry, attempt) or 0) if retry else None
         now = timezone.now()
         with engine_transaction():
             if not self._still_pending(step.id):
@@ -367,7 +368,6 @@ class Runner:
             run.failures = [*run.failures, {"attempt": attempt, **error, "at": now.isoformat()}]
             run.started_at = run.started_at or started
             if retry:
-                delay = next_retry_delay(step.retry, attempt) or 0
                 run.status = StepStatus.PENDING
                 run.next_attempt_at = now + datetime.timedelta(seconds=delay)
                 run.output = None
@@ -396,6 +396,7 @@ class Runner:
                 step_type=step.type,
                 attempt=attempt,
                 will_retry=retry,
+                retry_in_seconds=delay,
                 error=error,
             )
         if retry or step.on_error == ON_ERROR_CONTINUE:
@@ -424,18 +425,19 @@ class Runner:
         for step_id in compensation_order([run.step_id for run in finished], self.definition):
             step = self.definition.step(step_id)
             step_type = steps.get(step.type)
+            if step_type.undo is None:
+                continue  # nothing can be undone (a sent mail): the step stays succeeded
             run = self.runs[step_id]
             try:
                 with engine_transaction():
                     locked = StepRun.objects.select_for_update().get(pk=run.pk)
                     if locked.status != StepStatus.SUCCEEDED:
                         continue
-                    if step_type.undo is not None:
-                        step_type.undo(
-                            self._context(step, locked, locked.attempts),
-                            locked.parameters or {},
-                            locked.output,
-                        )
+                    step_type.undo(
+                        self._context(step, locked, locked.attempts),
+                        locked.parameters or {},
+                        locked.output,
+                    )
                     locked.status = StepStatus.COMPENSATED
                     locked.compensated_at = timezone.now()
                     locked.compensation_error = None

@@ -41,7 +41,9 @@ def patterns_visible_to(user) -> QuerySet[Pattern]:
 
 def pattern_visible(user, key: str) -> Pattern | None:
     """Return the pattern ``key`` if ``user`` may see it."""
-    return first_or_none(patterns_visible_to(user).filter(key=key))
+    if not isinstance(key, str):
+        return None
+    return patterns_visible_to(user).filter(key=key).first()
 
 
 def versions_of(pattern: Pattern) -> QuerySet[PatternVersion]:
@@ -62,9 +64,7 @@ def executions_visible_to(user) -> QuerySet[Execution]:
 
 def execution_visible(user, execution_id: Any) -> Execution | None:
     """Return the execution if ``user`` may see it, with its steps loaded."""
-    return first_or_none(
-        executions_visible_to(user).filter(pk=execution_id).prefetch_related("steps")
-    )
+    return first_or_none(executions_visible_to(user).prefetch_related("steps"), execution_id)
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -82,7 +82,7 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 def pattern_stats(pattern: Pattern, *, version: int | None = None) -> dict[str, Any]:
     """Return runs, success rate, p50/p95 duration (ms) and failures by step, per version too."""
-    executions = Execution.objects.filter(pattern=pattern, parent_step__isnull=True)
+    executions = Execution.objects.filter(pattern=pattern)
     if version is not None:
         executions = executions.filter(version__number=version)
     rows = list(

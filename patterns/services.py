@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -70,7 +71,12 @@ def ensure_valid_definition(definition: Any, *, pattern_key: str | None = None) 
     problems = definition_problems(definition, pattern_key=pattern_key)
     if problems:
         raise ValidationError(
-            _("The definition has %(count)s problem(s).") % {"count": len(problems)},
+            ngettext(
+                "The definition has %(count)s problem.",
+                "The definition has %(count)s problems.",
+                len(problems),
+            )
+            % {"count": len(problems)},
             details={"problems": [problem.as_dict() for problem in problems]},
         )
     return PatternDefinition.from_dict(definition).to_dict()
@@ -204,11 +210,13 @@ def pattern_version_publish(*, actor, pattern: Pattern, definition: Any) -> Patt
     if actor is not None:
         ensure_can_change(actor, pattern)
     cleaned = ensure_valid_definition(definition, pattern_key=pattern.key)
-    pattern = Pattern.objects.select_for_update().get(pk=pattern.pk)
-    current = pattern.versions.filter(number=pattern.current_version).first()
+    locked = Pattern.objects.select_for_update().get(pk=pattern.pk)
+    current = locked.versions.filter(number=locked.current_version).first()
     if current is not None and current.checksum == checksum(cleaned):
         return current
-    return write_version(pattern=pattern, definition=cleaned, author=actor)
+    version = write_version(pattern=locked, definition=cleaned, author=actor)
+    pattern.current_version = locked.current_version
+    return version
 
 
 @transaction.atomic
@@ -228,8 +236,15 @@ def pattern_delete(*, actor, pattern: Pattern) -> None:
 
 
 def version_to_run(pattern: Pattern, number: int | None) -> PatternVersion:
-    number = pattern.current_version if number is None else number
-    version = pattern.versions.filter(number=number).first()
+    """Return version ``number``, or the newest one (read now, not from a stale instance)."""
+    if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
+        raise ValidationError(details={"version": [_("A version is a whole number.")]})
+    versions = pattern.versions.all()
+    version = (
+        versions.order_by("-number").first()
+        if number is None
+        else versions.filter(number=number).first()
+    )
     if version is None:
         raise NotFoundError(_("This pattern has no version %(number)s.") % {"number": number})
     return version

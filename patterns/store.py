@@ -48,6 +48,11 @@ def store_get(pattern_key: str, number: int, checksum: str) -> dict[str, Any] | 
         return None
 
 
+def forget() -> None:
+    """Drop this process's parsed definitions (tests of the store and of Redis outages)."""
+    _memo.clear()
+
+
 def definition_for(
     pattern_key: str, *, version_id: Any, number: int, checksum: str
 ) -> PatternDefinition:

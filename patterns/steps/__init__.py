@@ -25,6 +25,7 @@ BUILTIN_MODULES = (
     "patterns.steps.work",
     "patterns.steps.communication",
     "patterns.steps.composite",
+    "patterns.steps.bulk",
 )
 
 RunFunction = Callable[["StepContext", dict[str, Any]], Any]

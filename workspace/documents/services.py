@@ -247,6 +247,17 @@ def document_restore(*, actor, document: Document) -> Document:
     return current
 
 
+@transaction.atomic
+def document_purge(*, actor, document: Document) -> None:
+    """Delete ``document`` for good (live or in the trash) with its versions, attachments and
+    relationships; undoes a creation, where the trash would keep what never should have been."""
+    ensure_can(actor, Permission.MANAGE, document)
+    current = locked(document)
+    announce(EventType.DOCUMENT_DELETED, current, actor=actor, purged=True)
+    detach(current)
+    current.delete()
+
+
 def ensure_import_size(size: int) -> None:
     """Refuse (413) an upload larger than DOCUMENT_IMPORT_MAX_BYTES before reading it."""
     limit = settings.DOCUMENT_IMPORT_MAX_BYTES

@@ -7,7 +7,12 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from nexus_site.celery import app as celery_app
-from nexus_site.exceptions import ConflictError, NotFoundError, ValidationError
+from nexus_site.exceptions import (
+    AuthorizationError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from projects.tests.factories import ProjectFactory, add_member
 from relations.access import can, visible_filter
 from relations.models import Relationship
@@ -133,6 +138,31 @@ def test_purge_deletes_old_trash_with_versions_and_relationships():
     assert not DocumentVersion.objects.filter(document_id=old.pk).exists()
     assert edges_naming(old) == 0
     assert set(Document.objects.values_list("pk", flat=True)) == {recent.pk, live.pk}
+
+
+def test_document_purge_deletes_one_document_for_good_at_once():
+    document = DocumentFactory()
+    share(document, UserFactory())
+    services.document_update(actor=document.owner, document=document, version=1, title="Two")
+
+    services.document_purge(actor=document.owner, document=document)
+
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not DocumentVersion.objects.filter(document_id=document.pk).exists()
+    assert edges_naming(document) == 0
+
+
+def test_document_purge_needs_manage_and_hides_what_the_actor_may_not_see():
+    document = DocumentFactory()
+    editor, stranger = UserFactory(), UserFactory()
+    share(document, editor, permission="edit")
+
+    with pytest.raises(AuthorizationError):
+        services.document_purge(actor=editor, document=document)
+    with pytest.raises(NotFoundError):
+        services.document_purge(actor=stranger, document=document)
+
+    assert Document.objects.filter(pk=document.pk).exists()
 
 
 def test_purge_follows_the_retention_setting(settings):
