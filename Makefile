@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat
+.PHONY: run test serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat bench-patterns
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,12 @@ bench-chat: $(STAMP)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_chat} \
 	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11} \
 	$(PY) bench/chat.py $(BENCH_ARGS)
+
+# Patterns engine per step, ten-step executions/s inline and through 2 worker processes (docs/PERFORMANCE.md, Patterns).
+bench-patterns: $(STAMP)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_patterns} \
+	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/12} \
+	$(PY) bench/patterns.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

@@ -214,6 +214,10 @@ PATTERNS_LEASE_SECONDS = int(os.environ.get("PATTERNS_LEASE_SECONDS", "60"))
 # A retry back-off or wait up to this long is slept through by the worker; longer ones give
 # the worker back and a delayed task resumes the run.
 PATTERNS_INLINE_WAIT_SECONDS = float(os.environ.get("PATTERNS_INLINE_WAIT_SECONDS", "2"))
+# Off: PostgreSQL acknowledges the engine's commits (a step with its record and events)
+# before they reach the disk. Still all or nothing; a database crash may lose the last
+# fraction of a second of steps, which then run again. For disks with slow fsync.
+PATTERNS_SYNCHRONOUS_COMMIT = env_bool("PATTERNS_SYNCHRONOUS_COMMIT", True)
 PATTERNS_TASK_TIME_LIMIT_SECONDS = int(os.environ.get("PATTERNS_TASK_TIME_LIMIT_SECONDS", "3600"))
 
 # --- Auth ----------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +59,7 @@ FINISH_EVENTS = {
     ExecutionStatus.CANCELLED: EventType.PATTERN_CANCELLED,
 }
 INTERNAL_ERROR = _("The step failed unexpectedly.")
+CANCEL = object()  # what a step attempt returns when it found the run cancelled
 
 
 def lease_seconds() -> int:
@@ -68,6 +69,27 @@ def lease_seconds() -> int:
 def inline_wait_seconds() -> float:
     """Waits up to this long are slept through by the worker holding the run."""
     return float(getattr(settings, "PATTERNS_INLINE_WAIT_SECONDS", 2.0))
+
+
+def synchronous_commit() -> bool:
+    """False: the engine's commits do not wait for the disk (PostgreSQL only, opt-in)."""
+    return bool(getattr(settings, "PATTERNS_SYNCHRONOUS_COMMIT", True))
+
+
+@contextlib.contextmanager
+def engine_transaction() -> Iterator[None]:
+    """One transaction of the engine: a step with its record and events, a lease, a finish.
+
+    With ``PATTERNS_SYNCHRONOUS_COMMIT`` off, PostgreSQL acknowledges its commit before the
+    WAL reaches the disk. Each transaction stays all or nothing; a database crash can lose
+    the last fraction of a second of them, and the run then resumes before the lost step.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql" and not synchronous_commit():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def worker_name() -> str:
@@ -153,9 +175,6 @@ class Runner:
         """Run steps until the execution finishes or has to wait for a later time."""
         self.runs = {run.step_id: run for run in self.execution.steps.all()}
         while True:
-            if not self.inline and self._cancel_requested():
-                self._compensate()
-                return self._finish(ExecutionStatus.CANCELLED, None)
             states = {step_id: run.status for step_id, run in self.runs.items()}
             outputs = {
                 step_id: run.output
@@ -175,14 +194,22 @@ class Runner:
                 or self.runs[step_id].next_attempt_at <= now
             ]
             if due:
+                # The step's transaction reads the cancel flag with the step's row: no query
+                # of its own per step, and as fresh as a check just before it.
                 outcome = self._run_step(self.definition.step(due[0]), outputs)
+                if outcome is CANCEL:
+                    return self._cancel()
                 if outcome is not None:
                     return outcome
                 continue
+            if not self.inline and self._cancel_requested():  # before sleeping or finishing
+                return self._cancel()
             if ready:  # every ready step waits for a later time
                 wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
                 delay = (wake - now).total_seconds()
                 if self.inline or self._eager() or delay <= inline_wait_seconds():
+                    if not self.inline and not self._hold_lease(delay):
+                        return self.execution  # another worker owns the run now
                     if not self.dry_run:
                         self.sleep(max(delay, 0))
                     else:
@@ -200,6 +227,10 @@ class Runner:
     def _cancel_requested(self) -> bool:
         return Execution.objects.filter(pk=self.execution.pk, cancel_requested=True).exists()
 
+    def _cancel(self) -> Execution:
+        self._compensate()
+        return self._finish(ExecutionStatus.CANCELLED, None)
+
     # --- one step -----------------------------------------------------------------------
 
     def _context(self, step: StepDefinition, run: StepRun, attempt: int) -> StepContext:
@@ -215,8 +246,9 @@ class Runner:
             state=state or {},
         )
 
-    def _run_step(self, step: StepDefinition, outputs: dict[str, Any]) -> Execution | None:
-        """Run one attempt of ``step``; return the execution when the run ended because of it."""
+    def _run_step(self, step: StepDefinition, outputs: dict[str, Any]) -> Execution | object | None:
+        """Run one attempt of ``step``; return the execution when the run ended because of it,
+        ``CANCEL`` when a cancel was requested (the step is left untouched)."""
         run = self.runs[step.id]
         attempt = run.attempts + 1
         if not self.inline and not self._hold_lease(step.timeout_seconds):
@@ -227,11 +259,17 @@ class Runner:
         clock = time.monotonic()
         parameters: Any = None
         try:
-            with transaction.atomic():
-                locked = StepRun.objects.select_for_update().get(pk=run.pk)
+            with engine_transaction():
+                locked = (
+                    StepRun.objects.select_for_update(of=("self",))
+                    .annotate(cancel_requested=F("execution__cancel_requested"))
+                    .get(pk=run.pk)
+                )
                 if locked.status != StepStatus.PENDING:
                     self.runs[step.id] = locked  # done by a worker that held the run before
                     return None
+                if locked.cancel_requested and not self.inline:
+                    return CANCEL
                 parameters = render_parameters(
                     step.parameters,
                     {
@@ -287,8 +325,22 @@ class Runner:
         done = [run.finished_seq or 0 for run in self.runs.values()]
         return max(done, default=0) + 1
 
+    def _still_pending(self, step_id: str) -> bool:
+        """Lock the step's row; False, keeping the row as it is now, once another worker ran it.
+
+        A worker that lost its lease during a failed or deferred attempt must not write its
+        outcome over the step that the worker holding the run now has finished.
+        """
+        locked = StepRun.objects.select_for_update().get(pk=self.runs[step_id].pk)
+        if locked.status == StepStatus.PENDING:
+            return True
+        self.runs[step_id] = locked
+        return False
+
     def _save_deferral(self, run: StepRun, deferred: StepDeferred, started) -> None:
-        with transaction.atomic():
+        with engine_transaction():
+            if not self._still_pending(run.step_id):
+                return
             run.output = deferred.state
             run.next_attempt_at = deferred.until
             run.started_at = run.started_at or started
@@ -307,7 +359,9 @@ class Runner:
         retry = should_retry(step.retry, attempt, error["code"])
         delay = (next_retry_delay(step.retry, attempt) or 0) if retry else None
         now = timezone.now()
-        with transaction.atomic():
+        with engine_transaction():
+            if not self._still_pending(step.id):
+                return None
             run.attempts = attempt
             run.parameters = parameters
             run.error = error
@@ -375,7 +429,7 @@ class Runner:
                 continue  # nothing can be undone (a sent mail): the step stays succeeded
             run = self.runs[step_id]
             try:
-                with transaction.atomic():
+                with engine_transaction():
                     locked = StepRun.objects.select_for_update().get(pk=run.pk)
                     if locked.status != StepStatus.SUCCEEDED:
                         continue
@@ -395,16 +449,21 @@ class Runner:
                     logger.exception("Undo of %s in %s failed", step_id, self.execution.pk)
                 complete = False
                 run.compensation_error = error_of(exc)
-                with transaction.atomic():
+                with engine_transaction():
                     run.save(update_fields=["compensation_error"])
         return complete
 
     # --- the execution's own state ------------------------------------------------------
 
-    def _hold_lease(self, step_timeout: int) -> bool:
-        """Make sure the lease outlives the next step; False when another worker took it."""
+    def _hold_lease(self, busy_seconds: float) -> bool:
+        """Make sure the lease outlives the next step or sleep; False when another worker took it.
+
+        ``busy_seconds`` is how long this worker may go without renewing: a step's timeout, or
+        a wait it sleeps through (a lease shorter than the sleep would let the reclaim task
+        hand a live run to a second worker).
+        """
         now = timezone.now()
-        needed = now + datetime.timedelta(seconds=step_timeout + lease_seconds())
+        needed = now + datetime.timedelta(seconds=busy_seconds + lease_seconds())
         expires = self.execution.lease_expires_at
         if expires is not None and expires >= needed - datetime.timedelta(
             seconds=lease_seconds() / 2
@@ -428,7 +487,7 @@ class Runner:
         """Give the run back until ``wake``; a task picks it up then (or the reclaim task)."""
         from patterns.tasks import enqueue_execution
 
-        with transaction.atomic():
+        with engine_transaction():
             Execution.objects.filter(pk=self.execution.pk, lease_owner=self.owner).update(
                 lease_owner="", lease_expires_at=None, resume_at=wake
             )
@@ -440,7 +499,12 @@ class Runner:
     def _finish(self, status: str, error: dict[str, Any] | None) -> Execution:
         execution = self.execution
         now = timezone.now()
-        with transaction.atomic():
+        with engine_transaction():
+            if not self.inline and not self._still_owned():
+                # A worker that lost its lease (paused past it) must not finish the run a
+                # second time: the run is another worker's now, or already finished by it.
+                execution.refresh_from_db()
+                return execution
             pending = [
                 run.step_id
                 for run in self.runs.values()
@@ -475,6 +539,14 @@ class Runner:
             )
         return execution
 
+    def _still_owned(self) -> bool:
+        """Lock the execution row; True while this worker holds the lease of the running run."""
+        return (
+            Execution.objects.select_for_update()
+            .filter(pk=self.execution.pk, status=ExecutionStatus.RUNNING, lease_owner=self.owner)
+            .exists()
+        )
+
     def _publish(self, event_type: str, **payload: Any) -> None:
         execution = self.execution
         started_by = execution.started_by_id
@@ -493,10 +565,10 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
     The first worker to take it publishes ``pattern_started``.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with engine_transaction():
         execution = (
-            # Lock the execution row only: PostgreSQL refuses FOR UPDATE on the nullable side
-            # of the outer join to started_by.
+            # Lock only the execution: PostgreSQL refuses FOR UPDATE on the outer join to
+            # the nullable started_by.
             Execution.objects.select_for_update(of=("self",))
             .select_related("pattern", "version", "started_by")
             .defer("version__definition")

@@ -1,9 +1,12 @@
 """Publish domain events through the outbox: a row in the caller's transaction, then a
 broadcast to channel-layer groups once that transaction commits."""
 
+import asyncio
 import logging
+import os
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -47,13 +50,45 @@ def publish(
 
 def broadcast(event_id: int) -> None:
     """Tell live listeners that an event is committed; they fetch and filter it themselves."""
-    from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "id": event_id})
+        run_async(layer.group_send(EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "id": event_id}))
     except Exception:  # a broadcast failure must never undo a committed write
         logger.exception("Could not broadcast event %s", event_id)
+
+
+_thread_loops = threading.local()
+
+
+def run_async(awaitable: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``awaitable`` from sync code and return its result.
+
+    In a thread the ASGI server runs sync code in, hand it to the server's loop
+    (``async_to_sync``). Elsewhere (workers, commands) reuse one loop per thread: a new loop
+    per call, which is what ``async_to_sync`` does there, also costs the channel layer a new
+    Redis connection every time, several milliseconds per event.
+    """
+    from asgiref.sync import SyncToAsync, async_to_sync
+
+    server_loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    in_server_thread = server_loop is not None and server_loop.is_running()
+    try:
+        asyncio.get_running_loop()
+        in_loop = True
+    except RuntimeError:
+        in_loop = False
+    if in_server_thread or in_loop:
+
+        async def wrapped():
+            return await awaitable
+
+        return async_to_sync(wrapped)()
+    loop = getattr(_thread_loops, "loop", None)
+    if loop is None or loop.is_closed() or _thread_loops.pid != os.getpid():
+        loop = asyncio.new_event_loop()
+        _thread_loops.loop, _thread_loops.pid = loop, os.getpid()
+    return loop.run_until_complete(awaitable)
