@@ -127,3 +127,11 @@ def run_then_fail(run_steps):
         return run_steps(actor, [*undone, failing], input)
 
     return run
+
+
+@pytest.fixture
+def empty_catalogue(db):
+    """Start from no patterns at all (migration 0002 installs the system patterns)."""
+    from patterns.models import Pattern
+
+    Pattern.objects.all().delete()

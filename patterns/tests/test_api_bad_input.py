@@ -5,7 +5,7 @@ import pytest
 from patterns.models import Execution, PatternVersion
 from patterns.tests.factories import make_pattern
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue")]
 DEEP = "[" * 5000 + "]" * 5000
 ENDPOINTS = [
     ("post", "/api/v1/patterns/"),

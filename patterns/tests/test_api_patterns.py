@@ -9,7 +9,7 @@ from conftest import bearer_client
 from patterns.models import Pattern, PatternKind, PatternVersion
 from patterns.tests.factories import make_pattern
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue")]
 LIST = "/api/v1/patterns/"
 CHECK = {"id": "check", "type": "condition", "parameters": {"value": True}}
 NOTIFY = {

@@ -13,7 +13,7 @@ from patterns.services import pattern_version_publish
 from patterns.tasks import run_execution
 from patterns.tests.factories import make_pattern
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue")]
 EXECUTIONS = "/api/v1/executions/"
 CHECK = {"id": "check", "type": "condition", "parameters": {"value": True}}
 ANNOUNCE = {
