@@ -11,6 +11,7 @@ a run (one slow, one that reclaimed it) never apply the same step twice.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import logging
 import os
@@ -86,10 +87,46 @@ def engine_transaction() -> Iterator[None]:
     """
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost and connection.vendor == "postgresql" and not synchronous_commit():
+        if (
+            outermost
+            and not _relaxed_session.get()
+            and connection.vendor == "postgresql"
+            and not synchronous_commit()
+        ):
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         yield
+
+
+_relaxed_session: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "patterns_relaxed_session", default=False
+)
+
+
+@contextlib.contextmanager
+def relaxed_commits() -> Iterator[None]:
+    """For one run, turn off waiting for the disk once per session instead of per transaction.
+
+    Only with ``PATTERNS_SYNCHRONOUS_COMMIT`` off, on PostgreSQL, outside any transaction;
+    the setting is reset afterwards so the connection goes back to the pool as it came.
+    """
+    if (
+        synchronous_commit()
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or _relaxed_session.get()
+    ):
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    token = _relaxed_session.set(True)
+    try:
+        yield
+    finally:
+        _relaxed_session.reset(token)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def worker_name() -> str:
@@ -609,10 +646,11 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
 def execution_run(execution_id: Any, *, owner: str = "", sleep=time.sleep) -> Execution | None:
     """Run an execution as far as it can go now; None when another worker holds it."""
     owner = owner or worker_name()
-    execution = acquire(execution_id, owner)
-    if execution is None:
-        return None
-    return Runner(execution, owner=owner, sleep=sleep).run()
+    with relaxed_commits():
+        execution = acquire(execution_id, owner)
+        if execution is None:
+            return None
+        return Runner(execution, owner=owner, sleep=sleep).run()
 
 
 def execution_run_inline(execution: Execution, *, dry_run: bool = False) -> Execution:

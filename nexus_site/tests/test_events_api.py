@@ -332,3 +332,18 @@ def test_selector_combines_cursor_types_and_audience(user, other_user):
     events = events_visible_to(user, after=before.id, types=["task_created"])
 
     assert list(events) == [kept]
+
+
+def test_publish_writes_the_event_and_one_audience_row_per_user(user, other_user):
+    named = publish("test_named", {"n": 1}, user_ids=[user.pk, other_user.pk, user.pk])
+    nobody = publish("test_staff_only", {"n": 2})
+
+    stored = Event.objects.get(pk=named.pk)
+    assert (stored.type, stored.payload) == ("test_named", {"n": 1})
+    assert sorted(stored.audience_users) == sorted([str(user.pk), str(other_user.pk)])
+    assert set(EventAudience.objects.filter(event=named).values_list("user_id", flat=True)) == {
+        user.pk,
+        other_user.pk,
+    }
+    assert not EventAudience.objects.filter(event=nobody).exists()
+    assert Event.objects.get(pk=nobody.pk).audience_users == []

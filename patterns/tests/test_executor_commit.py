@@ -11,6 +11,8 @@ from patterns.services import new_execution
 from patterns.tests.factories import make_pattern
 
 ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
+ASYNC_SESSION = "SET synchronous_commit TO OFF"
+RESET = "RESET synchronous_commit"
 
 
 def run_once(owner):
@@ -31,8 +33,22 @@ def test_engine_transactions_skip_the_disk_wait_when_asked(settings):
 
     statements = run_once(UserFactory())
 
-    # acquire, the step, the finish: each its own transaction, each without the wait
-    assert statements.count(ASYNC_COMMIT) == 3
+    # Once for the whole run (acquire, the step, the finish), then put back for the pool.
+    assert statements[0] == ASYNC_SESSION
+    assert statements[-1] == RESET
+    assert statements.count(ASYNC_SESSION) == 1
+    assert ASYNC_COMMIT not in statements
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_a_single_engine_transaction_skips_the_disk_wait_on_its_own(settings):
+    settings.PATTERNS_SYNCHRONOUS_COMMIT = False
+
+    with CaptureQueriesContext(connection) as queries, executor.engine_transaction():
+        pass
+
+    assert [query["sql"] for query in queries] == ["BEGIN", ASYNC_COMMIT, "COMMIT"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,3 +56,4 @@ def test_engine_commits_are_durable_by_default():
     statements = run_once(UserFactory())
 
     assert ASYNC_COMMIT not in statements
+    assert ASYNC_SESSION not in statements
