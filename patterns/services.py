@@ -508,7 +508,9 @@ def pattern_schedule_save(
     if (every_minutes is None) == (not crontab):
         raise ValidationError(
             _("Give either an interval in minutes or a crontab expression."),
-            details={"schedule": [_("Give either an interval in minutes or a crontab expression.")]},
+            details={
+                "schedule": [_("Give either an interval in minutes or a crontab expression.")]
+            },
         )
     if every_minutes is not None and every_minutes < 1:
         raise ValidationError(details={"every_minutes": [_("At least one minute.")]})

@@ -30,7 +30,12 @@ SCHEMA = {
     "additionalProperties": False,
 }
 STEPS = [
-    {"id": "check", "type": "condition", "action": "Check the input", "parameters": {"value": True}},
+    {
+        "id": "check",
+        "type": "condition",
+        "action": "Check the input",
+        "parameters": {"value": True},
+    },
     {
         "id": "announce",
         "type": "event.publish",
@@ -64,7 +69,9 @@ def run_form(**changes) -> dict:
 
 
 def test_pages_need_login(client, pattern, user):
-    execution, _created = execution_start(actor=user, pattern=pattern, input={"title": "a", "count": 1})
+    execution, _created = execution_start(
+        actor=user, pattern=pattern, input={"title": "a", "count": 1}
+    )
 
     for url in [
         reverse("patterns:list"),
@@ -85,7 +92,7 @@ def test_main_nav_links_to_patterns(signed_in):
 def test_list_shows_visible_patterns_with_kind_and_last_run_status(signed_in, user, pattern):
     make_pattern(UserFactory(), key="someone-elses")
     make_pattern(None, key="shared", kind=PatternKind.SYSTEM)
-    execution, _created = execution_start(
+    _execution, _created = execution_start(
         actor=user, pattern=pattern, input={"title": "a", "count": 1}
     )
 
@@ -135,12 +142,14 @@ def test_pattern_page_shows_steps_statistics_and_a_form_from_the_schema(signed_i
     html = response.content.decode()
     assert [step["id"] for step in response.context["steps"]] == ["check", "announce"]
     assert "Check the input" in html
-    assert '<tr data-step="announce">' in html and "<code>check</code>" in html
+    assert '<tr data-step="announce">' in html
+    assert "<code>check</code>" in html
     assert response.context["stats"]["runs"] == 0
     form = response.context["form"]
     assert set(form.fields) == {"title", "count", "ratio", "urgent", "colour", "extra"}
     assert 'type="number" name="count" value="3"' in html
-    assert 'name="urgent"' in html and "checked" in html
+    assert 'name="urgent"' in html
+    assert "checked" in html
     assert '<option value="&quot;green&quot;" selected>green</option>' in html
     assert '<textarea name="extra"' in html  # objects fall back to JSON
     assert html.count('class="required-mark"') == 2
@@ -179,9 +188,7 @@ def test_submitting_the_form_starts_a_run_and_shows_it(
     assert execution.status == ExecutionStatus.SUCCEEDED
 
 
-def test_an_unticked_box_sends_false_and_blank_optional_fields_are_left_out(
-    signed_in, pattern
-):
+def test_an_unticked_box_sends_false_and_blank_optional_fields_are_left_out(signed_in, pattern):
     data = run_form()
     del data["urgent"]
     data["colour"] = ""
@@ -236,8 +243,9 @@ def test_execution_page_shows_status_timeline_and_stream_cursor(signed_in, user,
     assert response.status_code == 200
     assert f'data-after="{last.id}"' in html
     assert f'data-pattern="{pattern.key}"' in html
-    assert 'id="step-check"' in html and 'id="step-announce"' in html
-    assert html.count('data-status="pending"') == 3  # the run and its two steps
+    assert 'id="step-check"' in html
+    assert 'id="step-announce"' in html
+    assert html.count('status-badge--pending" data-status="pending"') == 3  # run + 2 steps
     assert "patterns/execution.js" in html
     assert 'id="cancel-form"' in html
 
@@ -254,7 +262,7 @@ def test_execution_page_of_a_finished_run_shows_each_step(
 
     html = response.content.decode()
     assert [step.status for step in response.context["steps"]] == [StepStatus.SUCCEEDED] * 2
-    assert html.count('data-status="succeeded"') == 3
+    assert html.count('status-badge--succeeded" data-status="succeeded"') == 3
     assert 'id="cancel-form"' not in html
 
 
@@ -294,7 +302,9 @@ def test_another_users_pattern_and_execution_answer_404_on_every_page(client, pa
     client.force_login(UserFactory())
 
     assert client.get(reverse("patterns:pattern", args=[pattern.key])).status_code == 404
-    assert client.post(reverse("patterns:pattern", args=[pattern.key]), run_form()).status_code == 404
+    assert (
+        client.post(reverse("patterns:pattern", args=[pattern.key]), run_form()).status_code == 404
+    )
     assert client.get(reverse("patterns:execution", args=[execution.pk])).status_code == 404
     cancel = client.post(reverse("patterns:execution-cancel", args=[execution.pk]))
     assert cancel.status_code == 404
