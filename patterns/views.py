@@ -5,6 +5,7 @@ through patterns.selectors and write through patterns.services."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -91,7 +92,10 @@ class PatternPage(LoginRequiredMixin, View):
             return self.show(request, pattern, form, status=422)
         try:
             execution, _created = services.execution_start(
-                actor=request.user, pattern=pattern, input=form.input()
+                actor=request.user,
+                pattern=pattern,
+                input=form.input(),
+                idempotency_key=request.POST.get("idempotency_key", "")[:200],
             )
         except ValidationError as exc:
             problems = exc.details.get("input")
@@ -119,6 +123,8 @@ class PatternPage(LoginRequiredMixin, View):
             "stats": selectors.pattern_stats(pattern),
             "executions": executions,
             "form": form,
+            # One key per rendered form: submitting it twice starts one run, not two.
+            "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         }
         return render(request, self.template_name, context, status=status)
 

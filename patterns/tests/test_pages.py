@@ -1,5 +1,7 @@
 """The pattern pages: list, a pattern with its generated run form, an execution's timeline."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -311,3 +313,24 @@ def test_another_users_pattern_and_execution_answer_404_on_every_page(client, pa
     assert Execution.objects.count() == 1
     execution.refresh_from_db()
     assert not execution.cancel_requested
+
+
+def test_submitting_the_same_form_twice_starts_one_run(signed_in, pattern):
+    html = signed_in.get(reverse("patterns:pattern", args=[pattern.key])).content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html).group(1)
+    url = reverse("patterns:pattern", args=[pattern.key])
+
+    first = signed_in.post(url, run_form(idempotency_key=key))
+    again = signed_in.post(url, run_form(idempotency_key=key))
+
+    assert first.url == again.url
+    assert Execution.objects.count() == 1
+
+
+def test_pages_are_right_to_left_in_arabic(client, user, pattern):
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+
+    html = client.get(reverse("patterns:pattern", args=[pattern.key])).content.decode()
+
+    assert '<html lang="ar" dir="rtl">' in html
