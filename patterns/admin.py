@@ -3,8 +3,8 @@ publishes new versions, run and dry-run forms, statistics, executions with their
 and schedules kept in django-celery-beat.
 
 Every write goes through patterns.services, so validation, versions, events and access rules
-apply as they do for the API. Forms call the services while they are cleaned (inside a
-savepoint), so a refusal comes back as form errors and leaves nothing behind.
+apply as they do for the API. A form rehearses its writes while it is cleaned (in a savepoint
+that is rolled back), so a refusal comes back as form errors; the admin's save then writes.
 """
 
 from __future__ import annotations
@@ -93,7 +93,18 @@ def add_service_error(form: forms.Form, exc: BaseAppException, *, definition_fie
         form.add_error(None, str(exc.message))
 
 
+def adopt(obj, saved) -> None:
+    """Point the admin's unsaved instance at the row a service created."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
 # --- patterns -----------------------------------------------------------------------------
+
+
+class Rehearsal(Exception):
+    """Raised to roll back writes made only to learn whether the services accept them."""
 
 
 class PatternAdminForm(forms.ModelForm):
@@ -123,6 +134,7 @@ class PatternAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.current_definition = None
+        self.definition_to_publish = None
         if not self.instance._state.adding:
             version = self.instance.versions.filter(number=self.instance.current_version).first()
             if version is not None:
@@ -149,7 +161,10 @@ class PatternAdminForm(forms.ModelForm):
             return cleaned
         definition = cleaned.get("new_definition")
         changed = definition is not None and definition != self.current_definition
+        self.definition_to_publish = definition if changed else None
         adding = self.instance._state.adding
+        if adding and cleaned.get("kind") == PatternKind.USER and not cleaned.get("owner"):
+            cleaned["owner"] = self.actor
         key = cleaned.get("key") if adding else self.instance.key
         if changed:
             problems = services.definition_problems(definition, pattern_key=key)
@@ -157,36 +172,46 @@ class PatternAdminForm(forms.ModelForm):
                 for problem in problems:
                     self.add_error("new_definition", problem_text(problem.as_dict()))
                 return cleaned
+        # Rehearse the writes and roll them back: a refusal becomes a form error here, and
+        # nothing is kept until the admin saves the whole page (PatternAdmin.save_model).
         try:
             with transaction.atomic():
-                if adding:
-                    self.save_new(cleaned, definition)
-                else:
-                    self.save_change(cleaned, definition if changed else None)
+                self.write()
+                raise Rehearsal
+        except Rehearsal:
+            pass
         except BaseAppException as exc:
             add_service_error(self, exc, definition_field="new_definition")
         return cleaned
 
-    def save_new(self, cleaned: dict[str, Any], definition: Any) -> None:
+    def write(self) -> Pattern:
+        """Save the form through the services; return the pattern."""
+        if self.instance._state.adding:
+            return self.write_new()
+        return self.write_change()
+
+    def write_new(self) -> Pattern:
+        cleaned = self.cleaned_data
         kind = cleaned.get("kind") or PatternKind.USER
-        owner = cleaned.get("owner") if kind == PatternKind.USER else None
         texts = self.translations()
         default = texts.pop(settings.MODELTRANSLATION_DEFAULT_LANGUAGE, {})
         pattern = services.pattern_create(
-            actor=owner or self.actor,
+            actor=cleaned.get("owner") if kind == PatternKind.USER else self.actor,
             key=cleaned.get("key") or "",
             name=default.get("name", ""),
             description=default.get("description", ""),
             kind=kind,
             input_schema=cleaned.get("input_schema"),
             is_active=cleaned.get("is_active", True),
-            definition=definition,
+            definition=self.definition_to_publish,
         )
         self.save_translations(pattern, texts)
-        self.instance = pattern
+        return pattern
 
-    def save_change(self, cleaned: dict[str, Any], definition: Any) -> None:
-        pattern = self.instance
+    def write_change(self) -> Pattern:
+        cleaned = self.cleaned_data
+        # The stored row, not the form's instance: that one already holds the new values.
+        pattern = Pattern.objects.get(pk=self.instance.pk)
         services.pattern_update(
             actor=self.actor,
             pattern=pattern,
@@ -194,10 +219,11 @@ class PatternAdminForm(forms.ModelForm):
             input_schema=cleaned.get("input_schema") or {},
         )
         self.save_translations(pattern, self.translations())
-        if definition is not None:
+        if self.definition_to_publish is not None:
             services.pattern_version_publish(
-                actor=self.actor, pattern=pattern, definition=definition
+                actor=self.actor, pattern=pattern, definition=self.definition_to_publish
             )
+        return pattern
 
     def save_translations(self, pattern: Pattern, texts: dict[str, dict[str, Any]]) -> None:
         """Write each language's name and description through pattern_update, in that language."""
@@ -300,7 +326,13 @@ class PatternAdmin(TranslationAdmin):
         return form
 
     def save_model(self, request, obj, form, change) -> None:
-        """Nothing left to do: PatternAdminForm wrote through the services while cleaning."""
+        """Write through the services what the form rehearsed while it was cleaned."""
+        saved = form.write()
+        if not change:
+            adopt(obj, saved)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
     def has_delete_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.kind != PatternKind.USER:
@@ -529,7 +561,7 @@ class ExecutionAdmin(admin.ModelAdmin):
 
 
 class PatternScheduleForm(forms.ModelForm):
-    """A schedule and its timing; saved through pattern_schedule_save while it is cleaned."""
+    """A schedule and its timing, saved through pattern_schedule_save."""
 
     every_minutes = forms.IntegerField(
         label=_("Every N minutes"),
@@ -569,15 +601,10 @@ class PatternScheduleForm(forms.ModelForm):
             return cleaned
         try:
             with transaction.atomic():
-                self.instance = services.pattern_schedule_save(
-                    actor=self.actor,
-                    pattern=cleaned["pattern"],
-                    input=cleaned.get("input") or {},
-                    run_as=cleaned["run_as"],
-                    every_minutes=cleaned.get("every_minutes"),
-                    crontab=cleaned.get("crontab") or "",
-                    schedule=None if self.instance._state.adding else self.instance,
-                )
+                self.write()
+                raise Rehearsal
+        except Rehearsal:
+            pass
         except BaseAppException as exc:
             details = exc.details or {}
             if "schedule" in details:
@@ -585,6 +612,19 @@ class PatternScheduleForm(forms.ModelForm):
             else:
                 add_service_error(self, exc, definition_field="input")
         return cleaned
+
+    def write(self) -> PatternSchedule:
+        """Save the schedule and its periodic task through the service; return the schedule."""
+        cleaned = self.cleaned_data
+        return services.pattern_schedule_save(
+            actor=self.actor,
+            pattern=cleaned["pattern"],
+            input=cleaned.get("input") or {},
+            run_as=cleaned["run_as"],
+            every_minutes=cleaned.get("every_minutes"),
+            crontab=cleaned.get("crontab") or "",
+            schedule=None if self.instance._state.adding else self.instance,
+        )
 
 
 @admin.register(PatternSchedule)
@@ -640,7 +680,10 @@ class PatternScheduleAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change) -> None:
-        """Nothing left to do: PatternScheduleForm saved through the service while cleaning."""
+        """Write through the service what the form rehearsed while it was cleaned."""
+        saved = form.write()
+        if not change:
+            adopt(obj, saved)
 
     def delete_model(self, request, obj: PatternSchedule) -> None:
         services.pattern_schedule_delete(actor=request.user, schedule=obj)

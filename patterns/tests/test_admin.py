@@ -554,3 +554,23 @@ def test_a_user_may_schedule_only_as_themselves(pattern, user, other_user):
     assert pattern_schedule_save(
         actor=user, pattern=own, input={}, run_as=user, every_minutes=5
     ).periodic_task.enabled
+
+
+def test_a_user_pattern_created_without_an_owner_belongs_to_the_staff_user(
+    admin_client, staff_user
+):
+    data = {
+        "key": "mine",
+        **translations("Mine"),
+        "kind": PatternKind.USER,
+        "owner": "",
+        "is_active": "on",
+        "input_schema": "{}",
+        "new_definition": json.dumps({"steps": STEPS}),
+        "_save": "Save",
+    }
+
+    response = admin_client.post(reverse("admin:patterns_pattern_add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Pattern.objects.get(key="mine").owner == staff_user
