@@ -47,6 +47,13 @@ STEPS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_language():
+    """A page request activates the visitor's language in this thread: put it back after."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
 @pytest.fixture
 def signed_in(client, user):
     client.force_login(user)
