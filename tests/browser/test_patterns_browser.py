@@ -48,6 +48,32 @@ SCHEMA = {
 
 
 @pytest.fixture
+def readers_not_locked_out():
+    """On the shared in-memory SQLite database, let page and socket reads pass the worker's writes.
+
+    Connections to a shared-cache database lock tables: a read of a table another connection
+    is writing fails at once with "database table is locked" (no busy timeout applies). A real
+    deployment has one file or PostgreSQL, where readers never wait on writers; READ
+    UNCOMMITTED gives the web thread that here. Nothing changes on PostgreSQL.
+    """
+    from django.core.signals import request_started
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+
+    def read_uncommitted(**kwargs):
+        connection.cursor().execute("PRAGMA read_uncommitted = 1")
+
+    request_started.connect(read_uncommitted, dispatch_uid="patterns-browser-read-uncommitted")
+    try:
+        yield
+    finally:
+        request_started.disconnect(dispatch_uid="patterns-browser-read-uncommitted")
+
+
+@pytest.fixture
 def celery_worker(monkeypatch):
     """Send tasks to an in-memory broker and run them in a real worker thread; stop it after."""
     from celery.contrib.testing.worker import start_worker
@@ -76,7 +102,7 @@ def celery_worker(monkeypatch):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_run_started_from_the_form_updates_its_page_live_until_it_succeeds(
-    browser, settings, fresh_channel_layer, celery_worker
+    browser, settings, fresh_channel_layer, readers_not_locked_out, celery_worker
 ):
     settings.ALLOWED_HOSTS = ["*"]
     alice = UserFactory()
