@@ -77,8 +77,13 @@ def readers_not_locked_out():
 def celery_worker(monkeypatch):
     """Send tasks to an in-memory broker and run them in a real worker thread; stop it after."""
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
 
     from nexus_site.celery import app
+
+    def close_worker_connections(**kwargs):
+        connections.close_all()  # in the worker thread: leave no session on the test database
 
     monkeypatch.setenv("CELERY_SKIP_CHECKS", "true")
     saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
@@ -87,12 +92,14 @@ def celery_worker(monkeypatch):
     # Connection and producer pools are made lazily for the configured broker: start afresh.
     app._pool = None
     app.amqp._producer_pool = None
+    task_postrun.connect(close_worker_connections, weak=False)
     try:
         with start_worker(
             app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30
         ) as worker:
             yield worker
     finally:
+        task_postrun.disconnect(close_worker_connections)
         app.conf.broker_url = saved["broker_url"]
         app.conf.task_always_eager = saved["task_always_eager"]
         app._pool = None
