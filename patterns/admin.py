@@ -124,12 +124,18 @@ class PatternAdminForm(forms.ModelForm):
         ),
     )
 
+    input_schema = PrettyJSONField(
+        label=_("input schema"),
+        widget=JSON_EDITOR,
+        required=False,
+        help_text=_("A JSON Schema for the input of a run; the run form is generated from it."),
+    )
+
     actor = None  # the staff user, set per request by PatternAdmin.get_form
 
     class Meta:
         model = Pattern
         fields = ("key", "name", "description", "kind", "owner", "is_active", "input_schema")
-        widgets = {"input_schema": JSON_EDITOR}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,15 @@ SIMPLE_TYPES = {"string", "number", "integer", "boolean"}
 WHOLE_INPUT = "input"
 
 
+class OptionalJSONField(forms.JSONField):
+    """A JSON textarea that starts empty instead of showing ``null`` when it has no value."""
+
+    def prepare_value(self, value):
+        if value is None:
+            return ""
+        return super().prepare_value(value)
+
+
 def property_type(schema: dict[str, Any]) -> str | None:
     """Return the one JSON type a property schema allows besides null (None if not one)."""
     kind = schema.get("type")
@@ -72,7 +81,7 @@ def field_for(schema: dict[str, Any], *, required: bool) -> forms.Field:
         if schema.get("format") == "date":
             field.widget = forms.DateInput(attrs={"type": "date"})
     else:
-        field = forms.JSONField(widget=JSON_TEXTAREA, **options)
+        field = OptionalJSONField(widget=JSON_TEXTAREA, **options)
         field.json_fallback = True
     if default is not None:
         field.initial = default

@@ -161,6 +161,7 @@ def test_pattern_page_shows_steps_statistics_and_a_form_from_the_schema(signed_i
     assert "checked" in html
     assert '<option value="&quot;green&quot;" selected>green</option>' in html
     assert '<textarea name="extra"' in html  # objects fall back to JSON
+    assert "null</textarea>" not in html  # an empty JSON field starts empty
     assert html.count('class="required-mark"') == 2
 
 
