@@ -12,6 +12,8 @@ worker shares the test database because it runs in the same process (the shared 
 SQLite database, or the PostgreSQL test database when DATABASE_URL is set).
 """
 
+import uuid
+
 import pytest
 
 from accounts.tests.factories import UserFactory
@@ -86,22 +88,32 @@ def celery_worker(monkeypatch):
         connections.close_all()  # in the worker thread: leave no session on the test database
 
     monkeypatch.setenv("CELERY_SKIP_CHECKS", "true")
-    saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
+    saved = {
+        name: app.conf[name] for name in ("broker_url", "task_always_eager", "task_default_queue")
+    }
+    # A queue of its own: an earlier test may have left the app's queue table naming another.
+    queue = f"nexus-browser-{uuid.uuid4().hex[:12]}"
     app.conf.broker_url = "memory://"
     app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
     # Connection and producer pools are made lazily for the configured broker: start afresh.
     app._pool = None
     app.amqp._producer_pool = None
     task_postrun.connect(close_worker_connections, weak=False)
     try:
         with start_worker(
-            app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30
+            app,
+            pool="solo",
+            concurrency=1,
+            queues=[queue],
+            perform_ping_check=False,
+            shutdown_timeout=30,
         ) as worker:
             yield worker
     finally:
         task_postrun.disconnect(close_worker_connections)
-        app.conf.broker_url = saved["broker_url"]
-        app.conf.task_always_eager = saved["task_always_eager"]
+        for name, value in saved.items():
+            app.conf[name] = value
         app._pool = None
         app.amqp._producer_pool = None
 
