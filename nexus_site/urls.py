@@ -31,6 +31,7 @@ urlpatterns = [
     path("ai/", include("workspace.ai_usage.urls")),
     path("mail/", include("workspace.mail.urls")),
     path("chat/", include("workspace.chat.urls")),
+    path("patterns/", include("patterns.urls")),
     path("f/", include("workspace.files.public_urls")),
     path("", DashboardView.as_view(), name="dashboard"),
 ]

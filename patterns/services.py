@@ -446,3 +446,114 @@ def pattern_dry_run(
         }
         transaction.set_rollback(True)
     return report
+
+
+# --- schedules ----------------------------------------------------------------------------
+
+SCHEDULE_TASK = "patterns.tasks.run_scheduled_pattern"
+CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+
+
+def crontab_parts(expression: str) -> dict[str, str]:
+    """Return the five fields of a crontab expression ("m h dom mon dow"), or raise 422."""
+    from celery.schedules import crontab as celery_crontab
+
+    parts = expression.split()
+    if len(parts) != len(CRONTAB_FIELDS):
+        raise ValidationError(
+            details={"crontab": [_("Write five fields: minute hour day month weekday.")]}
+        )
+    fields = dict(zip(CRONTAB_FIELDS, parts, strict=True))
+    try:
+        celery_crontab(**fields)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(
+            details={"crontab": [_("Not a valid crontab expression: %(error)s") % {"error": exc}]}
+        ) from exc
+    return fields
+
+
+def ensure_can_schedule(actor, pattern: Pattern, run_as) -> None:
+    """Staff schedule any pattern as anyone; others schedule what they may see, as themselves."""
+    ensure_can_run(run_as)
+    if actor is None or actor.is_staff or getattr(actor, "role", None) == Role.ADMIN:
+        return
+    if run_as.pk != actor.pk or (pattern.owner_id is not None and pattern.owner_id != actor.pk):
+        raise AuthorizationError(_("You may schedule only your patterns, run as yourself."))
+
+
+@transaction.atomic
+def pattern_schedule_save(
+    *,
+    actor,
+    pattern: Pattern,
+    input: Any,
+    run_as,
+    every_minutes: int | None = None,
+    crontab: str = "",
+    schedule=None,
+):
+    """Create or change a schedule and its django-celery-beat periodic task.
+
+    Exactly one of ``every_minutes`` (an interval) and ``crontab`` (five fields) is given.
+    """
+    import json
+
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    from patterns.models import PatternSchedule
+
+    ensure_can_schedule(actor, pattern, run_as)
+    crontab = (crontab or "").strip()
+    if (every_minutes is None) == (not crontab):
+        raise ValidationError(
+            _("Give either an interval in minutes or a crontab expression."),
+            details={
+                "schedule": [_("Give either an interval in minutes or a crontab expression.")]
+            },
+        )
+    if every_minutes is not None and every_minutes < 1:
+        raise ValidationError(details={"every_minutes": [_("At least one minute.")]})
+    problems = input_problems(pattern, input)
+    if problems:
+        raise ValidationError(
+            _("The input does not match the pattern's input schema."),
+            details={"input": problems},
+        )
+    if schedule is None:
+        schedule = PatternSchedule(pattern=pattern, input=input, run_as=run_as)
+        schedule.save(force_insert=True)
+    else:
+        schedule = PatternSchedule.objects.select_for_update().get(pk=schedule.pk)
+        schedule.pattern, schedule.input, schedule.run_as = pattern, input, run_as
+        schedule.save(update_fields=["pattern", "input", "run_as"])
+    interval = cron = None
+    if every_minutes is not None:
+        interval, _created = IntervalSchedule.objects.get_or_create(
+            every=every_minutes, period=IntervalSchedule.MINUTES
+        )
+    else:
+        cron, _created = CrontabSchedule.objects.get_or_create(
+            **crontab_parts(crontab), timezone="UTC"
+        )
+    task = schedule.periodic_task or PeriodicTask(name=f"pattern-schedule:{schedule.pk}")
+    task.task = SCHEDULE_TASK
+    task.kwargs = json.dumps({"schedule_id": str(schedule.pk)})
+    task.interval, task.crontab = interval, cron
+    task.enabled = True
+    task.description = f"{pattern.key} as {run_as}"
+    task.save()
+    if schedule.periodic_task_id != task.pk:
+        schedule.periodic_task = task
+        schedule.save(update_fields=["periodic_task"])
+    return schedule
+
+
+@transaction.atomic
+def pattern_schedule_delete(*, actor, schedule) -> None:
+    """Delete a schedule and its periodic task, so beat stops starting it."""
+    ensure_can_schedule(actor, schedule.pattern, schedule.run_as)
+    task = schedule.periodic_task
+    schedule.delete()
+    if task is not None:
+        task.delete()

@@ -1,0 +1,18 @@
+"""Pages of patterns, mounted at /patterns/."""
+
+from django.urls import path
+
+from patterns import views
+
+app_name = "patterns"
+
+urlpatterns = [
+    path("", views.PatternListPage.as_view(), name="list"),
+    path("executions/<uuid:execution_id>/", views.ExecutionPage.as_view(), name="execution"),
+    path(
+        "executions/<uuid:execution_id>/cancel/",
+        views.ExecutionCancelView.as_view(),
+        name="execution-cancel",
+    ),
+    path("<slug:key>/", views.PatternPage.as_view(), name="pattern"),
+]
