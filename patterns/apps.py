@@ -8,8 +8,9 @@ class PatternsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
-        from patterns import steps
+        from patterns import panels, steps
         from patterns.system import onboarding_start
 
         steps.load_builtin()
         hooks.on_user_created(onboarding_start)
+        panels.register()
