@@ -219,6 +219,8 @@ def pattern_create(
     staff = actor is None or actor.is_staff or getattr(actor, "role", None) == Role.ADMIN
     if kind != PatternKind.USER and not staff:
         raise AuthorizationError(_("Only staff may create system and composite patterns."))
+    if actor is not None:
+        ensure_can_run(actor)  # guests only look: no patterns of their own either
     # Written in the caller's language, and in the default language that other languages
     # fall back to (a pattern created in German still has a name in English).
     with auto_populate("default"):

@@ -35,6 +35,8 @@ MAX_ACTION_LENGTH = 200
 RETRY_FIELDS: frozenset[str] = frozenset({"max_attempts", "backoff", "retryable_errors"})
 STEP_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
 MAX_PATTERN_CHAIN = 50
+# Enough for any workflow a person reads; a longer one belongs in composite patterns.
+MAX_STEPS = 200
 
 StepsOf = Callable[[str], "list[Any] | None"]
 
@@ -94,6 +96,16 @@ def validate_definition(
         return problems
     if not steps:
         problems.append(Problem("no_steps", _("A pattern needs at least one step."), "steps"))
+        return problems
+    if len(steps) > MAX_STEPS:
+        # Checked before anything else: every later check grows with the number of steps.
+        problems.append(
+            Problem(
+                "too_many_steps",
+                _message(_("A pattern has at most %(max)s steps."), max=MAX_STEPS),
+                "steps",
+            )
+        )
         return problems
 
     well_formed: dict[int, Mapping[str, Any]] = {}

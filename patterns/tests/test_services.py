@@ -412,3 +412,15 @@ def test_runs_work_when_redis_is_down(user, start):
     assert execution.status == ExecutionStatus.SUCCEEDED
     assert labels("test_done") == ["a", "b"]
     assert republished.number == 2
+
+
+def test_guests_may_not_create_patterns(db):
+    from accounts.tests.factories import UserFactory
+    from nexus_site.definitions.enums import Role
+
+    guest = UserFactory(role=Role.GUEST)
+
+    with pytest.raises(AuthorizationError):
+        pattern_create(
+            actor=guest, key="guest-made", name="Guest", definition={"steps": [record("a")]}
+        )

@@ -290,3 +290,12 @@ def test_an_action_that_is_not_short_text_is_invalid_action():
         ("invalid_action", "steps/0/action"),
         ("invalid_action", "steps/1/action"),
     ]
+
+
+def test_more_than_the_maximum_number_of_steps_is_one_problem():
+    from patterns.engine.validation import MAX_STEPS
+
+    steps = [step(f"s{n}") for n in range(MAX_STEPS + 1)]
+
+    assert codes(problems_of({"steps": steps})) == [("too_many_steps", "steps")]
+    assert problems_of({"steps": steps[:MAX_STEPS]}) == []
