@@ -25,7 +25,9 @@ register(
         description="Do nothing (benchmark).",
         schema={"type": "object", "additionalProperties": False},
         run=run_noop,
-        changes_data=False,
+        # It changes nothing, so the engine may run it with its neighbours in one transaction;
+        # BENCH_NOOP_CHANGES_DATA=1 measures the path of data-changing steps instead.
+        changes_data=os.environ.get("BENCH_NOOP_CHANGES_DATA") == "1",
     )
 )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import datetime
 import logging
 import os
@@ -61,6 +62,24 @@ FINISH_EVENTS = {
 }
 INTERNAL_ERROR = _("The step failed unexpectedly.")
 CANCEL = object()  # what a step attempt returns when it found the run cancelled
+BATCH_DECLINED = object()  # the read-only batch did not run: run the step on its own
+MAX_BATCH = 50
+UNBATCHED_TYPES = frozenset({"wait"})  # it defers itself: always on its own
+BATCH_FIELDS = [
+    "status",
+    "attempts",
+    "parameters",
+    "output",
+    "error",
+    "next_attempt_at",
+    "started_at",
+    "finished_at",
+    "finished_seq",
+]
+
+
+class _BatchDeclined(Exception):
+    """Nothing could join the batch: leave it to the one-step path."""
 
 
 def lease_seconds() -> int:
@@ -205,6 +224,7 @@ class Runner:
         )
         self.actor = execution.started_by
         self.runs: dict[str, StepRun] = {}
+        self.batching_off = False
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -231,9 +251,11 @@ class Runner:
                 or self.runs[step_id].next_attempt_at <= now
             ]
             if due:
-                # The step's transaction reads the cancel flag with the step's row: no query
-                # of its own per step, and as fresh as a check just before it.
-                outcome = self._run_step(self.definition.step(due[0]), outputs)
+                outcome = self._run_read_only_batch(due[0], states, outputs)
+                if outcome is BATCH_DECLINED:
+                    # The step's transaction reads the cancel flag with the step's row: no
+                    # query of its own per step, and as fresh as a check just before it.
+                    outcome = self._run_step(self.definition.step(due[0]), outputs)
                 if outcome is CANCEL:
                     return self._cancel()
                 if outcome is not None:
@@ -267,6 +289,117 @@ class Runner:
     def _cancel(self) -> Execution:
         self._compensate()
         return self._finish(ExecutionStatus.CANCELLED, None)
+
+    # --- steps that change nothing, together ----------------------------------------------
+
+    def _batchable(self, step_id: str) -> bool:
+        """Whether a step may join a batch: it changes no data and starts fresh."""
+        step = self.definition.step(step_id)
+        run = self.runs[step_id]
+        return (
+            not steps.get(step.type).changes_data
+            and step.type not in UNBATCHED_TYPES
+            and run.status == StepStatus.PENDING
+            and run.attempts == 0
+            and not run.output
+        )
+
+    def _run_read_only_batch(
+        self, first: str, states: dict[str, str], outputs: dict[str, Any]
+    ) -> Execution | object | None:
+        """Run ``first`` and the read-only steps ready after it in one transaction.
+
+        A step that changes no data (a condition, a path search, a no-op) can run again
+        without harm, so consecutive ones share one transaction: their rows, their events
+        and one commit. Anything unusual (an error, a timeout, a wait, a step another worker
+        holds) rolls the whole batch back and returns ``BATCH_DECLINED``: the steps then run
+        one transaction each, as every data-changing step always does.
+        """
+        if self.inline or self.batching_off or not self._batchable(first):
+            return BATCH_DECLINED
+        if not self._hold_lease(self.definition.step(first).timeout_seconds):
+            return self.execution  # another worker owns the run now
+        states, outputs = dict(states), dict(outputs)
+        done: list[StepRun] = []
+        clock = time.monotonic()
+        seq = self._next_seq()
+        try:
+            with engine_transaction():
+                locked = dict(
+                    StepRun.objects.select_for_update(of=("self",))
+                    .filter(execution=self.execution, status=StepStatus.PENDING)
+                    .values_list("step_id", "execution__cancel_requested")
+                )
+                if any(locked.values()):
+                    return CANCEL
+                step_id: str | None = first
+                while step_id is not None:
+                    if step_id not in locked or len(done) >= MAX_BATCH:
+                        break
+                    run = self._run_in_batch(self.definition.step(step_id), outputs, seq)
+                    seq += 1
+                    done.append(run)
+                    states[step_id] = StepStatus.SUCCEEDED
+                    outputs[step_id] = run.output
+                    if time.monotonic() - clock > lease_seconds() / 2:
+                        break
+                    step_id = self._next_batchable(states, outputs)
+                if not done:
+                    raise _BatchDeclined()
+                StepRun.objects.bulk_update(done, BATCH_FIELDS)
+        except Exception as exc:
+            if not isinstance(exc, _BatchDeclined):
+                self.batching_off = True  # the steps go one by one from here, errors and all
+            return BATCH_DECLINED
+        for run in done:
+            self.runs[run.step_id] = run
+        return None
+
+    def _next_batchable(self, states: dict[str, str], outputs: dict[str, Any]) -> str | None:
+        if skipped_by_conditions(self.definition, states, outputs):
+            return None  # skipping is written by the main loop
+        now = timezone.now()
+        for step_id in ready_steps(self.definition, states):
+            run = self.runs[step_id]
+            if run.next_attempt_at is not None and run.next_attempt_at > now:
+                continue
+            return step_id if self._batchable(step_id) else None
+        return None
+
+    def _run_in_batch(self, step: StepDefinition, outputs: dict[str, Any], seq: int) -> StepRun:
+        """Run one read-only step inside the batch's transaction; its row, not yet saved."""
+        run = copy.copy(self.runs[step.id])
+        started = timezone.now()
+        clock = time.monotonic()
+        parameters = render_parameters(
+            step.parameters,
+            {
+                "input": self.execution.input,
+                "steps": {k: {"output": v} for k, v in outputs.items()},
+            },
+        )
+        with time_limit(step.timeout_seconds):
+            output = steps.get(step.type).run(self._context(step, run, 1), parameters)
+        if time.monotonic() - clock > step.timeout_seconds:
+            raise StepTimeoutError()
+        finished = timezone.now()
+        run.status = StepStatus.SUCCEEDED
+        run.attempts = 1
+        run.parameters = parameters
+        run.output = output
+        run.error = None
+        run.next_attempt_at = None
+        run.started_at = started
+        run.finished_at = finished
+        run.finished_seq = seq
+        self._publish(
+            EventType.STEP_SUCCEEDED,
+            step=step.id,
+            step_type=step.type,
+            attempt=1,
+            duration_ms=round((finished - started).total_seconds() * 1000, 3),
+        )
+        return run
 
     # --- one step -----------------------------------------------------------------------
 

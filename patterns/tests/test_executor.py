@@ -373,12 +373,7 @@ def test_cancel_stops_scheduling_and_compensates(user, start):
         user,
         steps=[
             record("a", compensation=True),
-            {
-                "id": "cancel_here",
-                "type": "event.publish",
-                "depends_on": ["a"],
-                "parameters": {"type": "test_cancel_marker"},
-            },
+            record("cancel_here", depends_on=["a"]),
             record("c", depends_on=["cancel_here"], compensation=True),
         ],
     )
@@ -399,7 +394,7 @@ def test_cancel_stops_scheduling_and_compensates(user, start):
 
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.CANCELLED
-    assert labels("test_done") == ["a"]
+    assert labels("test_done") == ["a", "cancel_here"]
     assert labels("test_undone") == ["a"]
     assert step_states(execution)["c"] == StepStatus.SKIPPED
 
