@@ -98,16 +98,23 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(EVENTS_GROUP, self.channel_name)
 
     async def event_committed(self, message: dict) -> None:
-        """Send a newly committed event if the caller may see it and it passes the filters."""
-        event_id = message.get("id")
-        if not isinstance(event_id, int):
-            return
-        if event_id in self.replayed:
-            self.replayed.discard(event_id)  # each event is broadcast once
-            return
-        event = await visible_event(self.user, event_id, types=self.types, pattern=self.pattern)
-        if event is not None:
-            await self.send_json(event)
+        """Send the newly committed events the caller may see that pass the filters, in order.
+
+        One message carries the ids of one committed transaction (``ids``); ``id`` is the
+        older single-event form.
+        """
+        event_ids = message.get("ids")
+        if not isinstance(event_ids, list):
+            event_ids = [message.get("id")]
+        for event_id in event_ids:
+            if not isinstance(event_id, int):
+                continue
+            if event_id in self.replayed:
+                self.replayed.discard(event_id)  # each event is broadcast once
+                continue
+            event = await visible_event(self.user, event_id, types=self.types, pattern=self.pattern)
+            if event is not None:
+                await self.send_json(event)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Ignore client messages: this stream is one-way."""

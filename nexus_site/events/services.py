@@ -63,8 +63,46 @@ def publish(
             EventAudience.objects.bulk_create(
                 EventAudience(event=event, user_id=user_id) for user_id in audience
             )
-    transaction.on_commit(lambda: broadcast(event.id))
+    broadcast_after_commit(connection, event.id)
     return event
+
+
+PENDING_ATTRIBUTE = "nexus_events_to_broadcast"
+
+
+class PendingBroadcast:
+    """The ids one transaction published, sent together by one flush after it commits."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.ids: list[int] = []
+
+    def flush(self) -> None:
+        if self.connection.__dict__.get(PENDING_ATTRIBUTE) is self:
+            del self.connection.__dict__[PENDING_ATTRIBUTE]
+        if self.ids:
+            broadcast(list(dict.fromkeys(self.ids)))
+
+
+def broadcast_after_commit(connection, event_id: int) -> None:
+    """Queue ``event_id`` so that each committed transaction is broadcast in one message.
+
+    The first publish of a transaction registers one flush after commit; later ones add their
+    id to it. A transaction that publishes many events (a batch of pattern steps) costs the
+    channel layer one message, not one per event. When the flush is no longer registered (the
+    transaction or the savepoint that registered it was rolled back, and with it those
+    events), the queue starts afresh.
+    """
+    pending = connection.__dict__.get(PENDING_ATTRIBUTE)
+    if pending is not None and any(
+        callback == pending.flush for _sids, callback, *_rest in connection.run_on_commit
+    ):
+        pending.ids.append(event_id)
+        return
+    pending = PendingBroadcast(connection)
+    pending.ids.append(event_id)
+    connection.__dict__[PENDING_ATTRIBUTE] = pending
+    transaction.on_commit(pending.flush, using=connection.alias)  # now, outside a transaction
 
 
 def _insert_with_audience(connection, event: Event) -> int:
@@ -91,17 +129,18 @@ def _insert_with_audience(connection, event: Event) -> int:
         return cursor.fetchone()[0]
 
 
-def broadcast(event_id: int) -> None:
-    """Tell live listeners that an event is committed; they fetch and filter it themselves."""
+def broadcast(event_ids: int | list[int]) -> None:
+    """Tell live listeners that events are committed; they fetch and filter them themselves."""
     from channels.layers import get_channel_layer
 
+    ids = [event_ids] if isinstance(event_ids, int) else list(event_ids)
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not ids:
         return
     try:
-        run_async(layer.group_send(EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "id": event_id}))
+        run_async(layer.group_send(EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "ids": ids}))
     except Exception:  # a broadcast failure must never undo a committed write
-        logger.exception("Could not broadcast event %s", event_id)
+        logger.exception("Could not broadcast events %s", ids)
 
 
 _thread_loops = threading.local()

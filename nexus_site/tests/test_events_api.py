@@ -92,7 +92,7 @@ def test_publish_broadcasts_the_event_id_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         event = publish("task_created", {"n": 1}, user_ids=[user.pk, str(user.pk)])
 
-    assert drain() == [{"type": "event.committed", "id": event.id}]
+    assert drain() == [{"type": "event.committed", "ids": [event.id]}]
     assert event.audience_users == [str(user.pk)]
     assert list(EventAudience.objects.values_list("user_id", flat=True)) == [user.pk]
 
@@ -332,6 +332,36 @@ def test_selector_combines_cursor_types_and_audience(user, other_user):
     events = events_visible_to(user, after=before.id, types=["task_created"])
 
     assert list(events) == [kept]
+
+
+def test_one_transaction_is_broadcast_once_with_all_its_events(
+    user, fresh_channel_layer, django_capture_on_commit_callbacks
+):
+    drain = listen(fresh_channel_layer)
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = publish("task_created", {"n": 1}, user_ids=[user.pk])
+        second = publish("task_created", {"n": 2}, user_ids=[user.pk])
+
+    assert drain() == [{"type": "event.committed", "ids": [first.id, second.id]}]
+
+
+def test_an_event_rolled_back_with_its_savepoint_is_not_broadcast(
+    user, fresh_channel_layer, django_capture_on_commit_callbacks
+):
+    drain = listen(fresh_channel_layer)
+
+    def publish_then_fail():
+        with transaction.atomic():
+            publish("task_created", {"n": 1}, user_ids=[user.pk])
+            raise RuntimeError
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with pytest.raises(RuntimeError):
+            publish_then_fail()
+        kept = publish("task_created", {"n": 2}, user_ids=[user.pk])
+
+    assert drain() == [{"type": "event.committed", "ids": [kept.id]}]
 
 
 def test_publish_writes_the_event_and_one_audience_row_per_user(user, other_user):
