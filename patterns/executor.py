@@ -800,9 +800,22 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
         if execution is None:
             return None
         first_start = execution.status == ExecutionStatus.PENDING
+        version = execution.version
+        longest_step = max(
+            step.timeout_seconds
+            for step in definition_for(
+                execution.pattern.key,
+                version_id=version.pk,
+                number=version.number,
+                checksum=version.checksum,
+            ).steps
+        )
         execution.status = ExecutionStatus.RUNNING
         execution.lease_owner = owner
-        execution.lease_expires_at = now + datetime.timedelta(seconds=lease_seconds())
+        # Long enough for any one step: a run renews it only when it runs long in total.
+        execution.lease_expires_at = now + datetime.timedelta(
+            seconds=lease_seconds() + longest_step
+        )
         execution.started_at = execution.started_at or now
         execution.resume_at = None
         execution.save(
