@@ -65,7 +65,7 @@ CANCEL = object()  # what a step attempt returns when it found the run cancelled
 BATCH_DECLINED = object()  # the read-only batch did not run: run the step on its own
 MAX_BATCH = 50
 UNBATCHED_TYPES = frozenset({"wait"})  # it defers itself: always on its own
-BATCH_FIELDS = [
+SUCCESS_FIELDS = [  # what a succeeded step's row changes
     "status",
     "attempts",
     "parameters",
@@ -102,7 +102,7 @@ def save_batch(runs: list[StepRun]) -> None:
     if connection.vendor != "postgresql":
         for run in runs:
             StepRun.objects.filter(pk=run.pk).update(
-                **{name: getattr(run, name) for name in BATCH_FIELDS}
+                **{name: getattr(run, name) for name in SUCCESS_FIELDS}
             )
         return
     from psycopg.types.json import Jsonb
@@ -416,35 +416,9 @@ class Runner:
         """Run one read-only step inside the batch's transaction; its row, not yet saved."""
         run = copy.copy(self.runs[step.id])
         started = timezone.now()
-        clock = time.monotonic()
-        parameters = render_parameters(
-            step.parameters,
-            {
-                "input": self.execution.input,
-                "steps": {k: {"output": v} for k, v in outputs.items()},
-            },
-        )
-        with time_limit(step.timeout_seconds):
-            output = steps.get(step.type).run(self._context(step, run, 1), parameters)
-        if time.monotonic() - clock > step.timeout_seconds:
-            raise StepTimeoutError()
-        finished = timezone.now()
-        run.status = StepStatus.SUCCEEDED
-        run.attempts = 1
-        run.parameters = parameters
-        run.output = output
-        run.error = None
-        run.next_attempt_at = None
-        run.started_at = started
-        run.finished_at = finished
-        run.finished_seq = seq
-        self._publish(
-            EventType.STEP_SUCCEEDED,
-            step=step.id,
-            step_type=step.type,
-            attempt=1,
-            duration_ms=round((finished - started).total_seconds() * 1000, 3),
-        )
+        parameters = self._parameters(step, outputs)
+        output = self._call(step, self._context(step, run, 1), parameters)
+        self._mark_succeeded(run, step, 1, parameters, output, started, seq)
         return run
 
     # --- one step -----------------------------------------------------------------------
@@ -469,10 +443,8 @@ class Runner:
         attempt = run.attempts + 1
         if not self.inline and not self._hold_lease(step.timeout_seconds):
             return self.execution  # another worker owns the run now
-        step_type = steps.get(step.type)
         context = self._context(step, run, attempt)
         started = timezone.now()
-        clock = time.monotonic()
         parameters: Any = None
         try:
             with engine_transaction():
@@ -486,47 +458,12 @@ class Runner:
                     return None
                 if locked.cancel_requested and not self.inline:
                     return CANCEL
-                parameters = render_parameters(
-                    step.parameters,
-                    {
-                        "input": self.execution.input,
-                        "steps": {k: {"output": v} for k, v in outputs.items()},
-                    },
+                parameters = self._parameters(step, outputs)
+                output = self._call(step, context, parameters)
+                self._mark_succeeded(
+                    locked, step, attempt, parameters, output, started, self._next_seq()
                 )
-                with time_limit(step.timeout_seconds):
-                    output = step_type.run(context, parameters)
-                if time.monotonic() - clock > step.timeout_seconds:
-                    raise StepTimeoutError()
-                finished = timezone.now()
-                locked.status = StepStatus.SUCCEEDED
-                locked.attempts = attempt
-                locked.parameters = parameters
-                locked.output = output
-                locked.error = None
-                locked.next_attempt_at = None
-                locked.started_at = locked.started_at or started
-                locked.finished_at = finished
-                locked.finished_seq = self._next_seq()
-                locked.save(
-                    update_fields=[
-                        "status",
-                        "attempts",
-                        "parameters",
-                        "output",
-                        "error",
-                        "next_attempt_at",
-                        "started_at",
-                        "finished_at",
-                        "finished_seq",
-                    ]
-                )
-                self._publish(
-                    EventType.STEP_SUCCEEDED,
-                    step=step.id,
-                    step_type=step.type,
-                    attempt=attempt,
-                    duration_ms=round((finished - locked.started_at).total_seconds() * 1000, 3),
-                )
+                locked.save(update_fields=SUCCESS_FIELDS)
             self.runs[step.id] = locked
             return None
         except StepDeferred as deferred:
@@ -536,6 +473,53 @@ class Runner:
             if not isinstance(exc, BaseAppException | PatternReferenceError):
                 logger.exception("Step %s of execution %s failed", step.id, self.execution.pk)
             return self._record_failure(step, run, attempt, exc, parameters, started)
+
+    def _parameters(self, step: StepDefinition, outputs: dict[str, Any]) -> Any:
+        """Return the step's parameters with its references filled in."""
+        return render_parameters(
+            step.parameters,
+            {
+                "input": self.execution.input,
+                "steps": {k: {"output": v} for k, v in outputs.items()},
+            },
+        )
+
+    def _call(self, step: StepDefinition, context: StepContext, parameters: Any) -> Any:
+        """Run the step's function under its timeout; return its output."""
+        clock = time.monotonic()
+        with time_limit(step.timeout_seconds):
+            output = steps.get(step.type).run(context, parameters)
+        if time.monotonic() - clock > step.timeout_seconds:
+            raise StepTimeoutError()
+        return output
+
+    def _mark_succeeded(
+        self,
+        run: StepRun,
+        step: StepDefinition,
+        attempt: int,
+        parameters: Any,
+        output: Any,
+        started: datetime.datetime,
+        seq: int,
+    ) -> None:
+        """Fill ``run`` as succeeded (the caller saves it) and publish ``step_succeeded``."""
+        run.status = StepStatus.SUCCEEDED
+        run.attempts = attempt
+        run.parameters = parameters
+        run.output = output
+        run.error = None
+        run.next_attempt_at = None
+        run.started_at = run.started_at or started
+        run.finished_at = timezone.now()
+        run.finished_seq = seq
+        self._publish(
+            EventType.STEP_SUCCEEDED,
+            step=step.id,
+            step_type=step.type,
+            attempt=attempt,
+            duration_ms=round((run.finished_at - run.started_at).total_seconds() * 1000, 3),
+        )
 
     def _next_seq(self) -> int:
         done = [run.finished_seq or 0 for run in self.runs.values()]
