@@ -25,12 +25,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions.enums import EventType
-from nexus_site.events.services import publish
+from nexus_site.events.services import event_of, holding_events, publish, publish_many
 from nexus_site.exceptions import BaseAppException
 from patterns import steps
 from patterns.engine.definition import (
@@ -47,7 +48,14 @@ from patterns.engine.planning import (
     skipped_by_conditions,
 )
 from patterns.engine.references import PatternReferenceError, render_parameters
-from patterns.models import Execution, ExecutionStatus, StepRun, StepStatus
+from patterns.models import (
+    Execution,
+    ExecutionStatus,
+    Pattern,
+    PatternVersion,
+    StepRun,
+    StepStatus,
+)
 from patterns.steps import StepDeferred, StepTimeoutError
 from patterns.steps.context import StepContext
 from patterns.store import definition_for
@@ -78,9 +86,9 @@ SUCCESS_FIELDS = [  # what a succeeded step's row changes
 ]
 
 
-# One statement for the rows of a whole batch (PostgreSQL). Only placeholders are repeated
-# into it, one row of them per step; Django's bulk_update builds a CASE per field and row,
-# which cost more than the steps themselves.
+# One statement for the rows of succeeded steps, one or a whole batch (PostgreSQL). Only
+# placeholders are repeated into it, one row of them per step; Django's bulk_update builds a
+# CASE per field and row, and even a one-row save compiles for longer than it runs.
 BATCH_UPDATE = """
 UPDATE patterns_steprun AS run SET
     status = batch.status, attempts = batch.attempts, parameters = batch.parameters,
@@ -97,8 +105,9 @@ BATCH_ROW = (
 )
 
 
-def save_batch(runs: list[StepRun]) -> None:
-    """Write the finished rows of a batch: one statement on PostgreSQL, one per row elsewhere."""
+def save_succeeded(runs: list[StepRun]) -> None:
+    """Write the rows of succeeded steps (``SUCCESS_FIELDS``): one statement on PostgreSQL,
+    one per row elsewhere."""
     if connection.vendor != "postgresql":
         for run in runs:
             StepRun.objects.filter(pk=run.pk).update(
@@ -122,6 +131,29 @@ def save_batch(runs: list[StepRun]) -> None:
     sql = BATCH_UPDATE.format(rows=", ".join([BATCH_ROW] * len(runs)))
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
+
+
+# The row of one step, locked, with its run's cancel flag: the first statement of every step's
+# transaction, raw because compiling it through the ORM cost more than running it.
+LOCK_STEP_RUN = """
+SELECT run.*, execution.cancel_requested AS cancel_requested
+FROM patterns_steprun AS run
+JOIN patterns_execution AS execution ON execution.id = run.execution_id
+WHERE run.id = %s
+"""
+
+
+def db_value(model, pk: Any) -> Any:
+    """Return ``pk`` as the database stores it, for a raw statement (SQLite keeps UUIDs as hex)."""
+    return model._meta.pk.get_db_prep_value(pk, connection)
+
+
+def lock_step_run(pk: Any) -> StepRun:
+    """Return the step row ``pk`` locked until the transaction ends, with ``cancel_requested``."""
+    sql = LOCK_STEP_RUN
+    if connection.features.has_select_for_update_of:
+        sql += "FOR UPDATE OF run"
+    return next(iter(StepRun.objects.raw(sql, [db_value(StepRun, pk)])))
 
 
 class _BatchDeclined(Exception):
@@ -307,22 +339,24 @@ class Runner:
                 if outcome is not None:
                     return outcome
                 continue
-            if not self.inline and self._cancel_requested():  # before sleeping or finishing
+            if not ready:  # nothing left to run; the finish reads the cancel flag itself
+                finished = self._finish(ExecutionStatus.SUCCEEDED, None)
+                return self._cancel() if finished is CANCEL else finished
+            if not self.inline and self._cancel_requested():  # before sleeping
                 return self._cancel()
-            if ready:  # every ready step waits for a later time
-                wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
-                delay = (wake - now).total_seconds()
-                if self.inline or self._eager() or delay <= inline_wait_seconds():
-                    if not self.inline and not self._hold_lease(delay):
-                        return self.execution  # another worker owns the run now
-                    if not self.dry_run:
-                        self.sleep(max(delay, 0))
-                    else:
-                        for step_id in ready:
-                            self.runs[step_id].next_attempt_at = None
-                    continue
-                return self._defer(wake)
-            return self._finish(ExecutionStatus.SUCCEEDED, None)
+            # Every ready step waits for a later time.
+            wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
+            delay = (wake - now).total_seconds()
+            if self.inline or self._eager() or delay <= inline_wait_seconds():
+                if not self.inline and not self._hold_lease(delay):
+                    return self.execution  # another worker owns the run now
+                if not self.dry_run:
+                    self.sleep(max(delay, 0))
+                else:
+                    for step_id in ready:
+                        self.runs[step_id].next_attempt_at = None
+                continue
+            return self._defer(wake)
 
     def _eager(self) -> bool:
         from nexus_site.celery import app
@@ -370,7 +404,7 @@ class Runner:
         clock = time.monotonic()
         seq = self._next_seq()
         try:
-            with engine_transaction():
+            with engine_transaction(), holding_events():
                 locked = dict(
                     StepRun.objects.select_for_update(of=("self",))
                     .filter(execution=self.execution, status=StepStatus.PENDING)
@@ -392,7 +426,7 @@ class Runner:
                     step_id = self._next_batchable(states, outputs)
                 if not done:
                     raise _BatchDeclined()
-                save_batch(done)
+                save_succeeded(done)
         except Exception as exc:
             if not isinstance(exc, _BatchDeclined):
                 self.batching_off = True  # the steps go one by one from here, errors and all
@@ -448,11 +482,7 @@ class Runner:
         parameters: Any = None
         try:
             with engine_transaction():
-                locked = (
-                    StepRun.objects.select_for_update(of=("self",))
-                    .annotate(cancel_requested=F("execution__cancel_requested"))
-                    .get(pk=run.pk)
-                )
+                locked = lock_step_run(run.pk)
                 if locked.status != StepStatus.PENDING:
                     self.runs[step.id] = locked  # done by a worker that held the run before
                     return None
@@ -463,7 +493,7 @@ class Runner:
                 self._mark_succeeded(
                     locked, step, attempt, parameters, output, started, self._next_seq()
                 )
-                locked.save(update_fields=SUCCESS_FIELDS)
+                save_succeeded([locked])
             self.runs[step.id] = locked
             return None
         except StepDeferred as deferred:
@@ -696,15 +726,35 @@ class Runner:
         self.execution.lease_owner, self.execution.resume_at = "", wake
         return self.execution
 
-    def _finish(self, status: str, error: dict[str, Any] | None) -> Execution:
+    def _finish(self, status: str, error: dict[str, Any] | None) -> Execution | object:
+        """End the run with ``status``; ``CANCEL`` instead of succeeding when a cancel came.
+
+        One statement writes the end and checks that this worker still holds the lease: a
+        worker that lost it (paused past it) must not finish the run a second time.
+        """
         execution = self.execution
         now = timezone.now()
         with engine_transaction():
-            if not self.inline and not self._still_owned():
-                # A worker that lost its lease (paused past it) must not finish the run a
-                # second time: the run is another worker's now, or already finished by it.
+            held = Execution.objects.filter(pk=execution.pk)
+            if not self.inline:
+                held = held.filter(status=ExecutionStatus.RUNNING, lease_owner=self.owner)
+                if status == ExecutionStatus.SUCCEEDED:
+                    held = held.filter(cancel_requested=False)
+            finished = held.update(
+                status=status,
+                error=error,
+                finished_at=now,
+                started_at=Coalesce("started_at", now),
+                lease_owner="",
+                lease_expires_at=None,
+                resume_at=None,
+            )
+            if not finished:
                 execution.refresh_from_db()
-                return execution
+                owned = execution.status == ExecutionStatus.RUNNING
+                if owned and execution.lease_owner == self.owner and execution.cancel_requested:
+                    return CANCEL
+                return execution  # the run is another worker's now, or finished by it
             pending = [
                 run.step_id
                 for run in self.runs.values()
@@ -719,17 +769,6 @@ class Runner:
             execution.lease_owner = ""
             execution.lease_expires_at = None
             execution.resume_at = None
-            execution.save(
-                update_fields=[
-                    "status",
-                    "error",
-                    "finished_at",
-                    "started_at",
-                    "lease_owner",
-                    "lease_expires_at",
-                    "resume_at",
-                ]
-            )
             self._publish(
                 FINISH_EVENTS[status],
                 status=status,
@@ -739,23 +778,55 @@ class Runner:
             )
         return execution
 
-    def _still_owned(self) -> bool:
-        """Lock the execution row; True while this worker holds the lease of the running run."""
-        return (
-            Execution.objects.select_for_update()
-            .filter(pk=self.execution.pk, status=ExecutionStatus.RUNNING, lease_owner=self.owner)
-            .exists()
-        )
-
     def _publish(self, event_type: str, **payload: Any) -> None:
+        """Publish an event of the run; held inside a read-only batch (written with its rows)."""
         execution = self.execution
         started_by = execution.started_by_id
-        publish(
+        event = event_of(
             event_type,
             {"pattern": execution.pattern.key, "execution": str(execution.pk), **payload},
             user_ids=[started_by] if started_by else (),
             actor=self.actor,
         )
+        publish_many([event], held=True)
+
+
+# A run with what a worker needs of its pattern and version, in one statement that the ORM
+# took longer to compile than PostgreSQL to run (a worker starts every run with it).
+LOAD_RUN = """
+SELECT execution.*, pattern.key AS pattern_key, version.number AS version_number,
+    version.checksum AS version_checksum
+FROM patterns_execution AS execution
+JOIN patterns_pattern AS pattern ON pattern.id = execution.pattern_id
+JOIN patterns_patternversion AS version ON version.id = execution.version_id
+WHERE execution.id = %s
+"""
+
+
+def load_run(execution_id: Any) -> Execution | None:
+    """Return the execution locked until the transaction ends, its pattern and version loaded
+    as far as a run reads them (the rest loads on first use); None when there is none."""
+    sql = LOAD_RUN
+    if connection.features.has_select_for_update_of:
+        sql += "FOR UPDATE OF execution"
+    found = list(Execution.objects.raw(sql, [db_value(Execution, execution_id)]))
+    if not found:
+        return None
+    execution = found[0]
+    execution.pattern = Pattern.from_db(
+        connection.alias, ["id", "key"], [execution.pattern_id, execution.pattern_key]
+    )
+    execution.version = PatternVersion.from_db(
+        connection.alias,
+        ["id", "pattern_id", "number", "checksum"],
+        [
+            execution.version_id,
+            execution.pattern_id,
+            execution.version_number,
+            execution.version_checksum,
+        ],
+    )
+    return execution
 
 
 def acquire(execution_id: Any, owner: str) -> Execution | None:
@@ -766,22 +837,15 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
     """
     now = timezone.now()
     with engine_transaction():
-        execution = (
-            # Lock only the execution: PostgreSQL refuses FOR UPDATE on the outer join to
-            # the nullable started_by.
-            Execution.objects.select_for_update(of=("self",))
-            .select_related("pattern", "version", "started_by")
-            .defer("version__definition")
-            .filter(pk=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING])
-            .filter(
-                Q(lease_owner="")
-                | Q(lease_owner=owner)
-                | Q(lease_expires_at__lt=now)
-                | Q(lease_expires_at__isnull=True)
+        execution = load_run(execution_id)
+        if execution is None or not (
+            execution.status in (ExecutionStatus.PENDING, ExecutionStatus.RUNNING)
+            and (
+                execution.lease_owner in ("", owner)
+                or execution.lease_expires_at is None
+                or execution.lease_expires_at < now
             )
-            .first()
-        )
-        if execution is None:
+        ):
             return None
         first_start = execution.status == ExecutionStatus.PENDING
         version = execution.version
@@ -802,8 +866,12 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
         )
         execution.started_at = execution.started_at or now
         execution.resume_at = None
-        execution.save(
-            update_fields=["status", "lease_owner", "lease_expires_at", "started_at", "resume_at"]
+        Execution.objects.filter(pk=execution.pk).update(
+            status=execution.status,
+            lease_owner=owner,
+            lease_expires_at=execution.lease_expires_at,
+            started_at=execution.started_at,
+            resume_at=None,
         )
         if first_start:
             publish(

@@ -2,11 +2,13 @@
 broadcast to channel-layer groups once that transaction commits."""
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import os
 import threading
 import uuid
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Iterator
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -18,18 +20,20 @@ logger = logging.getLogger(__name__)
 
 EVENTS_GROUP = "events"
 COMMITTED_MESSAGE = "event.committed"
-# An event and its audience rows in one statement (PostgreSQL); the tables are
-# nexus_site.events.models.Event and EventAudience.
+# Events and their audience rows in one statement (PostgreSQL); the tables are
+# nexus_site.events.models.Event and EventAudience. One row of placeholders per event.
 INSERT_WITH_AUDIENCE = """
 WITH new_event AS (
     INSERT INTO events_event (type, payload, audience_users, audience_node, actor_id, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s) RETURNING id
+    VALUES {rows} RETURNING id, audience_users
 ), new_audience AS (
     INSERT INTO events_eventaudience (event_id, user_id)
-    SELECT new_event.id, reader FROM new_event, unnest(%s::uuid[]) AS reader
+    SELECT new_event.id, reader::uuid
+    FROM new_event, jsonb_array_elements_text(new_event.audience_users) AS reader
 )
-SELECT id FROM new_event
+SELECT id FROM new_event ORDER BY id
 """
+EVENT_ROW = "(%s, %s, %s, %s, %s, %s)"
 
 
 def publish(
@@ -45,26 +49,84 @@ def publish(
     ``user_ids`` and ``node`` are its audience: the users named, and whoever may see ``node``.
     An event with neither is visible to staff only.
     """
-    audience = list(dict.fromkeys(str(uuid.UUID(str(user_id))) for user_id in user_ids))
-    event = Event(
+    return publish_many([event_of(type, payload, user_ids=user_ids, node=node, actor=actor)])[0]
+
+
+def event_of(
+    type: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    user_ids: Iterable[Any] = (),
+    node: str = "",
+    actor=None,
+) -> Event:
+    """Return an unsaved event for ``publish_many`` (the arguments are those of ``publish``)."""
+    return Event(
         type=type,
         payload=payload or {},
-        audience_users=audience,
+        audience_users=list(dict.fromkeys(str(uuid.UUID(str(user_id))) for user_id in user_ids)),
         audience_node=node,
         actor=actor,
         created_at=timezone.now(),
     )
+
+
+def publish_many(events: list[Event], *, held: bool = False) -> list[Event]:
+    """Write unsaved events (``event_of``) in the current transaction, in order, and
+    broadcast them after commit; one statement for all of them on PostgreSQL.
+
+    ``held`` inside ``holding_events()``: keep them to be written with the next events
+    published without it, or when the block ends, in the order they were published (their
+    ids are not known until then).
+    """
+    waiting = _held_events.get()
+    if held and waiting is not None:
+        waiting.extend(events)
+        return events
+    if waiting:
+        events, written = [*waiting, *events], events
+        waiting.clear()
+    else:
+        written = events
+    if not events:
+        return written
     connection = connections[router.db_for_write(Event)]
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            event.id = _insert_with_audience(connection, event)
+            ids = _insert_with_audience(connection, events)
+            for event, event_id in zip(events, ids, strict=True):
+                event.id = event_id
         else:
-            event.save(force_insert=True)
-            EventAudience.objects.bulk_create(
-                EventAudience(event=event, user_id=user_id) for user_id in audience
-            )
-    broadcast_after_commit(connection, event.id)
-    return event
+            for event in events:
+                event.save(force_insert=True)
+                EventAudience.objects.bulk_create(
+                    EventAudience(event=event, user_id=user_id) for user_id in event.audience_users
+                )
+    broadcast_after_commit(connection, [event.id for event in events])
+    return written
+
+
+_held_events: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
+    "nexus_held_events", default=None
+)
+
+
+@contextlib.contextmanager
+def holding_events() -> Iterator[None]:
+    """Write the events published with ``held=True`` in this block together, in one statement
+    with the next publish or at the end (many steps of a pattern run in one transaction).
+
+    Inside the caller's transaction: when the block raises, the held events are dropped with
+    the transaction that would have contained them.
+    """
+    token = _held_events.set([])
+    try:
+        yield
+        held = _held_events.get()
+        if held:
+            publish_many([])
+    finally:
+        _held_events.reset(token)
 
 
 PENDING_ATTRIBUTE = "nexus_events_to_broadcast"
@@ -84,8 +146,8 @@ class PendingBroadcast:
             broadcast(list(dict.fromkeys(self.ids)))
 
 
-def broadcast_after_commit(connection, event_id: int) -> None:
-    """Queue ``event_id`` so that each committed transaction is broadcast in one message.
+def broadcast_after_commit(connection, event_ids: list[int]) -> None:
+    """Queue ``event_ids`` so that each committed transaction is broadcast in one message.
 
     The first publish of a transaction registers one flush after commit; later ones add their
     id to it. A transaction that publishes many events (a batch of pattern steps) costs the
@@ -97,36 +159,37 @@ def broadcast_after_commit(connection, event_id: int) -> None:
     if pending is not None and any(
         callback == pending.flush for _sids, callback, *_rest in connection.run_on_commit
     ):
-        pending.ids.append(event_id)
+        pending.ids.extend(event_ids)
         return
     pending = PendingBroadcast(connection)
-    pending.ids.append(event_id)
+    pending.ids.extend(event_ids)
     connection.__dict__[PENDING_ATTRIBUTE] = pending
     transaction.on_commit(pending.flush, using=connection.alias)  # now, outside a transaction
 
 
-def _insert_with_audience(connection, event: Event) -> int:
-    """Insert the event and its audience rows in one statement; return the event's id.
+def _insert_with_audience(connection, events: list[Event]) -> list[int]:
+    """Insert the events and their audience rows in one statement; return their ids in order.
 
     Publishing is on every write's path (a pattern step publishes at least once), and one
-    round trip instead of two is most of its cost.
+    round trip instead of two per event is most of its cost.
     """
     from psycopg.types.json import Jsonb
 
+    values: list[Any] = []
+    for event in events:
+        values += [
+            event.type,
+            Jsonb(event.payload),
+            Jsonb(event.audience_users),
+            event.audience_node,
+            event.actor_id,
+            event.created_at,
+        ]
     with connection.cursor() as cursor:
         cursor.execute(
-            INSERT_WITH_AUDIENCE,
-            [
-                event.type,
-                Jsonb(event.payload),
-                Jsonb(event.audience_users),
-                event.audience_node,
-                event.actor_id,
-                event.created_at,
-                event.audience_users,
-            ],
+            INSERT_WITH_AUDIENCE.format(rows=", ".join([EVENT_ROW] * len(events))), values
         )
-        return cursor.fetchone()[0]
+        return [row[0] for row in cursor.fetchall()]
 
 
 def broadcast(event_ids: int | list[int]) -> None:

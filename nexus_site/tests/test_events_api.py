@@ -10,7 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from nexus_site.definitions.constants import MAX_PAGE_SIZE
 from nexus_site.events.models import Event, EventAudience
 from nexus_site.events.selectors import events_visible_to
-from nexus_site.events.services import EVENTS_GROUP, publish
+from nexus_site.events.services import (
+    EVENTS_GROUP,
+    event_of,
+    holding_events,
+    publish,
+    publish_many,
+)
 from nexus_site.events.visibility import set_node_visibility
 
 pytestmark = pytest.mark.django_db
@@ -377,3 +383,66 @@ def test_publish_writes_the_event_and_one_audience_row_per_user(user, other_user
     }
     assert not EventAudience.objects.filter(event=nobody).exists()
     assert Event.objects.get(pk=nobody.pk).audience_users == []
+
+
+def test_publish_many_writes_each_event_with_its_own_audience_in_order(user, other_user):
+    events = publish_many(
+        [
+            event_of("test_first", {"n": 1}, user_ids=[user.pk]),
+            event_of("test_second", {"n": 2}, user_ids=[other_user.pk, user.pk]),
+            event_of("test_third", {"n": 3}),
+        ]
+    )
+
+    first, second, third = events
+    assert first.id < second.id < third.id
+    stored = list(
+        Event.objects.filter(pk__in=[e.id for e in events]).values_list("type", "payload")
+    )
+    assert stored == [("test_first", {"n": 1}), ("test_second", {"n": 2}), ("test_third", {"n": 3})]
+    audience = set(EventAudience.objects.values_list("event_id", "user_id"))
+    assert audience == {(first.id, user.pk), (second.id, other_user.pk), (second.id, user.pk)}
+
+
+def test_held_events_are_written_in_publishing_order_with_the_next_publish(
+    user, fresh_channel_layer, django_capture_on_commit_callbacks
+):
+    drain = listen(fresh_channel_layer)
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with holding_events():
+            held = publish_many([event_of("test_held", user_ids=[user.pk])], held=True)[0]
+            assert held.id is None
+            assert not Event.objects.exists()
+            direct = publish("test_direct", user_ids=[user.pk])
+            assert held.id is not None
+            assert held.id < direct.id
+            last = publish_many([event_of("test_last", user_ids=[user.pk])], held=True)[0]
+            assert last.id is None
+        assert last.id > direct.id
+
+    types = list(Event.objects.values_list("type", flat=True))
+    assert types == ["test_held", "test_direct", "test_last"]
+    assert EventAudience.objects.count() == 3
+    assert drain() == [{"type": "event.committed", "ids": [held.id, direct.id, last.id]}]
+
+
+def test_held_events_of_a_block_that_raised_are_dropped_with_its_transaction(user):
+    def hold_then_fail():
+        with transaction.atomic(), holding_events():
+            publish_many([event_of("test_held", user_ids=[user.pk])], held=True)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        hold_then_fail()
+
+    with holding_events():
+        publish("test_after", user_ids=[user.pk])
+
+    assert list(Event.objects.values_list("type", flat=True)) == ["test_after"]
+
+
+def test_held_outside_a_holding_block_is_written_at_once(user):
+    event = publish_many([event_of("test_now", user_ids=[user.pk])], held=True)[0]
+
+    assert Event.objects.get(pk=event.id).type == "test_now"
