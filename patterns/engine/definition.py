@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -142,10 +143,23 @@ class PatternDefinition:
 
     def step(self, step_id: str) -> StepDefinition:
         """Return the step called ``step_id``; KeyError when there is none."""
+        return self._by_id[step_id]
+
+    # A definition never changes, so what the executor asks of it on every turn of its loop
+    # is worked out once (cached_property writes the instance's __dict__, frozen or not).
+    @functools.cached_property
+    def _by_id(self) -> dict[str, StepDefinition]:
+        by_id: dict[str, StepDefinition] = {}
         for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
+            by_id.setdefault(step.id, step)  # the first of duplicates, as validation reports
+        return by_id
+
+    @functools.cached_property
+    def order(self) -> tuple[str, ...]:
+        """Return the step ids in execution order (``planning.execution_order``), once."""
+        from patterns.engine.planning import execution_order
+
+        return tuple(execution_order(self))
 
 
 def canonical_json(data: Any) -> str:

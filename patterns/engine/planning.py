@@ -66,7 +66,7 @@ def ready_steps(definition: PatternDefinition, states: Mapping[str, str]) -> lis
     ``continue``. A step missing from ``states`` is pending.
     """
     ready = []
-    for step_id in execution_order(definition):
+    for step_id in definition.order:
         if states.get(step_id, PENDING) != PENDING:
             continue
         step = definition.step(step_id)
@@ -85,7 +85,7 @@ def skipped_by_conditions(
     """
     skipped = {step_id for step_id, state in states.items() if state == SKIPPED}
     newly_skipped = []
-    for step_id in execution_order(definition):
+    for step_id in definition.order:
         if states.get(step_id, PENDING) != PENDING:
             continue
         step = definition.step(step_id)

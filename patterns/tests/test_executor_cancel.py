@@ -8,6 +8,8 @@ from patterns import executor, steps
 from patterns.models import Execution, ExecutionStatus, StepStatus
 from patterns.services import new_execution
 from patterns.tests.factories import make_pattern
+from projects.models import Task
+from projects.tests.factories import ProjectFactory
 
 
 @pytest.fixture
@@ -66,3 +68,32 @@ def test_a_cancel_requested_during_a_step_stops_the_run_before_the_next(cancelli
     assert execution.steps.get(step_id="first").status == StepStatus.SUCCEEDED
     assert execution.steps.get(step_id="second").status == StepStatus.SKIPPED
     assert not Event.objects.filter(type="never_sent").exists()
+
+
+@pytest.mark.django_db
+def test_a_cancel_requested_during_the_last_step_ends_the_run_cancelled_not_succeeded(
+    cancelling_step,
+):
+    owner = UserFactory()
+    project = ProjectFactory(owner=owner)
+    execution = start(
+        owner,
+        [
+            {
+                "id": "task",
+                "type": "task.create",
+                "parameters": {"project": str(project.pk), "title": "Undone on cancel"},
+                "compensation": True,
+            },
+            {"id": "last", "type": cancelling_step, "depends_on": ["task"]},
+        ],
+    )
+
+    finished = executor.execution_run(execution.pk, owner="worker-a")
+
+    assert finished.status == ExecutionStatus.CANCELLED
+    assert Execution.objects.get(pk=execution.pk).status == ExecutionStatus.CANCELLED
+    assert execution.steps.get(step_id="task").status == StepStatus.COMPENSATED
+    assert not Event.objects.filter(type="pattern_executed").exists()
+    assert Event.objects.filter(type="pattern_cancelled").count() == 1
+    assert not Task.objects.filter(project=project).exists()
