@@ -143,6 +143,9 @@ WHERE run.id = %s
 """
 
 
+LOAD_STEP_RUNS = "SELECT * FROM patterns_steprun WHERE execution_id = %s"
+
+
 def db_value(model, pk: Any) -> Any:
     """Return ``pk`` as the database stores it, for a raw statement (SQLite keeps UUIDs as hex)."""
     return model._meta.pk.get_db_prep_value(pk, connection)
@@ -308,7 +311,7 @@ class Runner:
 
     def run(self) -> Execution:
         """Run steps until the execution finishes or has to wait for a later time."""
-        self.runs = {run.step_id: run for run in self.execution.steps.all()}
+        self.runs = self._load_runs()
         while True:
             states = {step_id: run.status for step_id, run in self.runs.items()}
             outputs = {
@@ -357,6 +360,11 @@ class Runner:
                         self.runs[step_id].next_attempt_at = None
                 continue
             return self._defer(wake)
+
+    def _load_runs(self) -> dict[str, StepRun]:
+        """Return the run's step rows by step id (raw: compiling it cost more than the read)."""
+        rows = StepRun.objects.raw(LOAD_STEP_RUNS, [db_value(Execution, self.execution.pk)])
+        return {run.step_id: run for run in rows}
 
     def _eager(self) -> bool:
         from nexus_site.celery import app
@@ -642,7 +650,7 @@ class Runner:
 
     def compensate(self) -> bool:
         """Undo the finished steps of this run (a composite step being undone)."""
-        self.runs = {run.step_id: run for run in self.execution.steps.all()}
+        self.runs = self._load_runs()
         return self._compensate()
 
     def _compensate(self) -> bool:
