@@ -1,6 +1,7 @@
 """Site-wide pages and error views: JSON envelopes under /api/, templates elsewhere."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -9,6 +10,7 @@ from django.views.generic import TemplateView
 
 from nexus_site.api.envelope import envelope
 from nexus_site.dashboard import panels_for
+from nexus_site.exceptions import PayloadTooLargeError
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -37,6 +39,9 @@ def error_page(
 
 
 def bad_request_view(request: HttpRequest, exception=None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+        too_large = PayloadTooLargeError
+        return error_page(request, 413, too_large.code, too_large.default_message, "error.html")
     return error_page(request, 400, "bad_request", _("The request is malformed."), "error.html")
 
 

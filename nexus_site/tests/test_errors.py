@@ -166,3 +166,32 @@ def test_user_saved_language_applies_without_accept_language(user):
 
     error = assert_envelope(response, 422, "validation")
     assert error["message"] == "Die Daten sind ungültig."
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "form"])
+def test_a_body_over_the_upload_limit_is_413_and_writes_nothing(
+    auth_client, settings, content_type
+):
+    from projects.models import Project
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    data = {"name": "x" * 5000}
+    if content_type == "form":
+        response = auth_client.post("/api/v1/projects/", data=data)
+    else:
+        response = auth_client.post("/api/v1/projects/", data=data, format="json")
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert not Project.objects.exists()
+
+
+def test_a_page_form_over_the_upload_limit_is_a_413_page(settings):
+    from django.urls import reverse
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = Client().post(reverse("accounts:login"), data={"username": "x" * 5000, "password": "x"})
+
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
