@@ -19,19 +19,14 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.authentication import VersionedRefreshToken, token_version_matches
 from accounts.models import User
+from nexus_site.api.fields import JSONObjectField
 from nexus_site.definitions.enums import Language, Role
 
 NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
 
 
-class PreferencesField(serializers.JSONField):
-    default_error_messages = {"not_a_dict": _("Must be a JSON object.")}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not isinstance(value, dict):
-            self.fail("not_a_dict")
-        return value
+class PreferencesField(JSONObjectField):
+    """The user's preferences: any JSON object."""
 
 
 # --- Users ------------------------------------------------------------------------------------

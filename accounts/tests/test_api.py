@@ -891,3 +891,14 @@ def test_form_encoded_login_works_like_json(api_client, user):
     response = api_client.post(TOKEN, {"email": user.email, "password": DEFAULT_PASSWORD})
 
     assert response.status_code == 200, response.content
+
+
+def test_me_patch_refuses_preferences_nested_past_the_parser(auth_client, user):
+    deep = "[" * 5000 + "]" * 5000
+
+    response = auth_client.patch(ME, {"preferences": deep})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["preferences"]
+    user.refresh_from_db()
+    assert user.preferences == {}

@@ -191,7 +191,9 @@ def test_a_page_form_over_the_upload_limit_is_a_413_page(settings):
 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
 
-    response = Client().post(reverse("accounts:login"), data={"username": "x" * 5000, "password": "x"})
+    response = Client().post(
+        reverse("accounts:login"), data={"username": "x" * 5000, "password": "x"}
+    )
 
     assert response.status_code == 413
     assert response["Content-Type"].startswith("text/html")

@@ -5,14 +5,13 @@ the rules (definition problems, input against the pattern's schema, who may chan
 """
 
 from collections.abc import Mapping
-from typing import Any
 
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from nexus_site.api import fields
 from patterns.engine.definition import ON_ERROR_CHOICES
 from patterns.models import Execution, ExecutionStatus, Pattern, PatternKind, StepStatus
 from patterns.selectors import MAX_VERSION_NUMBER
@@ -22,27 +21,6 @@ MAX_JSON_DEPTH = 32
 MAX_IDEMPOTENCY_KEY_LENGTH = Execution._meta.get_field("idempotency_key").max_length
 KEY_MAX_LENGTH = Pattern._meta.get_field("key").max_length
 NAME_MAX_LENGTH = Pattern._meta.get_field("name").max_length
-
-
-def json_problem(value: Any) -> str | None:
-    """Return "nul" or "depth" when JSON data holds a NUL character or nests too deep."""
-    # Iterative, so that no nesting the parser accepts can exhaust the stack here.
-    stack = [(value, 1)]
-    while stack:
-        current, depth = stack.pop()
-        if isinstance(current, str):
-            if "\x00" in current:
-                return "nul"
-            continue
-        if not isinstance(current, dict | list):
-            continue
-        if depth > MAX_JSON_DEPTH:
-            return "depth"
-        items = current.items() if isinstance(current, dict) else enumerate(current)
-        for key, item in items:
-            stack.append((key, depth))
-            stack.append((item, depth + 1))
-    return None
 
 
 # Refuses fields it does not know: a typo must not pass silently. (A comment, not a
@@ -63,39 +41,19 @@ class StrictInputSerializer(serializers.Serializer):
         return value
 
 
-class JSONDataField(serializers.JSONField):
-    """Any JSON value that PostgreSQL's jsonb can store, nested at most MAX_JSON_DEPTH deep."""
+class JSONDataField(fields.JSONDataField):
+    """Any JSON value jsonb can store, nested at most MAX_JSON_DEPTH deep (validation and
+    rendering of definitions recurse)."""
 
-    default_error_messages = {
-        "nul": _("Text may not contain NUL characters."),
-        "depth": format_lazy(_("Nested at most {max} levels deep."), max=MAX_JSON_DEPTH),
-    }
-
-    def to_internal_value(self, data):
-        try:
-            value = super().to_internal_value(data)
-        except RecursionError:  # a form field's JSON text nested past what json can parse
-            self.fail("depth")
-        problem = json_problem(value)
-        if problem is not None:
-            self.fail(problem)
-        return value
+    max_depth = MAX_JSON_DEPTH
 
 
-@extend_schema_field(OpenApiTypes.OBJECT)
-class JSONObjectField(JSONDataField):
-    """A JSON object without NUL characters."""
+class JSONObjectField(fields.JSONObjectField):
+    """A JSON object, as ``JSONDataField``."""
 
-    default_error_messages = {"not_an_object": _("Must be a JSON object.")}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not isinstance(value, dict):
-            self.fail("not_an_object")
-        return value
+    max_depth = MAX_JSON_DEPTH
 
 
-@extend_schema_field(OpenApiTypes.OBJECT)
 class DefinitionField(JSONDataField):
     """A definition; anything that is not one is reported as a problem by the services."""
 

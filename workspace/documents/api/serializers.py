@@ -11,12 +11,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from nexus_site.api.fields import JSONDataField
 from nexus_site.definitions.enums import Permission
 from workspace.documents.models import DocumentType
 from workspace.documents.services import MAX_TITLE_LENGTH
 
 
-class ContentField(serializers.JSONField):
+class ContentField(JSONDataField):
     """The document's content: JSON checked against its type's schema by the services."""
 
 

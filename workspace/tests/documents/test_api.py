@@ -704,3 +704,21 @@ def test_the_schema_describes_the_document_endpoints(auth_client):
         "/api/v1/documents/{document_id}/versions/{number}/restore/",
     ):
         assert path in paths
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"blocks": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"blocks": [{"type": "paragraph", "text": "a\\u0000b"}]}',
+    ],
+    ids=["nested past the parser", "NUL character"],
+)
+def test_create_refuses_json_text_the_parser_or_database_cannot_take(auth_client, content):
+    # A form field carries the content as JSON text: json itself would recurse too deep, and
+    # PostgreSQL's jsonb refuses NUL; either is a 422 on the field, never a 500.
+    response = auth_client.post(LIST, {"title": "Bad", "doc_type": "word", "content": content})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["content"]
+    assert not Document.objects.exists()
