@@ -219,6 +219,10 @@ PATTERNS_INLINE_WAIT_SECONDS = float(os.environ.get("PATTERNS_INLINE_WAIT_SECOND
 # fraction of a second of steps, which then run again. For disks with slow fsync.
 PATTERNS_SYNCHRONOUS_COMMIT = env_bool("PATTERNS_SYNCHRONOUS_COMMIT", True)
 PATTERNS_TASK_TIME_LIMIT_SECONDS = int(os.environ.get("PATTERNS_TASK_TIME_LIMIT_SECONDS", "3600"))
+# How long one input-schema regex may take on one value (patterns/input_schema.py).
+PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS = float(
+    os.environ.get("PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS", "0.1")
+)
 
 # --- Auth ----------------------------------------------------------------------------------
 

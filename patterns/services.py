@@ -30,6 +30,7 @@ from nexus_site.exceptions import (
 from patterns import steps
 from patterns.engine.definition import PatternDefinition, checksum
 from patterns.engine.validation import Problem, validate_definition
+from patterns.input_schema import InputValidator
 from patterns.models import (
     Execution,
     ExecutionStatus,
@@ -152,7 +153,7 @@ def unresolvable_references(schema: dict[str, Any]) -> list[str]:
 
 def input_problems(pattern: Pattern, data: Any) -> list[dict[str, str]]:
     """Return what is wrong with ``data`` as input of ``pattern`` (empty when it fits)."""
-    validator = Draft202012Validator(pattern.input_schema or {}, registry=NO_RETRIEVAL)
+    validator = InputValidator(pattern.input_schema or {}, registry=NO_RETRIEVAL)
     problems = []
     try:
         errors = sorted(validator.iter_errors(data), key=lambda error: list(error.path))

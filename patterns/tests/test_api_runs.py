@@ -729,3 +729,54 @@ def test_delete_of_a_pattern_with_a_run_still_going_answers_409(auth_client, ann
 
     assert response.status_code == 409
     assert auth_client.get(url(announcer, "")).status_code == 200
+
+
+# A regex that backtracks catastrophically on a long string that does not match: Python's re
+# would take minutes; the input check gives up after its time limit.
+SLOW_REGEX = "^(a|aa)+$"
+SLOW_TEXT = "a" * 60 + "b"
+
+
+@pytest.mark.parametrize(
+    ("schema", "value"),
+    [
+        ({"properties": {"who": {"type": "string", "pattern": SLOW_REGEX}}}, {"who": SLOW_TEXT}),
+        ({"patternProperties": {SLOW_REGEX: {"type": "string"}}}, {SLOW_TEXT: "x"}),
+    ],
+    ids=["pattern", "patternProperties"],
+)
+def test_a_regex_that_runs_out_of_time_is_a_422_problem_and_starts_nothing(
+    auth_client, user, settings, schema, value
+):
+    settings.PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS = 0.05
+    pattern = make_pattern(user, key="slow-regex", input_schema=schema)
+
+    response = execute(auth_client, pattern, {"input": value})
+
+    assert response.status_code == 422
+    problems = response.json()["error"]["details"]["input"]
+    assert problems == [
+        {
+            "path": problems[0]["path"],
+            "message": f"Checking the value against the pattern {SLOW_REGEX} took too long.",
+        }
+    ]
+    assert not Execution.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [({"who": "Ada", "n-1": 1}, True), ({"who": "ada"}, False), ({"n-x": "one"}, False)],
+)
+def test_input_regexes_still_match_and_refuse_as_json_schema_says(
+    auth_client, user, value, accepted
+):
+    schema = {
+        "properties": {"who": {"type": "string", "pattern": "^[A-Z]"}},
+        "patternProperties": {"^n-": {"type": "integer"}},
+    }
+    pattern = make_pattern(user, key="regexes", input_schema=schema)
+
+    response = execute(auth_client, pattern, {"input": value})
+
+    assert response.status_code == (202 if accepted else 422), response.content
