@@ -9,6 +9,8 @@ from urllib.parse import urlparse
 import pytest
 from rest_framework.test import APIClient
 
+from nexus_site.tests.isolation import clear_cache
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
@@ -70,12 +72,10 @@ def _require_marked_resources(request):
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_media(settings, tmp_path):
     """Give every test an empty cache (throttles, lockouts) and its own media folder."""
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_cache()
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture
