@@ -40,8 +40,8 @@ def error_page(
 
 def bad_request_view(request: HttpRequest, exception=None) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE
-        too_large = PayloadTooLargeError
-        return error_page(request, 413, too_large.code, too_large.default_message, "error.html")
+        error = PayloadTooLargeError()
+        return error_page(request, error.status, error.code, error.message, "error.html")
     return error_page(request, 400, "bad_request", _("The request is malformed."), "error.html")
 
 

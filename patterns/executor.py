@@ -142,7 +142,7 @@ JOIN patterns_execution AS execution ON execution.id = run.execution_id
 WHERE run.id = %s
 """
 
-
+# A run's step rows (Runner._load_runs), raw for the same reason.
 LOAD_STEP_RUNS = "SELECT * FROM patterns_steprun WHERE execution_id = %s"
 
 
@@ -874,12 +874,8 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
         )
         execution.started_at = execution.started_at or now
         execution.resume_at = None
-        Execution.objects.filter(pk=execution.pk).update(
-            status=execution.status,
-            lease_owner=owner,
-            lease_expires_at=execution.lease_expires_at,
-            started_at=execution.started_at,
-            resume_at=None,
+        execution.save(
+            update_fields=["status", "lease_owner", "lease_expires_at", "started_at", "resume_at"]
         )
         if first_start:
             publish(

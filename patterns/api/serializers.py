@@ -54,6 +54,7 @@ class JSONObjectField(fields.JSONObjectField):
     max_depth = MAX_JSON_DEPTH
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class DefinitionField(JSONDataField):
     """A definition; anything that is not one is reported as a problem by the services."""
 
