@@ -325,6 +325,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "nexus_site.api.metadata.ViewMetadata",
     "EXCEPTION_HANDLER": "nexus_site.api.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
