@@ -3,11 +3,14 @@
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import ExpiredTokenError as JWTExpiredTokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from nexus_site.context import current_language
 from nexus_site.definitions.constants import TOKEN_VERSION_CLAIM
+from nexus_site.exceptions import ExpiredTokenError
 from nexus_site.middleware import activate_user_language
 
 
@@ -25,8 +28,39 @@ def token_version_matches(user, token) -> bool:
     return token.get(TOKEN_VERSION_CLAIM) == user.token_version
 
 
+class AccessTokenExpired(InvalidToken):
+    """An access token past its lifetime: the client should refresh, not sign in again."""
+
+    default_detail = ExpiredTokenError.default_message
+    default_code = ExpiredTokenError.code
+
+
+def token_has_expired(raw_token: bytes) -> bool:
+    """Return True when ``raw_token`` is a well-signed token of an accepted type, expired."""
+    for token_class in api_settings.AUTH_TOKEN_CLASSES:
+        try:
+            token_class(raw_token)
+        except JWTExpiredTokenError:  # raised only after the signature checked out
+            return True
+        except TokenError:
+            continue
+    return False
+
+
 class VersionedJWTAuthentication(JWTAuthentication):
-    """Reject tokens issued before the user's last logout-all or password change."""
+    """Reject tokens issued before the user's last logout-all or password change.
+
+    An expired token answers ``token_expired`` (as the refresh endpoint does), any other bad
+    token ``invalid_token``.
+    """
+
+    def get_validated_token(self, raw_token: bytes):
+        try:
+            return super().get_validated_token(raw_token)
+        except InvalidToken:
+            if token_has_expired(raw_token):  # only on the failure path: no cost otherwise
+                raise AccessTokenExpired() from None
+            raise
 
     def get_user(self, validated_token):
         user = super().get_user(validated_token)

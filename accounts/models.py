@@ -1,9 +1,11 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions import constants
@@ -11,6 +13,7 @@ from nexus_site.definitions.enums import Language, Role
 from nexus_site.ids import uuid7
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+SESSION_HASH_SALT = "accounts.User.get_session_auth_hash"
 
 
 class UserManager(BaseUserManager):
@@ -115,6 +118,22 @@ class User(AbstractBaseUser):
     def is_locked(self) -> bool:
         expires = self.lock_expires_at
         return expires is not None and timezone.now() < expires
+
+    def get_session_auth_hash(self) -> str:
+        """Return the hash that keeps a page session valid: of the password and token version.
+
+        A new password, logout-all or deactivation (both raise ``token_version``) changes it,
+        so Django ends every session made before, as it does for a new password alone.
+        """
+        return self._session_auth_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
+
+    def _session_auth_hash(self, secret=None) -> str:
+        value = f"{self.password}:{self.token_version}"
+        return salted_hmac(SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
 
     def has_perm(self, perm: str, obj=None) -> bool:
         if not (self.is_active and self.is_staff):

@@ -4,11 +4,14 @@ Each function is one transaction, takes keyword arguments and raises only BaseAp
 subclasses. E-mails and events go out after commit.
 """
 
-from django.contrib.auth import password_validation
+from datetime import timedelta
+
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -95,11 +98,31 @@ def user_verify_email(*, token: str) -> User:
     return user
 
 
-def user_authenticate(*, email: str, password: str) -> User:
+def user_authenticate(*, email: str, password: str, request: HttpRequest | None = None) -> User:
+    """Return the user for these credentials through Django's ``authenticate()``.
+
+    Every login path goes through the configured backends (accounts.backends.LockoutBackend
+    counts the failures), so this only tells a locked account (AccountLockedError) from wrong
+    credentials (AuthenticationError) when no backend accepted them.
+    """
+    user = authenticate(request, email=email, password=password)
+    if user is not None:
+        return user
+    locked = User.objects.filter(
+        email__iexact=normalize_email(email),
+        locked_at__gt=timezone.now() - timedelta(seconds=constants.LOCKOUT_SECONDS),
+    )
+    if locked.exists():
+        raise AccountLockedError()
+    raise AuthenticationError(BAD_CREDENTIALS)
+
+
+def user_check_credentials(*, email: str, password: str) -> User:
     """Return the user for these credentials, counting failures and locking after too many.
 
     A locked account is refused even with the right password until the lock lifts or staff
-    unlock it. Failed attempts are committed even though the call raises.
+    unlock it. Failed attempts are committed even though the call raises. Called by the
+    authentication backend; everyone else calls ``authenticate()`` or user_authenticate.
     """
     user = User.objects.filter(email__iexact=normalize_email(email)).first()
     if user is None:

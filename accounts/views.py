@@ -1,7 +1,7 @@
 """Account pages: login, logout, registration, e-mail verification, password reset, language."""
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -32,6 +32,22 @@ from nexus_site.exceptions import (
     ValidationError,
 )
 
+LOGIN_THROTTLES = (LoginIPThrottle, LoginEmailThrottle)
+
+
+def throttled_page(request: HttpRequest, throttle_classes, view=None) -> HttpResponse | None:
+    """Return a 429 page when one of the API's rate limits refuses this post, else None."""
+    for throttle_class in throttle_classes:
+        throttle = throttle_class()
+        if not throttle.allow_request(request, view):
+            context = {"status": 429, "message": RateLimitError.default_message}
+            response = render(request, "error.html", context, status=429)
+            wait = throttle.wait()
+            if wait is not None:
+                response["Retry-After"] = str(int(wait + 0.999))
+            return response
+    return None
+
 
 class ThrottledPostMixin:
     """Apply the API's rate limits to a page's form posts, answering 429 with a page."""
@@ -39,11 +55,23 @@ class ThrottledPostMixin:
     throttle_classes: tuple = ()
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        for throttle_class in self.throttle_classes:
-            if not throttle_class().allow_request(request, self):
-                context = {"status": 429, "message": RateLimitError.default_message}
-                return render(request, "error.html", context, status=429)
+        refusal = throttled_page(request, self.throttle_classes, self)
+        if refusal is not None:
+            return refusal
         return super().post(request, *args, **kwargs)
+
+
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """Django admin's login behind the same rate limits as the other login paths.
+
+    The admin's form calls ``authenticate()``, so failures count and a locked account is
+    refused by accounts.backends.LockoutBackend like everywhere else.
+    """
+    if request.method == "POST":
+        refusal = throttled_page(request, LOGIN_THROTTLES)
+        if refusal is not None:
+            return refusal
+    return admin.site.login(request, extra_context)
 
 
 RESET_LINK_INVALID = _("The password reset link is invalid or has expired.")
@@ -74,7 +102,7 @@ class LoginView(ThrottledPostMixin, auth_views.LoginView):
     """Log in with e-mail and password; failures count towards the lockout."""
 
     form_class = LoginForm
-    throttle_classes = (LoginIPThrottle, LoginEmailThrottle)
+    throttle_classes = LOGIN_THROTTLES
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
@@ -91,7 +119,9 @@ class LoginView(ThrottledPostMixin, auth_views.LoginView):
     def form_valid(self, form):
         try:
             user = services.user_authenticate(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+                request=self.request,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
             )
         except (AuthenticationError, AccountLockedError) as exc:
             form.add_error(None, exc.message)

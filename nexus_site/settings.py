@@ -227,7 +227,10 @@ PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS = float(
 # --- Auth ----------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# One backend for every authenticate() (API, pages, /admin/login/): it counts failed logins and
+# refuses a locked account. A session hash of password and token version ends page sessions on
+# logout-all, password change and deactivation.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -135,7 +135,7 @@ class TokenObtainView(AnonymousAPIView):
     def post(self, request):
         serializer = s.LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_authenticate(**serializer.validated_data)
+        user = services.user_authenticate(request=request, **serializer.validated_data)
         refresh = VersionedRefreshToken.for_user(user)
         body = {"access": str(refresh.access_token), "refresh": str(refresh)}
         return Response(s.TokenPairOutputSerializer(body).data)

@@ -70,6 +70,8 @@ def to_app_exception(exc: Exception) -> app.BaseAppException | None:
             detail_code = detail_code.get("code")
         if detail_code in {"token_not_valid", "user_inactive", "user_not_found"}:
             code = "invalid_token"
+        elif detail_code == app.ExpiredTokenError.code:  # an expired access token
+            code = app.ExpiredTokenError.code
         error = app.AuthenticationError(_detail_message(exc.detail), code=code)
         return error
     if isinstance(exc, drf.APIException):
