@@ -28,6 +28,7 @@ from nexus_site.exceptions import (
     ConflictError,
     ValidationError,
 )
+from nexus_site.websocket_auth import recheck_user_sockets_on_commit
 
 BAD_CREDENTIALS = _("Wrong e-mail or password.")
 PROFILE_FIELDS = frozenset({"first_name", "last_name", "language", "preferences"})
@@ -166,10 +167,15 @@ def user_unlock(*, user: User, actor: User | None = None) -> User:
 
 @transaction.atomic
 def user_revoke_tokens(*, user: User) -> User:
-    """Make every access and refresh token ever issued to ``user`` stop working."""
+    """Make every access and refresh token ever issued to ``user`` stop working.
+
+    Page sessions end with them (the session hash holds the token version), and after commit
+    every open socket of the user closes.
+    """
     User.objects.filter(pk=user.pk).update(
         token_version=F("token_version") + 1, updated_at=timezone.now()
     )
+    recheck_user_sockets_on_commit(user.pk)
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True

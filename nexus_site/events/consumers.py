@@ -12,6 +12,7 @@ from nexus_site.definitions import constants
 from nexus_site.events.api.serializers import EventSerializer, split_types
 from nexus_site.events.selectors import event_visible_to, events_visible_to
 from nexus_site.events.services import EVENTS_GROUP
+from nexus_site.websocket_auth import RevocableSocketMixin
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_BAD_REQUEST = 4400
@@ -52,12 +53,13 @@ def visible_event(user: Any, event_id: int, *, types: list[str], pattern: str) -
     return None if event is None else dict(EventSerializer(event).data)
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
+class EventsConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
     """Send the caller every event they may see: those after ``?after=`` first, then live ones.
 
     The socket joins the group before replaying, so an event committed meanwhile arrives as a
     group message; such a message is dropped when the replay already sent that event. Live
     events are not filtered by id: one committed late with a lower id must still be sent.
+    The socket closes with 4401 when the user's credentials are revoked (user_recheck).
     """
 
     async def connect(self) -> None:
@@ -75,6 +77,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.replayed: set[int] = set()
         await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
         self.joined = True
+        await self.follow_revocation()
         if after is not None:
             await self.replay(after)
 
@@ -94,8 +97,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             after = batch[-1][0]["id"]
 
     async def disconnect(self, code: int) -> None:
+        await self.leave_groups()
+
+    async def leave_groups(self) -> None:
         if getattr(self, "joined", False):
             await self.channel_layer.group_discard(EVENTS_GROUP, self.channel_name)
+            self.joined = False
+        await self.stop_following_revocation()
+
+    async def close_revoked(self) -> None:
+        await self.leave_groups()
+        await super().close_revoked()
 
     async def event_committed(self, message: dict) -> None:
         """Send the newly committed events the caller may see that pass the filters, in order.

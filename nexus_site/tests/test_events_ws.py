@@ -15,6 +15,7 @@ from nexus_site.definitions import constants
 from nexus_site.events.models import Event, EventAudience
 from nexus_site.events.services import EVENTS_GROUP, broadcast, publish
 from nexus_site.events.visibility import set_node_visibility
+from nexus_site.websocket_auth import user_sockets_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -421,4 +422,4 @@ def test_the_group_is_left_on_disconnect(user, fresh_channel_layer, monkeypatch)
 
     async_to_sync(scenario)()
 
-    assert left == [EVENTS_GROUP]
+    assert left == [EVENTS_GROUP, user_sockets_group(user.pk)]

@@ -1,7 +1,9 @@
 """The room socket /ws/chat/<room_id>/: live posted, edited and deleted messages; clients post.
 
 Closes with 4401 for an anonymous socket and 4403 for a room the user may not read, also at
-once when the user leaves or is removed and so loses access. Frames sent:
+once when the user leaves or is removed and so loses access. Closes with 4401 when the user's
+credentials are revoked (logout-all, a new password, deactivation: nexus_site.websocket_auth),
+and re-reads the user before every frame it accepts, so a revoked user never posts. Frames sent:
 ``{"type": "message_posted"|"message_edited"|"message_deleted", "message": {...}}`` (the API's
 message shape) and ``{"type": "error", "error": {"code", "message", "details"}}`` for a bad
 client frame. A client posts with ``{"action": "post", "body", "reply_to"?, "attachments"?}``,
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from nexus_site.exceptions import BaseAppException, NotFoundError
+from nexus_site.websocket_auth import RevocableSocketMixin
 from workspace.chat import selectors, services
 from workspace.chat.api.serializers import (
     ChatMessageCreateInputSerializer,
@@ -78,7 +81,7 @@ def error_frame(code: str, message: str, details: Any = None) -> dict:
     return {"type": "error", "error": {"code": code, "message": message, "details": details or {}}}
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
     """One socket on one room: joins the room's group when the user may read the room."""
 
     async def connect(self) -> None:
@@ -96,11 +99,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = [room_group(self.room_id), user_group(self.room_id, user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        await self.follow_revocation()
 
     async def leave_groups(self) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
+        await self.stop_following_revocation()
+
+    async def close_revoked(self) -> None:
+        await self.leave_groups()
+        await super().close_revoked()
 
     async def disconnect(self, code: int) -> None:
         await self.leave_groups()
@@ -115,11 +124,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_event(self, event: dict) -> None:
         """Pass a rendered message change on to the client.
 
-        Leaving or removal closes the socket at once (chat_revoke); access lost another way (a
-        project membership ended, an account deactivated) is caught by a check at most every
-        ACCESS_RECHECK_SECONDS, so no database query is spent per message and socket.
+        Leaving or removal closes the socket at once (chat_revoke), as revocation does
+        (user_recheck); access lost another way (a project membership ended) or a group message
+        lost is caught by a check at most every ACCESS_RECHECK_SECONDS, so no database query is
+        spent per message and socket.
         """
         if time.monotonic() - self.access_checked_at > ACCESS_RECHECK_SECONDS:
+            if await self.signed_in_user() is None:
+                return
             if await visible_room(self.user, self.room_id) is None:
                 await self.leave_groups()
                 await self.close(code=CLOSE_FORBIDDEN)
@@ -134,8 +146,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 error_frame("bad_request", _('Send {"action": "post"|"edit"|"delete", ...}.'))
             )
             return
+        user = await self.signed_in_user()  # every write: the account as it is now
+        if user is None:
+            return
         try:
-            await action(self.user, self.room_id, content)
+            await action(user, self.room_id, content)
         except DRFValidationError as exc:
             await self.send_json(error_frame("validation", _("Invalid data."), exc.detail))
         except BaseAppException as exc:
