@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nexus_site.middleware.RequestContextMiddleware",
+    # A cache or broker outage in a page answers 503, as the API handler does.
+    "nexus_site.outages.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "nexus_site.urls"

@@ -17,6 +17,7 @@ from rest_framework.views import set_rollback
 
 from nexus_site import exceptions as app
 from nexus_site.api.envelope import envelope
+from nexus_site.outages import outage_error
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,9 @@ def to_app_exception(exc: Exception) -> app.BaseAppException | None:
             code = app.ExpiredTokenError.code
         error = app.AuthenticationError(_detail_message(exc.detail), code=code)
         return error
+    outage = outage_error(exc)
+    if outage is not None:
+        return outage
     if isinstance(exc, drf.APIException):
         code = next((name for cls, name in DRF_CODES.items() if isinstance(exc, cls)), None)
         error = app.BaseAppException(_detail_message(exc.detail), code=code or exc.default_code)
