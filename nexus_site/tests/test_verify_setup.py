@@ -2,6 +2,7 @@
 
 import socket
 import struct
+import time
 from io import StringIO
 
 import pytest
@@ -66,6 +67,7 @@ def test_passes_on_a_migrated_database_with_compiled_catalogues(compiled_catalog
         "migrations: ok",
         "cache: ok",
         "broker: eager",
+        "beat: eager",
         "catalogues: ok",
     ]
 
@@ -139,3 +141,46 @@ def test_fails_when_the_broker_is_down(compiled_catalogues, settings):
 
     assert code != 0
     assert any(line.startswith("broker: FAIL: ") for line in lines)
+
+
+@pytest.fixture
+def queued(settings):
+    """Tasks go to a broker, so a beat must run (the broker itself is not reached here)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+def beat_line(lines: list[str]) -> str:
+    [line] = [line for line in lines if line.startswith("beat: ")]
+    return line
+
+
+def test_fails_when_no_beat_has_ever_ticked(compiled_catalogues, queued):
+    lines, code = verify_setup()
+
+    assert code != 0
+    assert beat_line(lines) == (
+        "beat: FAIL: no beat has ever ticked: run exactly one beat process "
+        "(celery -A nexus_site beat)"
+    )
+
+
+def test_fails_when_beat_last_ticked_long_ago(compiled_catalogues, queued):
+    from nexus_site.beat import LATE_AFTER_SECONDS, record_tick
+
+    record_tick(at=time.time() - LATE_AFTER_SECONDS - 60)
+
+    lines, code = verify_setup()
+
+    assert code != 0
+    assert beat_line(lines).startswith("beat: FAIL: beat last ticked ")
+
+
+def test_beat_is_ok_after_the_scheduler_ticks(compiled_catalogues, queued):
+    from nexus_site.beat import GuardedDatabaseScheduler
+    from nexus_site.celery import app
+
+    GuardedDatabaseScheduler(app=app).tick()
+
+    lines, _code = verify_setup()
+
+    assert beat_line(lines) == "beat: ok"

@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from nexus_site import health
+from nexus_site import beat, health
 
 
 class SetupProblem(Exception):
@@ -53,6 +53,26 @@ def check_catalogues() -> str:
     return "ok"
 
 
+def check_beat() -> str:
+    """Fail when no beat process has ticked lately (not needed when tasks run eagerly)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    seconds = beat.seconds_since_last_tick()
+    if seconds is None:
+        raise SetupProblem(
+            _("no beat has ever ticked: run exactly one beat process (celery -A nexus_site beat)")
+        )
+    if seconds > beat.LATE_AFTER_SECONDS:
+        raise SetupProblem(
+            _(
+                "beat last ticked %(seconds)d seconds ago: run exactly one beat process "
+                "(celery -A nexus_site beat)"
+            )
+            % {"seconds": seconds}
+        )
+    return "ok"
+
+
 def setup_checks() -> dict[str, Callable[[], str]]:
     """Return every check by name, in the order they run: the readiness probes first."""
     return {
@@ -60,13 +80,14 @@ def setup_checks() -> dict[str, Callable[[], str]]:
         "migrations": check_migrations,
         "cache": health.check_cache,
         "broker": health.check_broker,
+        "beat": check_beat,
         "catalogues": check_catalogues,
     }
 
 
 class Command(BaseCommand):
     help = (
-        "Check the database, migrations, cache, broker and compiled translations; "
+        "Check the database, migrations, cache, broker, beat and compiled translations; "
         "print one line per check and exit non-zero when one fails."
     )
     requires_system_checks = []
