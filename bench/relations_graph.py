@@ -33,7 +33,7 @@ from relations.management.progress import Progress
 from relations.models import Relationship
 from relations.nodes import Node
 from relations.registry import model_label
-from relations.services import content_types_by_label, normalize
+from relations.nodes import content_types_by_label, normalize
 
 User = get_user_model()
 USER, SPACE, PAGE = model_label(User), model_label(Space), model_label(Page)

@@ -34,7 +34,7 @@ from relations.lab.models import Page
 from relations.models import Relationship
 from relations.nodes import Node
 from relations.registry import model_label, registry
-from relations.services import content_types_by_label, nodes_filter
+from relations.nodes import content_types_by_label, nodes_filter
 from relations.traversal import neighbors, shortest_path
 
 User = get_user_model()

@@ -36,7 +36,7 @@ from projects import schedule
 from projects.models import Activity, Project, Task, TaskDependency, TaskStatus
 from relations.access import visible_filter
 from relations.models import Relationship
-from relations.services import content_types_by_label
+from relations.nodes import content_types_by_label
 
 OWNER_ROLE = "owner"
 

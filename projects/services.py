@@ -34,10 +34,10 @@ from projects.models import Activity, Project, Task, TaskDependency, TaskStatus
 from projects.selectors import OWNER_ROLE, membership_edges, project_role
 from projects.tags import normalize_tags
 from relations import services as relations
-from relations.access import can
+from relations.access import require, require_named, require_placement
 from relations.algorithms import Graph, would_create_cycle
 from relations.models import Relationship
-from relations.nodes import Node, node_of
+from relations.nodes import node_of
 
 PROJECT_FIELDS = frozenset(
     {"name", "description", "status", "priority", "start_date", "end_date", "budget"}
@@ -67,16 +67,6 @@ DEPENDENCY_LOCK = 7_318_204_002
 
 
 # --- access and helpers ------------------------------------------------------------------
-
-
-def ensure_can(actor, action: str, obj: models.Model) -> None:
-    """Require ``action`` on ``obj``: 404 when ``actor`` may not even see it, else 403."""
-    actor, node = actor, node_of(obj)
-    if can(actor, action, node):
-        return
-    if action != Permission.VIEW and can(actor, Permission.VIEW, node):
-        raise AuthorizationError()
-    raise NotFoundError()
 
 
 def as_json(value: Any) -> Any:
@@ -192,7 +182,7 @@ def project_create(
             setattr(project, field_name, clean_value(Project, field_name, value))
     validate(project)
     project.save(force_insert=True)
-    relations.relationship_create(
+    relations.relationship_record(
         source=node_of(owner), target=node_of(project), type=RelationType.OWNER, created_by=actor
     )
     record(project=project, actor=actor, changes={"created": (None, project.name)})
@@ -205,7 +195,7 @@ def project_create(
 def project_update(*, actor, project: Project, **fields: Any) -> Project:
     """Change a project's own fields; each changed field gets an activity row."""
     refuse_unknown(fields, PROJECT_FIELDS)
-    ensure_can(actor, Permission.EDIT, project)
+    require(actor, Permission.EDIT, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
     changes = {}
     for name, raw in fields.items():
@@ -225,8 +215,8 @@ def project_update(*, actor, project: Project, **fields: Any) -> Project:
 @transaction.atomic
 def project_delete(*, actor, project: Project) -> None:
     """Delete a project with its tasks and history, and the graph rows that name it."""
-    ensure_can(actor, Permission.MANAGE, project)
-    detach(node_of(project), actor=actor)
+    require(actor, Permission.MANAGE, project)
+    relations.node_detach(node_of(project), actor=actor)
     project.delete()
 
 
@@ -236,7 +226,7 @@ def project_owner_change(*, actor, project: Project, owner) -> Project:
 
     Only the owner or an administrator may do it.
     """
-    ensure_can(actor, Permission.VIEW, project)
+    require(actor, Permission.VIEW, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
     if actor.pk != project.owner_id and actor.role != Role.ADMIN:
         raise AuthorizationError(_("Only the owner can hand over a project."))
@@ -247,8 +237,8 @@ def project_owner_change(*, actor, project: Project, owner) -> Project:
     previous = project.owner
     target = node_of(project)
     for edge in membership_edges(project).filter(source_id__in=[previous.pk, owner.pk]):
-        relations.relationship_delete(relationship=edge, actor=actor)
-    relations.relationship_create(
+        relations.relationship_erase(relationship=edge, actor=actor)
+    relations.relationship_record(
         source=node_of(owner),
         target=target,
         type=RelationType.OWNER,
@@ -268,11 +258,7 @@ def project_parent_set(*, actor, project: Project, parent: Project | None) -> Pr
     Members of the parent reach the sub-project, so this needs ``manage`` on the project and
     ``edit`` on the parent. A project has at most one parent; a loop of parents is a 409.
     """
-    ensure_can(actor, Permission.MANAGE, project)
-    if parent is not None and not can(actor, Permission.VIEW, node_of(parent)):
-        raise ValidationError(details={"parent": [str(_("No such project."))]})
-    if parent is not None:
-        ensure_can(actor, Permission.EDIT, parent)
+    require_placement(actor, project, parent, field="parent", message=_("No such project."))
     types = relations.content_types_by_label()
     label = Project._meta.label_lower
     edges = Relationship.objects.filter(
@@ -286,9 +272,9 @@ def project_parent_set(*, actor, project: Project, parent: Project | None) -> Pr
         previous = edge.source_id
         if parent is not None and edge.source_id == parent.pk:
             return project
-        relations.relationship_delete(relationship=edge, actor=actor)
+        relations.relationship_erase(relationship=edge, actor=actor)
     if parent is not None:
-        relations.relationship_create(
+        relations.relationship_record(
             source=node_of(parent),
             target=node_of(project),
             type=RelationType.PARENT,
@@ -298,16 +284,6 @@ def project_parent_set(*, actor, project: Project, parent: Project | None) -> Pr
     if previous != new:
         record(project=project, actor=actor, changes={"parent": (previous, new)})
     return project
-
-
-def detach(node: Node, *, actor) -> None:
-    """Delete every relationship that names ``node`` (announced like any other deletion)."""
-    types = relations.content_types_by_label()
-    rows = Relationship.objects.filter(
-        source_type=types[node.label], source_id=node.id
-    ) | Relationship.objects.filter(target_type=types[node.label], target_id=node.id)
-    for edge in rows:
-        relations.relationship_delete(relationship=edge, actor=actor)
 
 
 # --- membership ----------------------------------------------------------------------------
@@ -320,7 +296,7 @@ def valid_role(role: str) -> str:
 
 
 def add_member_edge(*, project: Project, user, role: str, actor) -> Relationship:
-    return relations.relationship_create(
+    return relations.relationship_record(
         source=node_of(user),
         target=node_of(project),
         type=RelationType.MEMBER,
@@ -339,7 +315,7 @@ def project_member_add(
 ) -> Relationship:
     """Make ``user`` a member of ``project`` with ``role`` (a member relationship)."""
     role = valid_role(role)
-    ensure_can(actor, Permission.MANAGE, project)
+    require(actor, Permission.MANAGE, project)
     if not user.is_active:
         raise ValidationError(details={"user": [str(_("This user is not active."))]})
     current = project_role(project, user)
@@ -363,7 +339,7 @@ def project_member_add(
 def project_member_role_change(*, actor, project: Project, user, role: str) -> Relationship:
     """Give a member another role (the member relationship is replaced)."""
     role = valid_role(role)
-    ensure_can(actor, Permission.MANAGE, project)
+    require(actor, Permission.MANAGE, project)
     if user.pk == project.owner_id:
         raise BusinessRuleError(
             _("The owner's role cannot be changed; hand the project over instead.")
@@ -374,7 +350,7 @@ def project_member_role_change(*, actor, project: Project, user, role: str) -> R
     old_role = edge.metadata.get("role", MemberRole.MEMBER)
     if old_role == role:
         return edge
-    relations.relationship_delete(relationship=edge, actor=actor)
+    relations.relationship_erase(relationship=edge, actor=actor)
     edge = add_member_edge(project=project, user=user, role=role, actor=actor)
     record(
         project=project,
@@ -391,16 +367,16 @@ def project_member_remove(*, actor, project: Project, user) -> None:
     A member may always leave; removing someone else needs ``manage``.
     """
     if actor.pk == user.pk:
-        ensure_can(actor, Permission.VIEW, project)
+        require(actor, Permission.VIEW, project)
     else:
-        ensure_can(actor, Permission.MANAGE, project)
+        require(actor, Permission.MANAGE, project)
     if user.pk == project.owner_id:
         raise BusinessRuleError(_("The owner cannot be removed from the project."))
     edge = member_edge(project, user)
     if edge is None:
         raise NotFoundError(_("This user is not a member of the project."))
     role = edge.metadata.get("role", MemberRole.MEMBER)
-    relations.relationship_delete(relationship=edge, actor=actor)
+    relations.relationship_erase(relationship=edge, actor=actor)
     for task in Task.objects.select_for_update().filter(project=project, assignee=user):
         task.assignee = None
         task.save(update_fields=["assignee", "updated_at"])
@@ -441,7 +417,7 @@ def task_create(
     tags: Iterable[str] = (),
 ) -> Task:
     """Create a task in ``project`` reported by the actor, and announce it to the project."""
-    ensure_can(actor, Permission.EDIT, project)
+    require(actor, Permission.EDIT, project)
     ensure_assignable(project, assignee)
     task = Task(
         project=project,
@@ -492,7 +468,7 @@ def task_update(*, actor, task: Task, **fields: Any) -> Task:
     leaving done clears it. A status change is announced to the project.
     """
     refuse_unknown(fields, TASK_FIELDS)
-    ensure_can(actor, Permission.EDIT, task)
+    require(actor, Permission.EDIT, task)
     task = Task.objects.select_for_update().select_related("project").get(pk=task.pk)
     changes: dict[str, tuple[Any, Any]] = {}
     for name, raw in fields.items():
@@ -570,10 +546,10 @@ def ensure_unblocked(task: Task) -> None:
 @transaction.atomic
 def task_delete(*, actor, task: Task) -> None:
     """Delete a task and its dependencies; the project's history keeps a row saying so."""
-    ensure_can(actor, Permission.EDIT, task)
+    require(actor, Permission.EDIT, task)
     task = Task.objects.select_for_update().select_related("project").get(pk=task.pk)
     project = task.project
-    detach(node_of(task), actor=actor)
+    relations.node_detach(node_of(task), actor=actor)
     record(
         project=project,
         actor=actor,
@@ -620,9 +596,10 @@ def dependency_edges_from(start: uuid.UUID, *, limit: int) -> list[tuple[uuid.UU
 @transaction.atomic
 def task_dependency_add(*, actor, task: Task, depends_on: Task) -> TaskDependency:
     """Record that ``task`` waits on ``depends_on``; refuse self, duplicates and cycles (409)."""
-    ensure_can(actor, Permission.EDIT, task)
-    if not can(actor, Permission.VIEW, node_of(depends_on)):
-        raise ValidationError(details={"depends_on": [str(_("No such task."))]})
+    require(actor, Permission.EDIT, task)
+    require_named(
+        actor, Permission.VIEW, depends_on, field="depends_on", message=_("No such task.")
+    )
     if depends_on.pk == task.pk:
         raise ValidationError(details={"depends_on": [str(_("A task cannot depend on itself."))]})
     lock_dependencies()
@@ -655,7 +632,7 @@ def task_dependency_add(*, actor, task: Task, depends_on: Task) -> TaskDependenc
 @transaction.atomic
 def task_dependency_remove(*, actor, task: Task, depends_on: Task) -> None:
     """Stop ``task`` waiting on ``depends_on``."""
-    ensure_can(actor, Permission.EDIT, task)
+    require(actor, Permission.EDIT, task)
     deleted, _by_model = TaskDependency.objects.filter(task=task, depends_on=depends_on).delete()
     if not deleted:
         raise NotFoundError(_("This task does not depend on that one."))

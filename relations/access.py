@@ -1,11 +1,16 @@
 """Who may do what, and why: the one place that decides object access.
 
-Rules (DESIGN.md): the admin role may do anything; an owner may do anything; a member may
+Rules: the admin role may do anything; an owner may do anything; a member may
 view, comment and edit (a guest member only views); a member edge may carry a share's
 ``permission`` (view, comment, edit, manage) and ``expires_at``; access to a parent reaches its
 children through any depth of parent edges and structural parents (foreign keys). The search
 reads the whole hierarchy above the object in a few queries (relations.hierarchy) and returns a
 shortest granting path.
+
+The gate: every write of every app (services, pattern steps, admin) asks ``require`` for the
+object it acts on, ``require_named`` for an object named in the request body, and
+``require_relationship`` / ``require_unlink`` for a graph fact it is about to write or delete.
+There is no other copy of these rules.
 """
 
 from collections.abc import Callable, Iterable
@@ -20,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import MemberRole, Permission, RelationType, Role
-from nexus_site.exceptions import ValidationError
+from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
 from relations.algorithms import TraversalLimitExceeded
 from relations.hierarchy import (
     Hierarchy,
@@ -31,9 +36,15 @@ from relations.hierarchy import (
     parent_edges,
 )
 from relations.models import Relationship
-from relations.nodes import Node, node_of, parse_node
+from relations.nodes import (
+    Node,
+    content_types_by_label,
+    node_of,
+    nodes_filter,
+    normalize,
+    parse_node,
+)
 from relations.registry import model_label, registry
-from relations.services import content_types_by_label, nodes_filter
 
 LEVELS = list(Permission.values)
 GRANTING_TYPES = [RelationType.OWNER.value, RelationType.MEMBER.value]
@@ -336,3 +347,106 @@ def reachable_containers(user) -> set[Node]:
             _("You can see more than %(limit)d containers; ask an administrator to split them.")
             % {"limit": exc.limit}
         ) from exc
+
+
+# --- the gate ----------------------------------------------------------------------------------
+
+
+def as_node(target: Model | Node) -> Node:
+    return target if isinstance(target, Node) else node_of(target)
+
+
+def refusal(user, action: str, node: Node) -> type[Exception] | None:
+    """Return None when ``user`` may do ``action`` on ``node``; else AuthorizationError when they
+    may at least see it, NotFoundError when they may not."""
+    if can(user, action, node):
+        return None
+    if action != Permission.VIEW and can(user, Permission.VIEW, node):
+        return AuthorizationError
+    return NotFoundError
+
+
+def require(user, action: str, target: Model | Node) -> None:
+    """Refuse unless ``user`` may do ``action`` on ``target``, the object a request acts on.
+
+    404 when the user may not even see it (the answer tells nothing of what exists), 403 when
+    they see it but may not act.
+    """
+    error = refusal(user, action, as_node(target))
+    if error is not None:
+        raise error()
+
+
+def require_named(
+    user, action: str, target: Model | Node, *, field: str, message: str | None = None
+) -> None:
+    """Refuse unless ``user`` may do ``action`` on ``target``, an object named in a request body.
+
+    422 on ``field`` when the user may not see it (the request is what is wrong, and a hidden
+    object reads like a missing one), 403 when they see it but may not act.
+    """
+    error = refusal(user, action, as_node(target))
+    if error is NotFoundError:
+        raise ValidationError(details={field: [str(message or _("No such object."))]})
+    if error is not None:
+        raise error()
+
+
+def require_placement(
+    user, obj: Model, parent: Model | None, *, field: str, message: str | None = None
+) -> None:
+    """Refuse unless ``user`` may put ``obj`` under ``parent`` (None: take it out of its parent).
+
+    Moving an object changes who reaches it, as a parent edge does: manage on the object, edit
+    on its new parent (a parent named in the body: 422 when unseen).
+    """
+    require(user, Permission.MANAGE, obj)
+    if parent is not None:
+        require_named(user, Permission.EDIT, parent, field=field, message=message)
+
+
+def relationship_needs(source: Node, target: Node, type: str) -> list[tuple[Node, str]]:
+    """Return what recording the stored fact ``source TYPE target`` needs on each end.
+
+    - owner, member: the edge hands its target to its source: manage on the target;
+    - parent: the parent's people reach the child: manage on the child, edit on the parent;
+    - linked: it grants nothing; both ends visible (and edit on one, see require_relationship).
+    """
+    if type == RelationType.PARENT:
+        return [(source, Permission.EDIT), (target, Permission.MANAGE)]
+    if type == RelationType.LINKED:
+        return [(source, Permission.VIEW), (target, Permission.VIEW)]
+    return [(source, Permission.VIEW), (target, Permission.MANAGE)]
+
+
+def require_relationship(user, source: Node, target: Node, type: str) -> tuple[Node, Node, str]:
+    """Return the stored form of ``source TYPE target`` once ``user`` may record it.
+
+    The fact is normalised first (``A child B`` is stored as ``B parent A``), so the rule is
+    that of what will be stored, however the request wrote it. Both ends were named in the
+    request: an end the user may not see is a 422 on the field that named it.
+    """
+    fields = {target: "target", source: "source"}
+    source, target, type = normalize(source, target, type)
+    for node, action in relationship_needs(source, target, type):
+        require_named(user, action, node, field=fields[node])
+    if type == RelationType.LINKED and not (
+        can(user, Permission.EDIT, source) or can(user, Permission.EDIT, target)
+    ):
+        raise AuthorizationError(_("You may not link objects you cannot edit."))
+    return source, target, type
+
+
+def require_unlink(user, *, source: Node, target: Node, type: str, created_by_id) -> None:
+    """Refuse unless ``user`` may delete the stored fact ``source TYPE target``.
+
+    Whoever recorded it may take it back; otherwise manage on the end it gives away (the
+    target), or on either end of a ``linked`` edge.
+    """
+    if created_by_id is not None and created_by_id == getattr(user, "pk", None):
+        return
+    if can(user, Permission.MANAGE, target):
+        return
+    if type == RelationType.LINKED and can(user, Permission.MANAGE, source):
+        return
+    raise AuthorizationError()

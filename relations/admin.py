@@ -15,11 +15,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions.enums import RelationType
-from nexus_site.exceptions import ConflictError, ValidationError
+from nexus_site.exceptions import AuthorizationError, ConflictError, ValidationError
 from relations import services
 from relations.algorithms import TraversalLimitExceeded
 from relations.models import STORED_TYPES, Relationship
-from relations.nodes import Node, parse_node
+from relations.nodes import Node, content_types_by_label, parse_node
 from relations.pages import (
     RELATION_PHRASES,
     STORED_TYPE_CHOICES,
@@ -30,7 +30,6 @@ from relations.pages import (
     picture,
 )
 from relations.selectors import names_of, relationship_figures
-from relations.services import content_types_by_label
 
 ADD_FIELDS = ("source", "target", "type", "metadata")
 VIEW_FIELDS = ("id", "source_node", "type", "target_node", "metadata", "created_by", "created_at")
@@ -69,12 +68,14 @@ class RelationshipAddForm(forms.ModelForm):
             return cleaned
         try:
             self.instance = services.relationship_create(
+                actor=self.created_by,
                 source=cleaned["source"],
                 target=cleaned["target"],
                 type=cleaned["type"],
                 metadata=cleaned["metadata"],
-                created_by=self.created_by,
             )
+        except AuthorizationError as exc:
+            self.add_error(None, exc.message)
         except ValidationError as exc:
             for name, messages in (exc.details or {None: [exc.message]}).items():
                 self.add_error(name if name in self.fields else None, messages)
@@ -173,12 +174,16 @@ class RelationshipAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj: Relationship) -> None:
-        services.relationship_delete(relationship=obj, actor=request.user)
+        self.delete_queryset(request, [obj])
 
     def delete_queryset(self, request, queryset) -> None:
-        with transaction.atomic():
-            for relationship in queryset:
-                services.relationship_delete(relationship=relationship, actor=request.user)
+        """Delete through the gate: a staff user who may not remove one of them removes none."""
+        try:
+            with transaction.atomic():
+                for relationship in queryset:
+                    services.relationship_delete(actor=request.user, relationship=relationship)
+        except AuthorizationError as exc:
+            raise PermissionDenied(exc.message) from exc
 
     def get_search_results(self, request, queryset, search_term):
         """Find the rows where a node (``label:uuid``) or any node with a bare uuid is an end."""

@@ -27,6 +27,6 @@ def seed(stdout: OutputWrapper) -> None:
             source_id=source.id, target_id=target.id, type=RelationType.LINKED
         ).exists()
         if not exists:
-            services.relationship_create(source=source, target=target, type=RelationType.LINKED)
+            services.relationship_record(source=source, target=target, type=RelationType.LINKED)
             created += 1
     stdout.write(f"Demo graph: {created} new link(s) between demo users.")

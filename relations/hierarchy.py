@@ -21,7 +21,7 @@ from nexus_site.definitions import constants
 from nexus_site.definitions.enums import RelationType
 from relations.algorithms import TraversalLimitExceeded
 from relations.models import Relationship
-from relations.nodes import Node
+from relations.nodes import Node, content_types_by_label
 from relations.registry import model_label, registry
 
 # Seeds per query: SQLite allows 32,766 bound parameters and each seed takes two.
@@ -75,8 +75,6 @@ def placeholder(sql_type: str) -> str:
 
 
 def content_type_ids() -> tuple[dict[str, int], dict[int, str]]:
-    from relations.services import content_types_by_label
-
     by_label = {label: ct.pk for label, ct in content_types_by_label().items()}
     return by_label, {pk: label for label, pk in by_label.items()}
 

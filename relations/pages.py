@@ -19,9 +19,8 @@ from relations.access import Decision, explain, visible_nodes, walk_rules
 from relations.algorithms import TraversalLimitExceeded
 from relations.drawing import Drawing, DrawnNode, draw
 from relations.models import STORED_TYPES, Relationship
-from relations.nodes import Node, node_of, parse_node
+from relations.nodes import Node, content_types_by_label, node_of, parse_node
 from relations.selectors import names_of
-from relations.services import content_types_by_label
 
 NOT_FOUND = _("No such node, or you may not see it.")
 TOO_MANY = _(

@@ -11,9 +11,8 @@ from nexus_site.exceptions import NotFoundError
 from relations.access import reachable_containers, visible_filter, visible_nodes
 from relations.algorithms import Graph
 from relations.models import STORED_TYPES, Relationship
-from relations.nodes import Node
+from relations.nodes import Node, content_types_by_label
 from relations.registry import registry
-from relations.services import content_types_by_label
 
 
 def relationships_visible_to(user) -> QuerySet[Relationship]:

@@ -21,9 +21,8 @@ from nexus_site.definitions.enums import RelationType
 from relations.algorithms import _IN, _OUT, TraversalLimitExceeded, _plan, _types
 from relations.hierarchy import content_type_ids, placeholder, structural_parents
 from relations.models import Relationship
-from relations.nodes import Node
+from relations.nodes import Node, content_types_by_label, nodes_filter
 from relations.registry import model_label, registry
-from relations.services import content_types_by_label, nodes_filter
 
 Allow = Callable[[set[Node]], set[Node]]
 AllowEdge = Callable[[Node, Node], bool]

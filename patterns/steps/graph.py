@@ -3,10 +3,10 @@
 They act as the run's user with the rules of the relations API:
 
 - a node the user may not view fails like a missing one (``not_found``);
-- creating ``source TYPE target`` needs view on the source and manage on the target
-  (``authorization`` when the target is visible but not the user's to manage); a ``linked``
-  edge is the same fact whichever end is written first, so managing either end will do (a
-  user may link themselves to a colleague);
+- creating and deleting go through the gate (relations.access), with the fact in its stored
+  form: ``A child B`` is checked as ``B parent A`` (manage on the child, edit on the parent);
+  owner and member edges need manage on their target; ``linked`` edit on either end;
+  ``authorization`` when the user sees the nodes but may not record the fact;
 - deleting needs to have created the relationship or to manage its (stored) target, either
   end for ``linked``;
 - ``graph.find_path`` walks only through nodes and edges the user may see, as
@@ -36,10 +36,10 @@ from patterns.steps.domain import NODE, actor_of, checked, node_parameter
 from relations import selectors as relation_selectors
 from relations import services as relation_services
 from relations import traversal
-from relations.access import can, explain, walk_rules
+from relations.access import explain, walk_rules
 from relations.algorithms import TraversalLimitExceeded
 from relations.models import Relationship
-from relations.nodes import Node, node_of, parse_node
+from relations.nodes import Node, node_of, normalize, parse_node
 
 RELATION_TYPES = list(RelationType.values)
 DEFAULT_PATH_DEPTH = 3
@@ -96,7 +96,7 @@ def stored(relationship: Relationship) -> dict[str, Any]:
 
 def find_relationship(actor, source: Node, target: Node, type: str) -> Relationship | None:
     """Return the visible relationship recording ``source TYPE target``, in any spelling."""
-    source, target, type = relation_services.normalize(source, target, type)
+    source, target, type = normalize(source, target, type)
     return (
         relation_selectors.relationships_visible_to(actor)
         .filter(
@@ -110,23 +110,6 @@ def find_relationship(actor, source: Node, target: Node, type: str) -> Relations
     )
 
 
-def manages_an_end(actor, source: Node, target: Node, type: str) -> bool:
-    """Return whether ``actor`` manages the target, or either end of a ``linked`` edge."""
-    if can(actor, Permission.MANAGE, target):
-        return True
-    return type == RelationType.LINKED and can(actor, Permission.MANAGE, source)
-
-
-def ensure_may_delete(actor, relationship: Relationship) -> None:
-    """The relations API's rule: the one who created it, or whoever manages its target."""
-    if relationship.created_by_id == actor.pk:
-        return
-    source = parse_node(relationship.source_node, field="source")
-    target = parse_node(relationship.target_node, field="target")
-    if not manages_an_end(actor, source, target, relationship.type):
-        raise AuthorizationError()
-
-
 # --- relationship.create ---------------------------------------------------------------------
 
 
@@ -137,16 +120,14 @@ def run_relationship_create(context: StepContext, parameters: dict[str, Any]) ->
     source = node_parameter(parameters, "source")
     target = node_parameter(parameters, "target")
     relation_selectors.require_visible(actor, [source, target])
-    if not manages_an_end(actor, source, target, parameters["type"]):
-        raise AuthorizationError(_("You may not link objects to this target."))
     relationship = relation_services.relationship_create(
+        actor=actor,
         source=source,
         target=target,
         type=parameters["type"],
         metadata=parameters.get("metadata") or {},
-        created_by=actor,
     )
-    source, target, type = relation_services.normalize(source, target, parameters["type"])
+    source, target, type = normalize(source, target, parameters["type"])
     return {
         "relationship": str(relationship.pk),
         "source": str(source),
@@ -167,8 +148,7 @@ def undo_relationship_create(context: StepContext, parameters: dict[str, Any], o
         if Relationship.objects.filter(pk=(output or {}).get("relationship")).exists():
             raise NotFoundError()  # still there, but out of the user's sight: not undone
         return
-    ensure_may_delete(actor, relationship)
-    relation_services.relationship_delete(relationship=relationship, actor=actor)
+    relation_services.relationship_delete(actor=actor, relationship=relationship)
 
 
 # --- relationship.delete ---------------------------------------------------------------------
@@ -184,9 +164,8 @@ def run_relationship_delete(context: StepContext, parameters: dict[str, Any]) ->
     relationship = find_relationship(actor, source, target, parameters["type"])
     if relationship is None:
         raise NotFoundError(_("There is no such relationship."))
-    ensure_may_delete(actor, relationship)
     deleted = {**stored(relationship), "metadata": relationship.metadata or {}}
-    relation_services.relationship_delete(relationship=relationship, actor=actor)
+    relation_services.relationship_delete(actor=actor, relationship=relationship)
     return {"deleted": True, "relationship": deleted}
 
 
@@ -200,7 +179,7 @@ def undo_relationship_delete(context: StepContext, parameters: dict[str, Any], o
     deleted = (output or {}).get("relationship") or {}
     source = parse_node(deleted.get("source"), field="source")
     target = parse_node(deleted.get("target"), field="target")
-    source, target, type = relation_services.normalize(source, target, deleted.get("type"))
+    source, target, type = normalize(source, target, deleted.get("type"))
     exists = Relationship.objects.filter(
         source_type=source.content_type,
         source_id=source.id,
@@ -210,7 +189,7 @@ def undo_relationship_delete(context: StepContext, parameters: dict[str, Any], o
     ).exists()
     if exists:
         return
-    relation_services.relationship_create(
+    relation_services.relationship_record(
         source=source,
         target=target,
         type=type,

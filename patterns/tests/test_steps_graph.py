@@ -10,7 +10,7 @@ from patterns.services import definition_problems
 from projects.tests.factories import ProjectFactory, add_member
 from relations.models import Relationship
 from relations.nodes import node_of
-from relations.services import relationship_create
+from relations.services import relationship_record
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def node(obj) -> str:
 
 
 def link(first, second, **metadata) -> Relationship:
-    return relationship_create(
+    return relationship_record(
         source=node_of(first), target=node_of(second), type=RelationType.LINKED, metadata=metadata
     )
 

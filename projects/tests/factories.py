@@ -6,7 +6,7 @@ from nexus_site.definitions.enums import MemberRole, RelationType
 from projects import services
 from projects.models import Project, Task, TaskDependency, TaskStatus
 from relations.nodes import node_of
-from relations.services import relationship_create
+from relations.services import relationship_record
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):
@@ -22,7 +22,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def owner_edge(obj, create, extracted, **kwargs):
         if create:
-            relationship_create(
+            relationship_record(
                 source=node_of(obj.owner), target=node_of(obj), type=RelationType.OWNER
             )
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def relate(source, relation_type, target, **metadata):
-    return services.relationship_create(
+    return services.relationship_record(
         source=node_of(source), target=node_of(target), type=relation_type, metadata=metadata
     )
 

@@ -24,7 +24,7 @@ STATISTICS = reverse("admin:relations_relationship_statistics")
 
 
 def relate(source, relation_type, target):
-    return services.relationship_create(
+    return services.relationship_record(
         source=node_of(source), target=node_of(target), type=relation_type
     )
 
@@ -281,10 +281,27 @@ def test_a_non_staff_user_is_sent_to_the_admin_login(client, url):
     assert response.url.startswith(reverse("admin:login"))
 
 
-def test_a_manager_may_add_a_relationship(client, spaces):
-    client.force_login(UserFactory(role=Role.MANAGER))
+def test_a_manager_may_add_a_relationship_between_what_they_manage(client, spaces):
+    manager = UserFactory(role=Role.MANAGER)
+    relate(manager, RelationType.OWNER, spaces[0])
+    relate(manager, RelationType.OWNER, spaces[1])
+    client.force_login(manager)
 
     response = client.post(ADD, add_form_data(spaces[0], spaces[1], RelationType.PARENT))
 
     assert response.status_code == 302
-    assert Relationship.objects.count() == 1
+    assert Relationship.objects.filter(type=RelationType.PARENT).count() == 1
+
+
+def test_a_manager_may_not_take_over_a_space_through_the_admin(client, spaces):
+    """The admin asks the same gate as the API: staff who are not administrators cannot put
+    someone else's space under one of their own."""
+    manager = UserFactory(role=Role.MANAGER)
+    relate(manager, RelationType.OWNER, spaces[0])
+    client.force_login(manager)
+
+    response = client.post(ADD, add_form_data(spaces[0], spaces[1], RelationType.PARENT))
+
+    assert response.status_code == 200
+    assert form_errors(response)
+    assert not Relationship.objects.filter(type=RelationType.PARENT).exists()

@@ -9,6 +9,7 @@ from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from nexus_site.definitions.enums import RelationType, Role
 from relations import services
+from relations.models import Relationship
 from relations.nodes import node_of
 from relations.registry import registry
 
@@ -28,10 +29,10 @@ def users_take_every_role():
 @pytest.fixture
 def shared_thing(user):
     group, thing = UserFactory(), UserFactory()
-    services.relationship_create(
+    services.relationship_record(
         source=node_of(group), target=node_of(thing), type=RelationType.PARENT
     )
-    services.relationship_create(
+    services.relationship_record(
         source=node_of(user), target=node_of(group), type=RelationType.MEMBER
     )
     return group, thing
@@ -131,7 +132,8 @@ def test_create_a_link_between_oneself_and_another_user(auth_client, user, other
     assert body["created_by"] == str(user.pk)
 
 
-def test_create_on_an_object_the_caller_may_not_manage_is_422(auth_client, other_user):
+def test_linking_two_other_people_is_403(auth_client, other_user):
+    """Both are visible (the directory), neither is the caller's to edit: 403, not 422."""
     third = UserFactory()
 
     response = auth_client.post(
@@ -140,8 +142,8 @@ def test_create_on_an_object_the_caller_may_not_manage_is_422(auth_client, other
         format="json",
     )
 
-    assert response.status_code == 422
-    assert "target" in response.json()["error"]["details"]
+    assert response.status_code == 403
+    assert not Relationship.objects.exists()
 
 
 def test_duplicate_is_409(auth_client, user, other_user):
@@ -156,10 +158,10 @@ def test_duplicate_is_409(auth_client, user, other_user):
 
 def test_cycle_is_409_with_the_cycle(auth_client, user):
     child = UserFactory()
-    services.relationship_create(
+    services.relationship_record(
         source=node_of(user), target=node_of(child), type=RelationType.PARENT
     )
-    services.relationship_create(
+    services.relationship_record(
         source=node_of(user), target=node_of(child), type=RelationType.MEMBER
     )
 
@@ -192,7 +194,7 @@ def test_bad_bodies_are_422(auth_client, body):
 
 
 def test_another_users_relationship_answers_404(auth_client, other_user):
-    theirs = services.relationship_create(
+    theirs = services.relationship_record(
         source=node_of(other_user), target=node_of(UserFactory()), type=RelationType.LINKED
     )
 
@@ -201,10 +203,10 @@ def test_another_users_relationship_answers_404(auth_client, other_user):
 
 
 def test_list_shows_only_what_touches_the_caller(auth_client, user, other_user):
-    mine = services.relationship_create(
+    mine = services.relationship_record(
         source=node_of(other_user), target=node_of(user), type=RelationType.LINKED
     )
-    services.relationship_create(
+    services.relationship_record(
         source=node_of(other_user), target=node_of(UserFactory()), type=RelationType.LINKED
     )
 
@@ -229,13 +231,13 @@ def test_delete_own_relationship(auth_client, user, other_user):
 def test_list_runs_a_constant_number_of_queries(user):
     client = bearer_client(user)
     for _ in range(3):
-        services.relationship_create(
+        services.relationship_record(
             source=node_of(UserFactory()), target=node_of(user), type=RelationType.LINKED
         )
     with CaptureQueriesContext(connection) as few:
         client.get(LIST)
     for _ in range(20):
-        services.relationship_create(
+        services.relationship_record(
             source=node_of(UserFactory()), target=node_of(user), type=RelationType.LINKED
         )
     with CaptureQueriesContext(connection) as many:
@@ -246,7 +248,7 @@ def test_list_runs_a_constant_number_of_queries(user):
 
 
 def test_admin_lists_relationships_for_staff(client, user, other_user):
-    services.relationship_create(
+    services.relationship_record(
         source=node_of(other_user), target=node_of(user), type=RelationType.LINKED
     )
     client.force_login(UserFactory(role=Role.ADMIN))

@@ -26,7 +26,7 @@ def run(*args) -> str:
 def chain():
     users = [UserFactory() for _ in range(3)]
     for left, right in itertools.pairwise(users):
-        services.relationship_create(
+        services.relationship_record(
             source=node_of(left), target=node_of(right), type=RelationType.LINKED
         )
     return users

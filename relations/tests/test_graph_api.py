@@ -12,8 +12,7 @@ from nexus_site.definitions.enums import RelationType
 from relations import services
 from relations.lab.models import Page, Space
 from relations.models import Relationship
-from relations.nodes import node_of
-from relations.services import content_type_for
+from relations.nodes import content_type_for, node_of
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/relations/"
@@ -21,7 +20,7 @@ MISSING_PAGE = "graphlab.page:01937d2a-0000-7000-8000-000000000000"
 
 
 def relate(source, relation_type, target, **metadata):
-    return services.relationship_create(
+    return services.relationship_record(
         source=node_of(source), target=node_of(target), type=relation_type, metadata=metadata
     )
 

@@ -20,7 +20,7 @@ URL = reverse("relations:explorer")
 
 
 def relate(source, relation_type, target):
-    return services.relationship_create(
+    return services.relationship_record(
         source=node_of(source), target=node_of(target), type=relation_type
     )
 

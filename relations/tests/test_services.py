@@ -76,10 +76,10 @@ def test_registry_check_refuses_a_structural_parent_that_is_not_a_foreign_key():
 @pytest.mark.django_db
 def test_linked_is_one_fact_whichever_end_is_written_first():
     a, b = make_nodes(2)
-    services.relationship_create(source=a, target=b, type=RelationType.LINKED)
+    services.relationship_record(source=a, target=b, type=RelationType.LINKED)
 
     with pytest.raises(ConflictError) as caught:
-        services.relationship_create(source=b, target=a, type=RelationType.LINKED)
+        services.relationship_record(source=b, target=a, type=RelationType.LINKED)
 
     assert caught.value.code == "conflict"
     assert Relationship.objects.count() == 1
@@ -89,12 +89,12 @@ def test_linked_is_one_fact_whichever_end_is_written_first():
 def test_child_is_stored_as_the_parent_fact(users_may_nest):
     a, b = make_nodes(2)
 
-    relationship = services.relationship_create(source=b, target=a, type=RelationType.CHILD)
+    relationship = services.relationship_record(source=b, target=a, type=RelationType.CHILD)
 
     assert relationship.type == RelationType.PARENT
     assert (relationship.source_id, relationship.target_id) == (a.id, b.id)
     with pytest.raises(ConflictError):
-        services.relationship_create(source=a, target=b, type=RelationType.PARENT)
+        services.relationship_record(source=a, target=b, type=RelationType.PARENT)
 
 
 @pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_self_relationship_is_422():
     (a,) = make_nodes(1)
 
     with pytest.raises(ValidationError) as caught:
-        services.relationship_create(source=a, target=a, type=RelationType.LINKED)
+        services.relationship_record(source=a, target=a, type=RelationType.LINKED)
 
     assert "target" in caught.value.details
 
@@ -113,7 +113,7 @@ def test_disallowed_or_unknown_type_is_422(relation_type):
     a, b = make_nodes(2)
 
     with pytest.raises(ValidationError) as caught:
-        services.relationship_create(source=a, target=b, type=relation_type)
+        services.relationship_record(source=a, target=b, type=relation_type)
 
     assert "type" in caught.value.details
     assert not Relationship.objects.exists()
@@ -125,7 +125,7 @@ def test_missing_target_object_is_422():
     ghost = Node("accounts.user", User().pk)
 
     with pytest.raises(ValidationError) as caught:
-        services.relationship_create(source=a, target=ghost, type=RelationType.LINKED)
+        services.relationship_record(source=a, target=ghost, type=RelationType.LINKED)
 
     assert "target" in caught.value.details
 
@@ -133,11 +133,11 @@ def test_missing_target_object_is_422():
 @pytest.mark.django_db
 def test_parent_edge_closing_a_cycle_is_refused_with_the_cycle(users_may_nest):
     a, b, c = make_nodes(3)
-    services.relationship_create(source=a, target=b, type=RelationType.PARENT)
-    services.relationship_create(source=b, target=c, type=RelationType.PARENT)
+    services.relationship_record(source=a, target=b, type=RelationType.PARENT)
+    services.relationship_record(source=b, target=c, type=RelationType.PARENT)
 
     with pytest.raises(ConflictError) as caught:
-        services.relationship_create(source=c, target=a, type=RelationType.PARENT)
+        services.relationship_record(source=c, target=a, type=RelationType.PARENT)
 
     assert caught.value.code == "cycle_detected"
     assert caught.value.details["cycle"] == [str(c), str(a), str(b), str(c)]
@@ -148,9 +148,9 @@ def test_parent_edge_closing_a_cycle_is_refused_with_the_cycle(users_may_nest):
 def test_a_diamond_is_not_a_cycle(users_may_nest):
     top, left, right, bottom = make_nodes(4)
     for source, target in [(top, left), (top, right), (left, bottom)]:
-        services.relationship_create(source=source, target=target, type=RelationType.PARENT)
+        services.relationship_record(source=source, target=target, type=RelationType.PARENT)
 
-    services.relationship_create(source=right, target=bottom, type=RelationType.PARENT)
+    services.relationship_record(source=right, target=bottom, type=RelationType.PARENT)
 
     assert Relationship.objects.count() == 4
 
@@ -160,11 +160,11 @@ def test_create_and_delete_publish_events(django_capture_on_commit_callbacks):
     a, b = make_nodes(2)
     actor = User.objects.get(pk=a.id)
 
-    relationship = services.relationship_create(
+    relationship = services.relationship_record(
         source=a, target=b, type=RelationType.LINKED, created_by=actor
     )
     relationship_id = str(relationship.pk)
-    services.relationship_delete(relationship=relationship, actor=actor)
+    services.relationship_erase(relationship=relationship, actor=actor)
 
     events = list(Event.objects.filter(type__startswith="relationship_").order_by("id"))
     assert [event.type for event in events] == [
@@ -185,7 +185,7 @@ def test_two_concurrent_writers_cannot_close_a_cycle_between_them(users_may_nest
     def write(source: Node, target: Node) -> None:
         try:
             barrier.wait(timeout=10)
-            services.relationship_create(source=source, target=target, type=RelationType.PARENT)
+            services.relationship_record(source=source, target=target, type=RelationType.PARENT)
             outcomes.append("created")
         except ConflictError as exc:
             outcomes.append(exc.code)
@@ -209,12 +209,12 @@ def test_a_share_is_announced_to_its_two_ends_and_the_targets_viewers_only(user,
     space = Space.objects.create(name="Apollo")
     viewer, bystander = UserFactory(), UserFactory()
     for who in (user, viewer):
-        services.relationship_create(
+        services.relationship_record(
             source=node_of(who), target=node_of(space), type=RelationType.MEMBER
         )
     Event.objects.all().delete()
 
-    services.relationship_create(
+    services.relationship_record(
         source=node_of(other_user), target=node_of(space), type=RelationType.MEMBER
     )
 

@@ -16,8 +16,7 @@ from relations import algorithms, traversal
 from relations.algorithms import Graph, TraversalLimitExceeded
 from relations.lab.models import Comment, Page, Space, Thread
 from relations.models import Relationship
-from relations.nodes import Node, node_of
-from relations.services import content_type_for, normalize
+from relations.nodes import Node, content_type_for, node_of, normalize
 
 pytestmark = pytest.mark.django_db
 

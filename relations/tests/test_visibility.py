@@ -24,14 +24,13 @@ from relations.algorithms import TraversalLimitExceeded
 from relations.hierarchy import ancestry, descendants
 from relations.lab.models import Comment, Page, Space, Thread
 from relations.models import Relationship
-from relations.nodes import node_of
-from relations.services import content_type_for
+from relations.nodes import content_type_for, node_of
 
 pytestmark = pytest.mark.django_db
 
 
 def relate(source, relation_type, target, **metadata):
-    return services.relationship_create(
+    return services.relationship_record(
         source=node_of(source), target=node_of(target), type=relation_type, metadata=metadata
     )
 

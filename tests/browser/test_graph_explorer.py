@@ -14,7 +14,7 @@ SCREENSHOT = Path(tempfile.gettempdir()) / "nexus-graph.png"
 
 
 def relate(source, relation_type, target):
-    services.relationship_create(source=node_of(source), target=node_of(target), type=relation_type)
+    services.relationship_record(source=node_of(source), target=node_of(target), type=relation_type)
 
 
 @pytest.mark.browser

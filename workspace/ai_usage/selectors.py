@@ -27,7 +27,7 @@ from relations.hierarchy import descendants
 from relations.models import Relationship
 from relations.nodes import Node, node_of
 from relations.registry import model_label
-from relations.services import content_types_by_label
+from relations.nodes import content_types_by_label
 from workspace.ai_usage.models import COST_PLACES, AIBudget, AIInteraction
 
 GRANTING_TYPES = ("owner", "member")

@@ -118,6 +118,30 @@ def message_get(room: Room, message_id: UUID | str) -> ChatMessage:
     return message
 
 
+def attachment_get(user, room_id: UUID | str, message_id: UUID | str, file_id: UUID | str):
+    """Return a file attached to a live message of a room ``user`` may read; else 404.
+
+    Reading the message is what lets a room's readers download what was posted in it: no one
+    gains a grant on the file itself, and deleting the message takes the way in with it.
+    """
+    room = first_or_none(rooms_visible_to(user), room_id)
+    if room is None:
+        raise NotFoundError()
+    attachment = (
+        MessageAttachment.objects.filter(
+            message__room=room,
+            message_id=message_id,
+            message__deleted_at__isnull=True,
+            file_id=file_id,
+        )
+        .select_related("file__blob")
+        .first()
+    )
+    if attachment is None:
+        raise NotFoundError()
+    return attachment.file
+
+
 def files_to_attach(user) -> list:
     """Return ``user``'s own latest files, offered for attaching to a message."""
     return list(

@@ -22,9 +22,8 @@ from nexus_site.definitions.enums import EventType, Permission, RelationType, Ro
 from nexus_site.events.services import publish
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
 from projects.models import Project
-from projects.services import ensure_can
 from relations import services as relations
-from relations.access import can
+from relations.access import can, require_named
 from relations.models import Relationship
 from relations.nodes import node_of
 from workspace.chat import realtime
@@ -37,7 +36,6 @@ from workspace.chat.models import (
     RoomKind,
 )
 from workspace.files.selectors import files_for_attachment
-from workspace.files.services import files_grant_view
 
 MAX_NAME_LENGTH = 120
 MAX_BODY_LENGTH = 10_000
@@ -142,7 +140,7 @@ def clean_body(body: Any, *, has_attachments: bool = False) -> str:
 
 
 def add_edge(*, room: Room, user, role: str, actor, owner: bool = False) -> Relationship:
-    return relations.relationship_create(
+    return relations.relationship_record(
         source=node_of(user),
         target=node_of(room),
         type=RelationType.OWNER if owner else RelationType.MEMBER,
@@ -173,9 +171,9 @@ def room_create(
             details={"kind": [str(_("Choose channel or private; use direct for two people."))]}
         )
     if project is not None:
-        if not can(actor, Permission.VIEW, node_of(project)):
-            raise ValidationError(details={"project": [str(_("No such project."))]})
-        ensure_can(actor, Permission.EDIT, project)
+        require_named(
+            actor, Permission.EDIT, project, field="project", message=_("No such project.")
+        )
     room = Room(
         kind=kind,
         name=clean_name(name),
@@ -242,7 +240,7 @@ def room_member_add(*, actor, room: Room, user, role: str = MEMBER) -> None:
     if any(edge.type == RelationType.OWNER for edge in edges):
         return
     for edge in edges:
-        relations.relationship_delete(relationship=edge, actor=actor)
+        relations.relationship_erase(relationship=edge, actor=actor)
     add_edge(room=room, user=user, role=role, actor=actor)
 
 
@@ -258,7 +256,7 @@ def room_member_remove(*, actor, room: Room, user) -> None:
     if not edges:
         raise NotFoundError(_("This user is not a member of the room."))
     for edge in edges:
-        relations.relationship_delete(relationship=edge, actor=actor)
+        relations.relationship_erase(relationship=edge, actor=actor)
     realtime.revoke_on_commit(room.pk, user.pk)
 
 
@@ -319,7 +317,9 @@ def message_post(
 ) -> ChatMessage:
     """Post a message in ``room``. Posting in a public channel joins it; other rooms need
     membership. ``reply_to`` is a message id of the same room; ``attachments`` file ids the
-    author may see. Every member at posting time gains view on the attached files."""
+    author may see. Readers of the room reach the files through the message
+    (selectors.attachment_get), never through a grant on the file: nobody gains the file
+    itself, and a deleted message takes its attachments with it."""
     ensure_view(actor, room)
     if member_role(actor, room) is None:
         if room.kind != RoomKind.CHANNEL:
@@ -359,8 +359,6 @@ def message_post(
         MessageAttachment.objects.bulk_create(
             MessageAttachment(message=message, file=file) for file in files
         )
-        members = get_user_model().objects.filter(pk__in=member_ids(room) - {actor.pk})
-        files_grant_view(files=files, users=members, actor=actor)
     ReadPointer.objects.update_or_create(room=room, user=actor, defaults={"last_read_at": now})
     message_event(EventType.MESSAGE_POSTED, message, actor=actor)
     announce_mentions(message, mentioned, actor=actor)

@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from nexus_site.exceptions import BaseAppException, NotFoundError
+from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
 from workspace.chat import selectors, services
 from workspace.chat.models import RoomKind
+from workspace.files.responses import counted_download
+from workspace.files.views import public_error
 
 PANE_SIZE = 50
 
@@ -133,3 +135,19 @@ def threaded(messages: list) -> list:
         else:
             root.thread.append(message)
     return top_level
+
+
+class AttachmentDownloadPage(LoginRequiredMixin, View):
+    """Stream a file attached to a message of a room the user may read."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, room_id, message_id, file_id):
+        try:
+            file = selectors.attachment_get(request.user, room_id, message_id, file_id)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        try:
+            return counted_download(request, file)
+        except GoneError as exc:
+            return public_error(request, exc)

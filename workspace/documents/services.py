@@ -30,7 +30,7 @@ from nexus_site.exceptions import (
 )
 from projects.models import Project
 from relations import services as relations
-from relations.access import can
+from relations.access import require, require_named
 from relations.models import Relationship
 from relations.nodes import node_of
 from workspace.documents.content import empty_content, validate_content
@@ -43,16 +43,6 @@ MAX_TITLE_LENGTH = 200
 
 
 # --- access and helpers ------------------------------------------------------------------
-
-
-def ensure_can(actor, action: str, document: Document) -> None:
-    """Require ``action`` on ``document``: 404 when ``actor`` may not even see it, else 403."""
-    node = node_of(document)
-    if can(actor, action, node):
-        return
-    if action != Permission.VIEW and can(actor, Permission.VIEW, node):
-        raise AuthorizationError()
-    raise NotFoundError()
 
 
 def clean_title(title: Any) -> str:
@@ -143,16 +133,15 @@ def document_create(
         content = empty_content(doc_type)
     validate_content(doc_type, content)
     if project is not None:
-        if not can(actor, Permission.VIEW, node_of(project)):
-            raise ValidationError(details={"project": [str(_("No such project."))]})
-        if not can(actor, Permission.EDIT, node_of(project)):
-            raise AuthorizationError(_("You may not add documents to this project."))
+        require_named(
+            actor, Permission.EDIT, project, field="project", message=_("No such project.")
+        )
     document = Document(
         title=title, doc_type=doc_type, content=content, owner=actor, project=project, version=1
     )
     document.save(force_insert=True)
     write_version(document, author=actor)
-    relations.relationship_create(
+    relations.relationship_record(
         source=node_of(actor), target=node_of(document), type=RelationType.OWNER, created_by=actor
     )
     announce(EventType.DOCUMENT_CREATED, document, actor=actor)
@@ -173,7 +162,7 @@ def document_update(
     The row is locked while the version is compared and bumped, so of two writers holding the
     same version exactly one wins; the other gets the conflict and nothing is lost.
     """
-    ensure_can(actor, Permission.EDIT, document)
+    require(actor, Permission.EDIT, document)
     current = locked(document)
     if current.is_deleted:
         raise NotFoundError()
@@ -206,7 +195,7 @@ def document_update(
 @transaction.atomic
 def document_version_restore(*, actor, document: Document, number: int) -> Document:
     """Make a new version holding the title and content of version ``number``."""
-    ensure_can(actor, Permission.EDIT, document)
+    require(actor, Permission.EDIT, document)
     current = locked(document)
     if current.is_deleted:
         raise NotFoundError()
@@ -224,7 +213,7 @@ def document_version_restore(*, actor, document: Document, number: int) -> Docum
 @transaction.atomic
 def document_delete(*, actor, document: Document) -> Document:
     """Move ``document`` to the trash (a soft delete; the purge task removes it later)."""
-    ensure_can(actor, Permission.MANAGE, document)
+    require(actor, Permission.MANAGE, document)
     current = locked(document)
     if current.is_deleted:
         raise NotFoundError()
@@ -237,7 +226,7 @@ def document_delete(*, actor, document: Document) -> Document:
 @transaction.atomic
 def document_restore(*, actor, document: Document) -> Document:
     """Take ``document`` back out of the trash."""
-    ensure_can(actor, Permission.MANAGE, document)
+    require(actor, Permission.MANAGE, document)
     current = locked(document)
     if not current.is_deleted:
         raise ConflictError(_("This document is not in the trash."))
@@ -251,10 +240,10 @@ def document_restore(*, actor, document: Document) -> Document:
 def document_purge(*, actor, document: Document) -> None:
     """Delete ``document`` for good (live or in the trash) with its versions, attachments and
     relationships; undoes a creation, where the trash would keep what never should have been."""
-    ensure_can(actor, Permission.MANAGE, document)
+    require(actor, Permission.MANAGE, document)
     current = locked(document)
     announce(EventType.DOCUMENT_DELETED, current, actor=actor, purged=True)
-    detach(current)
+    relations.node_detach(node_of(current))
     current.delete()
 
 
@@ -318,7 +307,7 @@ def document_share(
 
     Sharing again with the same user replaces the earlier share.
     """
-    ensure_can(actor, Permission.MANAGE, document)
+    require(actor, Permission.MANAGE, document)
     if permission not in Permission.values:
         raise ValidationError(
             details={"permission": [str(_("Choose view, comment, edit or manage."))]}
@@ -330,11 +319,11 @@ def document_share(
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError(details={"expires_at": [str(_("Choose a time in the future."))]})
     for edge in share_edges(document).filter(source_id=user.pk):
-        relations.relationship_delete(relationship=edge, actor=actor)
+        relations.relationship_erase(relationship=edge, actor=actor)
     metadata: dict[str, Any] = {"permission": permission}
     if expires_at is not None:
         metadata["expires_at"] = expires_at.isoformat()
-    edge = relations.relationship_create(
+    edge = relations.relationship_record(
         source=node_of(user),
         target=node_of(document),
         type=RelationType.MEMBER,
@@ -356,26 +345,15 @@ def document_share(
 @transaction.atomic
 def document_unshare(*, actor, document: Document, user) -> None:
     """Stop sharing ``document`` with ``user``."""
-    ensure_can(actor, Permission.MANAGE, document)
+    require(actor, Permission.MANAGE, document)
     edges = list(share_edges(document).filter(source_id=user.pk))
     if not edges:
         raise NotFoundError(_("This document is not shared with that user."))
     for edge in edges:
-        relations.relationship_delete(relationship=edge, actor=actor)
+        relations.relationship_erase(relationship=edge, actor=actor)
 
 
 # --- purge -------------------------------------------------------------------------------
-
-
-def detach(document: Document) -> None:
-    """Delete every relationship that names ``document`` (relations does not cascade)."""
-    types = relations.content_types_by_label()
-    content_type = types[Document._meta.label_lower]
-    rows = Relationship.objects.filter(
-        source_type=content_type, source_id=document.pk
-    ) | Relationship.objects.filter(target_type=content_type, target_id=document.pk)
-    for edge in rows:
-        relations.relationship_delete(relationship=edge)
 
 
 def document_trash_purge(*, now: datetime.datetime | None = None) -> int:
@@ -397,7 +375,7 @@ def document_trash_purge(*, now: datetime.datetime | None = None) -> int:
             )
             if document is None:  # restored or purged meanwhile
                 continue
-            detach(document)
+            relations.node_detach(node_of(document))
             document.delete()
             purged += 1
     return purged
@@ -410,7 +388,7 @@ def document_trash_purge(*, now: datetime.datetime | None = None) -> int:
 def document_attach(*, actor, document: Document, file_id: Any) -> DocumentAttachment:
     """Attach a file ``actor`` may see to a document ``actor`` may edit; attaching twice is
     one attachment."""
-    ensure_can(actor, Permission.EDIT, document)
+    require(actor, Permission.EDIT, document)
     (file,) = files_for_attachment(actor, [file_id])
     attachment, created = DocumentAttachment.objects.get_or_create(
         document=document, file=file, defaults={"attached_by": actor}
@@ -423,7 +401,7 @@ def document_attach(*, actor, document: Document, file_id: Any) -> DocumentAttac
 @transaction.atomic
 def document_detach(*, actor, document: Document, file: File) -> None:
     """Remove ``file`` from ``document``'s attachments (the file itself stays)."""
-    ensure_can(actor, Permission.EDIT, document)
+    require(actor, Permission.EDIT, document)
     deleted, _rows = DocumentAttachment.objects.filter(document=document, file=file).delete()
     if not deleted:
         raise NotFoundError()

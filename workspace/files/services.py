@@ -1,4 +1,4 @@
-"""Every write on files: upload, rename/move, delete, view grants and public links.
+"""Every write on files: upload, rename/move, delete and public links.
 
 Blobs are content-addressed and reference-counted. Writes that touch a blob take a lock on
 its SHA-256 first (a PostgreSQL advisory lock held to the end of the transaction; SQLite
@@ -14,7 +14,6 @@ Quota checks lock the uploader's user row, so two uploads of one user cannot bot
 import datetime
 import hashlib
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +35,8 @@ from nexus_site.exceptions import (
     ValidationError,
 )
 from projects.models import Project
-from projects.services import detach, ensure_can
 from relations import services as relations
-from relations.access import can
-from relations.models import Relationship
+from relations.access import require, require_named, require_placement
 from relations.nodes import node_of
 from workspace.files import content
 from workspace.files.models import Blob, File, PublicLink, valid_links_filter
@@ -47,6 +44,7 @@ from workspace.files.selectors import logical_usage
 from workspace.files.uploads import too_large
 
 UPDATABLE_FIELDS = frozenset({"name", "project"})
+NO_SUCH_PROJECT = _("No such project.")
 TOKEN_BYTES = 32
 
 
@@ -110,15 +108,6 @@ def quota_exceeded(*, used: int, adding: int, quota: int) -> PayloadTooLargeErro
     )
 
 
-def ensure_project_editable(actor, project: Project | None) -> None:
-    """Refuse a project the actor may not see (422) or may see but not edit (403)."""
-    if project is None:
-        return
-    if not can(actor, Permission.VIEW, node_of(project)):
-        raise ValidationError(details={"project": [str(_("No such project."))]})
-    ensure_can(actor, Permission.EDIT, project)
-
-
 def file_upload(
     *,
     actor,
@@ -136,7 +125,8 @@ def file_upload(
     limit = settings.FILE_UPLOAD_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise too_large(limit)
-    ensure_project_editable(actor, project)
+    if project is not None:
+        require_named(actor, Permission.EDIT, project, field="project", message=NO_SUCH_PROJECT)
     upload.seek(0)
     try:
         inspected = content.inspect_chunks(upload.chunks(), max_bytes=limit)
@@ -159,7 +149,7 @@ def file_upload(
             sha256=inspected.sha256,
             project=project,
         )
-        relations.relationship_create(
+        relations.relationship_record(
             source=node_of(actor), target=node_of(file), type=RelationType.OWNER, created_by=actor
         )
         publish(
@@ -174,13 +164,17 @@ def file_upload(
 
 @transaction.atomic
 def file_update(*, actor, file: File, **fields: Any) -> File:
-    """Rename a file or move it into (or out of, with None) a project the actor may edit."""
+    """Rename a file (edit) or move it into (or out of, with None) a project.
+
+    Moving changes who reaches the file, so it needs manage on the file and edit on the new
+    project: an editor cannot take a file into a project of their own.
+    """
     unknown = sorted(set(fields) - UPDATABLE_FIELDS)
     if unknown:
         raise ValidationError(
             details={name: [str(_("This field cannot be changed."))] for name in unknown}
         )
-    ensure_can(actor, Permission.EDIT, file)
+    require(actor, Permission.EDIT, file)
     file = File.objects.select_for_update().get(pk=file.pk)
     changed = []
     if "name" in fields:
@@ -191,7 +185,7 @@ def file_update(*, actor, file: File, **fields: Any) -> File:
     if "project" in fields:
         project = fields["project"]
         if (project.pk if project else None) != file.project_id:
-            ensure_project_editable(actor, project)
+            require_placement(actor, file, project, field="project", message=NO_SUCH_PROJECT)
             file.project = project
             changed.append("project")
     if changed:
@@ -202,14 +196,14 @@ def file_update(*, actor, file: File, **fields: Any) -> File:
 @transaction.atomic
 def file_delete(*, actor, file: File) -> None:
     """Delete a file and its graph rows; its blob goes with the last file that uses it."""
-    ensure_can(actor, Permission.MANAGE, file)
+    require(actor, Permission.MANAGE, file)
     lock_content(file.sha256)
     file = File.objects.select_for_update().filter(pk=file.pk).first()
     if file is None:
         raise NotFoundError()
     node = str(node_of(file))
     payload = {"file": str(file.pk), "name": file.name, "sha256": file.sha256}
-    detach(node_of(file), actor=actor)
+    relations.node_detach(node_of(file), actor=actor)
     blob_id, owner_id = file.blob_id, file.owner_id
     file.delete()
     blob_release(blob_id=blob_id)
@@ -219,27 +213,6 @@ def file_delete(*, actor, file: File) -> None:
 def file_download_count(*, file: File) -> None:
     """Count one download of ``file`` (atomic in SQL, so concurrent downloads all count)."""
     File.objects.filter(pk=file.pk).update(download_count=F("download_count") + 1)
-
-
-@transaction.atomic
-def file_grant_view(*, file: File, user, actor=None) -> Relationship | None:
-    """Let ``user`` view ``file`` (a member edge with the view permission).
-
-    Nothing changes when the user already holds a direct edge; returns the new edge or None.
-    """
-    granted = files_grant_view(files=[file], users=[user], actor=actor)
-    return granted[0] if granted else None
-
-
-@transaction.atomic
-def files_grant_view(*, files: Iterable[File], users: Iterable, actor=None) -> list[Relationship]:
-    """Let every one of ``users`` view every one of ``files``, in a few queries for all of them
-    (a message's recipients and its attachments); pairs that already hold an edge stay as they
-    are."""
-    pairs = [(node_of(user), node_of(file)) for file in files for user in users]
-    return relations.relationships_grant(
-        pairs=pairs, metadata={"permission": Permission.VIEW.value}, created_by=actor
-    )
 
 
 # --- public links -----------------------------------------------------------------------------
@@ -266,7 +239,7 @@ def public_link_create(
     max_downloads: int | None = None,
 ) -> CreatedLink:
     """Give ``file`` a new public link, revoking the current one."""
-    ensure_can(actor, Permission.MANAGE, file)
+    require(actor, Permission.MANAGE, file)
     now = timezone.now()
     if expires_at is not None and expires_at <= now:
         raise ValidationError(details={"expires_at": [str(_("Choose a time in the future."))]})
@@ -288,7 +261,7 @@ def public_link_create(
 @transaction.atomic
 def public_link_revoke(*, actor, file: File) -> PublicLink:
     """Revoke ``file``'s current public link; NotFoundError when it has none."""
-    ensure_can(actor, Permission.MANAGE, file)
+    require(actor, Permission.MANAGE, file)
     link = PublicLink.objects.select_for_update().filter(file=file, revoked_at__isnull=True).first()
     if link is None:
         raise NotFoundError(_("This file has no public link."))

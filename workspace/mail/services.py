@@ -6,11 +6,12 @@ subclasses. Callers load copies through ``workspace.mail.selectors`` (another us
 copy is not theirs to edit) or 409 (a sent message never changes, a trashed draft must be
 restored first).
 
-Sending is one transaction: the message turns sent, every recipient's copy is written, the to
-and cc recipients get view access to the attachments (a graph edge), every recipient gets a
-``mail_received`` event, and the notification e-mails are enqueued for after the commit.
-Either all of it happens or none. Every recipient, bcc included, downloads the attachments
-through their own copy (``selectors.attachment_get``).
+Sending is one transaction: the message turns sent, every recipient's copy is written, every
+recipient gets a ``mail_received`` event, and the notification e-mails are enqueued for after
+the commit. Either all of it happens or none. Every recipient downloads the attachments through
+their own copy (``selectors.attachment_get``): sending a file never grants anyone the file
+itself, so a message cannot re-share what its sender may only view, and what a recipient can
+reach ends with their copy.
 """
 
 import re
@@ -33,7 +34,6 @@ from nexus_site.exceptions import (
 )
 from workspace.files.models import File
 from workspace.files.selectors import files_for_attachment
-from workspace.files.services import files_grant_view
 from workspace.mail import notifications, tasks
 from workspace.mail.models import (
     BODY_MAX_LENGTH,
@@ -300,8 +300,7 @@ def mail_send(*, actor, entry: MailboxEntry) -> MailboxEntry:
     Recipients must still be active users and the attachments still visible to the sender
     (422 otherwise); a message sent already is a 409 ``already_sent``. Each recipient gets
     an inbox copy, a ``mail_received`` event (without bcc) and, if their preference asks for
-    it, a notification e-mail after the commit; to and cc recipients also get view access to
-    the attachments.
+    it, a notification e-mail after the commit.
     """
     entry, message = editable_draft(actor, entry)
     rows = list(MailRecipient.objects.filter(message=message).select_related("user"))
@@ -323,7 +322,7 @@ def mail_send(*, actor, entry: MailboxEntry) -> MailboxEntry:
             details=details,
         )
     attached = message.attachments.order_by("position", "id").values_list("file_id", flat=True)
-    files = attachable_files(actor, list(attached))
+    attachable_files(actor, list(attached))  # still visible to the sender, or a 422
 
     message.status = MailStatus.SENT
     message.sent_at = timezone.now()
@@ -333,11 +332,6 @@ def mail_send(*, actor, entry: MailboxEntry) -> MailboxEntry:
     copies = MailboxEntry.objects.bulk_create(
         MailboxEntry(user=row.user, message=message, recipient=row, folder=MailFolder.INBOX)
         for row in rows
-    )
-    # A graph edge is listed and announced to whoever may see both its ends (every user sees
-    # every user), so a bcc recipient gets no edge: they download through their copy.
-    files_grant_view(
-        files=files, users=[row.user for row in rows if row.kind != RecipientKind.BCC], actor=actor
     )
     for row, copy in zip(rows, copies, strict=True):
         publish(

@@ -53,7 +53,7 @@ class Command(BaseCommand):
         if not isinstance(row, dict):
             return "not a JSON object"
         try:
-            services.relationship_create(
+            services.relationship_record(
                 source=parse_node(row.get("source"), field="source"),
                 target=parse_node(row.get("target"), field="target"),
                 type=str(row.get("type", "")),

@@ -68,7 +68,8 @@
       files.setAttribute("aria-label", text.attachments);
       message.attachments.forEach(function (file) {
         var link = element("a", "", file.name);
-        link.href = "/files/" + file.id + "/download/";
+        // Through the message: readers of the room hold no grant on the file itself.
+        link.href = "/chat/" + message.room + "/messages/" + message.id + "/attachments/" + file.id + "/";
         link.setAttribute("download", "");
         var entry = element("li");
         entry.appendChild(link);

@@ -23,4 +23,9 @@ urlpatterns = [
         views.MessageDetailView.as_view(),
         name="message-detail",
     ),
+    path(
+        "chat/rooms/<uuid:room_id>/messages/<uuid:message_id>/attachments/<uuid:file_id>/download/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
 ]

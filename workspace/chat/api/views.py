@@ -6,7 +6,8 @@ not change) and re-reads through the selector to render.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -19,6 +20,7 @@ from projects import selectors as project_selectors
 from workspace.chat import selectors, services
 from workspace.chat.api import serializers as s
 from workspace.chat.models import ChatMessage, Room, RoomKind
+from workspace.files.responses import counted_download
 
 E401 = error_response_schema(_("Not signed in."))
 E403 = error_response_schema(_("Visible, but the caller may not change it."))
@@ -282,3 +284,24 @@ class MessageDetailView(APIView):
         message = selectors.message_get(room, message_id)
         services.message_delete(actor=request.user, message=message)
         return Response(status=204)
+
+
+class AttachmentDownloadView(APIView):
+    def perform_content_negotiation(self, request, force=False):
+        # The body is the file whatever the client accepts; errors still render as JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="chat_attachments_download",
+        tags=TAGS,
+        summary=_("Download a file attached to a message of the room"),
+        description=_(
+            "Whoever may read the message may download its attachments; they gain no access "
+            "to the file itself."
+        ),
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
+        | READ_ERRORS,
+    )
+    def get(self, request, room_id, message_id, file_id):
+        file = selectors.attachment_get(request.user, room_id, message_id, file_id)
+        return counted_download(request, file)

@@ -19,7 +19,7 @@ from nexus_site.api.schema import error_response_schema
 from nexus_site.definitions.enums import Permission
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects import selectors as project_selectors
-from projects.services import ensure_can
+from relations.access import require
 from workspace.files import selectors, services
 from workspace.files.api import serializers as s
 from workspace.files.api.filters import FileFilter
@@ -183,7 +183,7 @@ class PublicLinkView(APIView):
     )
     def get(self, request, file_id):
         file = selectors.file_get(request.user, file_id)
-        ensure_can(request.user, Permission.MANAGE, file)
+        require(request.user, Permission.MANAGE, file)
         link = selectors.current_link(file)
         if link is None:
             raise NotFoundError(_("This file has no public link."))

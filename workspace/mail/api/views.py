@@ -123,8 +123,7 @@ class MessageSendView(APIView):
         tags=TAGS,
         summary=_("Send a draft to all its recipients at once"),
         description=_(
-            "Every recipient gets a copy in their inbox and view access to the attachments, "
-            "or nobody does. 422 without recipients or with one that is no longer a user; "
+            "Every recipient gets a copy in their inbox, with its attachments, or nobody does. 422 without recipients or with one that is no longer a user; "
             "409 already_sent the second time."
         ),
         request=None,

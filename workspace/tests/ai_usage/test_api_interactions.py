@@ -231,11 +231,11 @@ def test_project_managers_see_interactions_charged_to_it(role):
 def test_manager_of_a_parent_project_sees_the_sub_projects_interactions():
     from nexus_site.definitions.enums import RelationType
     from relations.nodes import node_of
-    from relations.services import relationship_create
+    from relations.services import relationship_record
 
     parent = ProjectFactory()
     child = ProjectFactory()
-    relationship_create(source=node_of(parent), target=node_of(child), type=RelationType.PARENT)
+    relationship_record(source=node_of(parent), target=node_of(child), type=RelationType.PARENT)
     charged = InteractionFactory(project=child)
 
     assert bearer_client(parent.owner).get(detail(charged)).status_code == 200

@@ -10,7 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from relations.access import can
+from relations.models import Relationship
 from relations.nodes import node_of
+from relations.services import relationship_record
 from workspace.mail.models import MailboxEntry, MailMessage
 from workspace.tests.files.factories import upload_file
 from workspace.tests.mail.factories import copy_of, write
@@ -252,20 +254,43 @@ def test_a_recipient_cannot_edit_or_send_their_copy(alice, bob):
     assert MailMessage.objects.get().subject == "Fixed"
 
 
-def test_to_and_cc_recipients_may_view_the_attachments_once_sent(alice, bob, carol):
+def test_recipients_reach_attachments_through_their_copy_never_the_file(alice, bob, carol):
+    """Sending re-shares nothing: a recipient downloads through the message they hold, and the
+    file itself stays out of their reach (no grant, not in their files, its page 404)."""
     file = upload_file(alice, b"numbers", "numbers.csv")
     client = client_of(alice)
     created = draft(client, to=["bob@example.com"], cc=["carol@example.com"])
     client.patch(detail(created["id"]), {"attachments": [str(file.pk)]}, format="json")
-    assert not can(bob, "view", node_of(file))
 
     client.post(detail(created["id"], "send/"))
 
     for reader in (bob, carol):
-        assert can(reader, "view", node_of(file))
+        assert not can(reader, "view", node_of(file))
         received = client_of(reader).get(LIST).json()["results"][0]
         assert received["attachments"] == [str(file.pk)]
-        assert client_of(reader).get(f"/api/v1/files/{file.pk}/download/").status_code == 200
+        download = client_of(reader).get(received["attachment_files"][0]["download"])
+        assert download.status_code == 200
+        assert client_of(reader).get(f"/api/v1/files/{file.pk}/download/").status_code == 404
+        assert client_of(reader).get("/api/v1/files/").json()["count"] == 0
+
+
+def test_a_guest_cannot_reshare_a_file_they_only_view_by_mailing_it(alice, bob, carol):
+    """A viewer of a file may send it, but the recipient gains no lasting access to the file,
+    and once the sender's own access ends, the recipient's copy is all that is left."""
+    file = upload_file(alice, b"plans", "plans.txt")
+    relationship_record(
+        source=node_of(bob),
+        target=node_of(file),
+        type="member",
+        metadata={"permission": "view"},
+    )
+    sent = write(bob, to=[carol], attachments=[file])
+
+    assert not can(carol, "view", node_of(file))
+    Relationship.objects.filter(source_id=bob.pk).delete()
+    assert not can(carol, "view", node_of(file))
+    body = client_of(carol).get(detail(copy_of(carol, sent))).json()
+    assert body["attachments"] == [str(file.pk)]
 
 
 def test_every_holder_of_a_copy_downloads_its_attachments(alice, bob, carol):
