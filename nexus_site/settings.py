@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions import constants
@@ -156,11 +157,28 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "nexus"),
         }
     }
+    # channels-redis waits for a socket's next message with a 5 s blocking pop; redis-py 8
+    # stops reading a connection after its default 5 s socket timeout, which crashed every idle
+    # socket (close 1011). The read timeout must outlast that wait; it still ends a read from a
+    # Redis that stopped answering. Keepalive lets the kernel notice a dead peer too.
+    CHANNEL_LAYER_SOCKET_TIMEOUT = float(os.environ.get("CHANNEL_LAYER_SOCKET_TIMEOUT", "30"))
+    if CHANNEL_LAYER_SOCKET_TIMEOUT <= 10:
+        raise ImproperlyConfigured(
+            "CHANNEL_LAYER_SOCKET_TIMEOUT must be longer than 10 seconds (the channel layer "
+            "blocks for 5 s waiting for a message)."
+        )
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                    }
+                ],
                 "prefix": os.environ.get("CHANNEL_PREFIX", "nexus"),
                 # Room for a burst of events while a socket replays its backlog.
                 "capacity": 1000,
