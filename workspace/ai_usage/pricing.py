@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from workspace.ai_usage.models import COST_PLACES, CostSource, ModelPrice, UsageType
+from workspace.ai_usage.models import COST_DIGITS, COST_PLACES, CostSource, ModelPrice, UsageType
 
 MILLION = Decimal(1_000_000)
 QUANTUM = Decimal(1).scaleb(-COST_PLACES)
+# The most one interaction may cost: one whole digit fewer than the cost column holds, so that
+# SQLite, which keeps 15 significant digits, never rounds a stored cost past the column.
+MAX_COST = Decimal(10) ** (COST_DIGITS - COST_PLACES - 1) - QUANTUM
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,9 @@ def interaction_record(
         priced = pricing.Priced(cost, CostSource.CLIENT)
     else:
         priced = pricing.cost_of(usage, pricing.prices_in_force(model, occurred_at))
+    if priced.cost > pricing.MAX_COST:
+        message = _("One interaction may cost at most %(max)s.") % {"max": pricing.MAX_COST}
+        raise ValidationError(details={"usage" if cost is None else "cost": [str(message)]})
     interaction = AIInteraction.objects.create(
         user=user,
         module=module,

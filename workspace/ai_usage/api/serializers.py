@@ -15,6 +15,7 @@ from workspace.ai_usage.models import (
     CostSource,
     InteractionStatus,
 )
+from workspace.ai_usage.pricing import MAX_COST
 from workspace.ai_usage.stats import GROUPS
 
 MAX_TOKENS = 2**62
@@ -58,6 +59,7 @@ class InteractionInputSerializer(serializers.Serializer):
         max_digits=COST_DIGITS,
         decimal_places=COST_PLACES,
         min_value=0,
+        max_value=MAX_COST,
         required=False,
         allow_null=True,
         help_text=_("Kept as given when present; computed from the price table otherwise."),
@@ -114,7 +116,8 @@ class StatsRowSerializer(serializers.Serializer):
     label = serializers.CharField(help_text=_("The user's email or the project's name."))
     count = serializers.IntegerField()
     tokens = TokensOutputSerializer()
-    cost = serializers.DecimalField(max_digits=COST_DIGITS, decimal_places=COST_PLACES)
+    # A sum of costs: as many whole digits as it takes, not the column's.
+    cost = serializers.DecimalField(max_digits=None, decimal_places=COST_PLACES)
     p50_latency_ms = serializers.FloatField(allow_null=True)
     p95_latency_ms = serializers.FloatField(allow_null=True)
     error_rate = serializers.FloatField(help_text=_("Share of calls that failed, 0 to 1."))
@@ -142,5 +145,5 @@ class BudgetOutputSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, source="budget.amount")
     currency = serializers.CharField(source="budget.currency")
     month = serializers.DateField()
-    spent = serializers.DecimalField(max_digits=COST_DIGITS, decimal_places=COST_PLACES)
+    spent = serializers.DecimalField(max_digits=None, decimal_places=COST_PLACES)
     exceeded = serializers.BooleanField()
