@@ -10,6 +10,7 @@ other.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import regex
@@ -17,6 +18,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaValidationError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 
 def regex_timeout_seconds() -> float:
@@ -65,3 +69,104 @@ InputValidator = validators.extend(
     Draft202012Validator,
     {"pattern": pattern_keyword, "patternProperties": pattern_properties_keyword},
 )
+
+
+# --- references that loop -------------------------------------------------------------------
+#
+# A schema may refer to itself ({"properties": {"child": {"$ref": "#"}}} describes a tree): each
+# turn of that loop descends into the input, so checking ends with the input. A loop that
+# applies to the same value again ({"$ref": "#"}, or two $defs that refer to each other through
+# allOf) never ends: the validator recurses until Python stops it. Such schemas are refused.
+
+# Keywords that apply their subschemas to the same value (a loop through them makes no progress).
+IN_PLACE = frozenset({"not", "if", "then", "else", "allOf", "anyOf", "oneOf", "dependentSchemas"})
+# Keywords by the shape of their value: one subschema, a list of them, a map of them. The ones
+# not in IN_PLACE apply to parts of the value, or hold definitions to refer to.
+ONE_SUBSCHEMA = frozenset(
+    {"not", "if", "then", "else", "additionalProperties", "items", "contains"}
+    | {"propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema"}
+)
+LIST_OF_SUBSCHEMAS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+MAP_OF_SUBSCHEMAS = frozenset(
+    {"dependentSchemas", "properties", "patternProperties", "$defs", "definitions"}
+)
+REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
+
+
+def subschemas_of(keyword: str, value: Any, location: str) -> Iterator[tuple[Any, str]]:
+    """Yield the subschemas under ``keyword`` with their locations."""
+    here = f"{location}/{keyword}"
+    if keyword in ONE_SUBSCHEMA:
+        yield value, here
+    elif keyword in LIST_OF_SUBSCHEMAS and isinstance(value, list):
+        yield from ((item, f"{here}/{index}") for index, item in enumerate(value))
+    elif keyword in MAP_OF_SUBSCHEMAS and isinstance(value, dict):
+        yield from ((item, f"{here}/{name}") for name, item in value.items())
+
+
+def endless_reference_loop(schema: dict[str, Any]) -> str | None:
+    """Return where a loop of references that never descends into the input starts, or None.
+
+    The location is a JSON pointer into ``schema`` ("#/$defs/node"). References that do not
+    resolve inside the schema are left to the caller's own check.
+    """
+    locations: dict[int, str] = {}
+    in_place: dict[int, list[int]] = {}
+    references: list[tuple[int, str, Any]] = []
+    resource = DRAFT202012.create_resource(schema)
+    base = resource.id() or ""
+    resolver = Registry().with_resource(base, resource).resolver(base_uri=base)
+    stack: list[tuple[Any, str, Any, int | None]] = [(schema, "#", resolver, None)]
+    while stack:
+        current, location, resolver, applied_by = stack.pop()
+        if not isinstance(current, dict):
+            continue
+        key = id(current)
+        if applied_by is not None:
+            in_place.setdefault(applied_by, []).append(key)
+        if key in locations:
+            continue
+        locations[key] = location
+        if isinstance(current.get("$id"), str) and location != "#":
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(current))
+        references += [
+            (key, current[keyword], resolver)
+            for keyword in REFERENCE_KEYWORDS
+            if isinstance(current.get(keyword), str)
+        ]
+        for keyword, value in current.items():
+            applies_here = key if keyword in IN_PLACE else None
+            stack += [
+                (item, where, resolver, applies_here)
+                for item, where in subschemas_of(keyword, value, location)
+            ]
+    for key, reference, resolver in references:
+        try:
+            target = resolver.lookup(reference).contents
+        except Unresolvable:
+            continue
+        if id(target) in locations:
+            in_place.setdefault(key, []).append(id(target))
+    return first_cycle(in_place, locations)
+
+
+def first_cycle(edges: dict[int, list[int]], locations: dict[int, str]) -> str | None:
+    """Return the location of a node on a cycle of ``edges`` (depth first, in order), or None."""
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    for start in locations:
+        if start in state:
+            continue
+        state[start] = 1
+        path = [(start, iter(edges.get(start, ())))]
+        while path:
+            node, successors = path[-1]
+            following = next(successors, None)
+            if following is None:
+                state[node] = 2
+                path.pop()
+            elif state.get(following) == 1:
+                return locations[following]
+            elif following not in state:
+                state[following] = 1
+                path.append((following, iter(edges.get(following, ()))))
+    return None

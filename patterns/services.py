@@ -30,7 +30,7 @@ from nexus_site.exceptions import (
 from patterns import steps
 from patterns.engine.definition import PatternDefinition, checksum
 from patterns.engine.validation import Problem, validate_definition
-from patterns.input_schema import InputValidator
+from patterns.input_schema import InputValidator, endless_reference_loop
 from patterns.models import (
     Execution,
     ExecutionStatus,
@@ -116,6 +116,13 @@ def ensure_valid_input_schema(schema: Any) -> dict[str, Any]:
                 ]
             }
         )
+    loop = endless_reference_loop(schema)
+    if loop is not None:
+        message = _(
+            "The schema at %(location)s refers back to itself without descending into the "
+            "input, so no input could ever be checked against it."
+        )
+        raise ValidationError(details={"input_schema": [message % {"location": loop}]})
     return schema
 
 
@@ -160,6 +167,9 @@ def input_problems(pattern: Pattern, data: Any) -> list[dict[str, str]]:
     except Unresolvable as exc:  # a schema saved before references were checked
         message = _("The input schema has a reference that cannot be resolved: %(error)s")
         return [{"path": "", "message": str(message % {"error": exc})}]
+    except RecursionError:  # a schema saved before reference loops were refused
+        message = _("The input schema refers back to itself endlessly; fix the schema.")
+        return [{"path": "", "message": str(message)}]
     for error in errors:
         path = "/".join(str(part) for part in error.path)
         problems.append({"path": path, "message": error.message})
