@@ -4,34 +4,54 @@ Closes with 4401 for an anonymous socket and 4403 for a room the user may not re
 once when the user leaves or is removed and so loses access. Closes with 4401 when the user's
 credentials are revoked (logout-all, a new password, deactivation: nexus_site.websocket_auth),
 and re-reads the user before every frame it accepts, so a revoked user never posts. Frames sent:
-``{"type": "message_posted"|"message_edited"|"message_deleted", "message": {...}}`` (the API's
-message shape) and ``{"type": "error", "error": {"code", "message", "details"}}`` for a bad
-client frame. A client posts with ``{"action": "post", "body", "reply_to"?, "attachments"?}``,
-edits with ``{"action": "edit", "message", "body"}`` and deletes with ``{"action": "delete",
-"message"}``, through the same services (and validation) as the API; the change comes back to
-every socket of the room, the sender's included.
+``{"type": "message_posted"|"message_edited"|"message_deleted", "message": {...}, "cursor"}``
+(the API's message shape; ``cursor`` is the time of that change) and ``{"type": "error",
+"error": {"code", "message", "details"}}`` for a bad client frame.
+
+A client that reconnects with ``?after=<cursor>`` (the cursor of the last frame it received)
+first gets every message of the room posted, edited or deleted since, oldest change first,
+each in its current state, then the live frames; a bad cursor closes with 4400. The replay
+starts REPLAY_OVERLAP before the cursor, so a write that committed late is not lost, and may
+repeat a change the client already holds: clients keep messages by id.
+
+A client posts with ``{"action": "post", "body", "reply_to"?, "attachments"?}``, edits with
+``{"action": "edit", "message", "body"}`` and deletes with ``{"action": "delete", "message"}``,
+through the same services (and validation) as the API; the change comes back to every socket
+of the room, the sender's included.
 """
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from nexus_site.definitions import constants
 from nexus_site.exceptions import BaseAppException, NotFoundError
 from nexus_site.websocket_auth import RevocableSocketMixin
 from workspace.chat import selectors, services
 from workspace.chat.api.serializers import (
     ChatMessageCreateInputSerializer,
+    ChatMessageOutputSerializer,
     ChatMessageUpdateInputSerializer,
 )
-from workspace.chat.models import Room
+from workspace.chat.models import ChatMessage, Room
 from workspace.chat.realtime import room_group, user_group
 
+CLOSE_BAD_REQUEST = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+# A replay starts this long before the cursor: a change timestamped just before it may have
+# committed just after the client received the cursor's frame.
+REPLAY_OVERLAP = timedelta(seconds=10)
 # How stale a socket's view of its access may get before the next message re-checks it.
 ACCESS_RECHECK_SECONDS = 30
 
@@ -76,6 +96,76 @@ def change_message(user: Any, room_id: str, content: dict) -> None:
 
 ACTIONS = {"post": post_message, "edit": change_message, "delete": change_message}
 
+CHANGE_TIMES = ("created_at", "edited_at", "deleted_at")
+
+
+def replay_cursor(query_string: bytes) -> datetime | None:
+    """Return the ``?after=`` cursor of a connection, None without one; ValueError if bad."""
+    query = parse_qs(query_string.decode("latin-1"))
+    # An unencoded "+" of a time zone offset arrives as a space.
+    raw = (query.get("after") or [""])[-1].strip().replace(" ", "+")
+    if not raw:
+        return None
+    parsed = parse_datetime(raw)  # ValueError for a well-formed but impossible time
+    if parsed is None or timezone.is_naive(parsed):
+        raise ValueError(raw)
+    return parsed
+
+
+def format_cursor(moment: datetime) -> str:
+    """Return ``moment`` as a cursor: UTC, fixed width, so cursors also sort as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def message_frame(type: str, rendered: dict) -> dict:
+    """Return the frame for one change of a rendered message, with the cursor of that change."""
+    times = [parse_datetime(rendered[name]) for name in CHANGE_TIMES if rendered.get(name)]
+    cursor = format_cursor(max(times)) if times else None
+    return {"type": type, "message": rendered, "cursor": cursor}
+
+
+@database_sync_to_async
+def changes_after(
+    room: Room, *, cursor: datetime, after: tuple[datetime, Any] | None
+) -> tuple[list[dict], tuple[datetime, Any] | None]:
+    """Return the next batch of frames for the room's messages changed since the cursor.
+
+    Oldest change first; ``after`` is where the previous batch ended (change time and id),
+    and the second item of the result is where this one ends, None when there is no more.
+    """
+    since = cursor - REPLAY_OVERLAP
+    messages = (
+        selectors.room_messages(room)
+        .annotate(
+            changed_at=Greatest(
+                "created_at",
+                Coalesce("edited_at", "created_at"),
+                Coalesce("deleted_at", "created_at"),
+            )
+        )
+        .filter(changed_at__gt=since)
+        .order_by("changed_at", "id")
+    )
+    if after is not None:
+        messages = messages.filter(
+            Q(changed_at__gt=after[0]) | Q(changed_at=after[0], pk__gt=after[1])
+        )
+    batch = list(messages[: constants.EVENT_REPLAY_BATCH])
+    frames = [
+        message_frame(
+            replayed_type(message, cursor), dict(ChatMessageOutputSerializer(message).data)
+        )
+        for message in batch
+    ]
+    more = len(batch) == constants.EVENT_REPLAY_BATCH
+    return frames, ((batch[-1].changed_at, batch[-1].pk) if more else None)
+
+
+def replayed_type(message: ChatMessage, cursor: datetime) -> str:
+    if message.deleted_at is not None:
+        return "message_deleted"
+    return "message_posted" if message.created_at > cursor else "message_edited"
+
 
 def error_frame(code: str, message: str, details: Any = None) -> dict:
     return {"type": "error", "error": {"code": code, "message": message, "details": details or {}}}
@@ -91,8 +181,14 @@ class ChatConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.room_id = str(self.scope["url_route"]["kwargs"]["room_id"])
-        if await visible_room(user, self.room_id) is None:
+        room = await visible_room(user, self.room_id)
+        if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
+            return
+        try:
+            cursor = replay_cursor(self.scope.get("query_string", b""))
+        except ValueError:
+            await self.close(code=CLOSE_BAD_REQUEST)
             return
         self.user = user
         self.access_checked_at = time.monotonic()
@@ -100,6 +196,19 @@ class ChatConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.follow_revocation()
+        if cursor is not None:
+            # After joining: a change committed meanwhile comes live too (a repeat, not a gap).
+            await self.replay(room, cursor)
+
+    async def replay(self, room: Room, cursor: datetime) -> None:
+        """Send every change of the room's messages since ``cursor``, in batches."""
+        after = None
+        while True:
+            frames, after = await changes_after(room, cursor=cursor, after=after)
+            for frame in frames:
+                await self.send_json(frame)
+            if after is None:
+                return
 
     async def leave_groups(self) -> None:
         for group in getattr(self, "groups_joined", []):
@@ -137,7 +246,7 @@ class ChatConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
                 await self.close(code=CLOSE_FORBIDDEN)
                 return
             self.access_checked_at = time.monotonic()
-        await self.send_json({"type": event.get("event"), "message": event.get("message")})
+        await self.send_json(message_frame(str(event.get("event")), event.get("message") or {}))
 
     async def receive_json(self, content: Any, **kwargs) -> None:
         action = ACTIONS.get(str(content.get("action"))) if isinstance(content, dict) else None
