@@ -360,7 +360,7 @@ class PatternAdmin(TranslationAdmin):
         pattern = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if pattern is not None:
-            extra["stats"] = selectors.pattern_stats(pattern)
+            extra["stats"] = selectors.pattern_stats(pattern, user=request.user)
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     # --- run and dry run ------------------------------------------------------------------

@@ -98,9 +98,16 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def pattern_stats(pattern: Pattern, *, version: int | None = None) -> dict[str, Any]:
-    """Return runs, success rate, p50/p95 duration (ms) and failures by step, per version too."""
+def pattern_stats(pattern: Pattern, *, user=None, version: int | None = None) -> dict[str, Any]:
+    """Return runs, success rate, p50/p95 duration (ms) and failures by step, per version too.
+
+    Over the runs ``user`` may see: staff see everyone's, anyone else their own (a system
+    pattern is run by everybody, and its figures would tell what others do). Without a user
+    (operators' commands), over every run.
+    """
     executions = Execution.objects.filter(pattern=pattern)
+    if user is not None and not sees_all(user):
+        executions = executions.filter(started_by=user)
     if version is not None:
         executions = executions.filter(version__number=version)
     rows = list(

@@ -116,7 +116,7 @@ SYSTEM_PATTERNS: list[dict[str, Any]] = [
                     "type": "event.publish",
                     "action": "Announce that the user is onboarded",
                     "parameters": {
-                        "type": "user_onboarded",
+                        "type": "custom.user_onboarded",
                         "payload": {
                             "user": "{{ input.user }}",
                             "project": "{{ steps.project.output.project }}",
@@ -396,7 +396,7 @@ SYSTEM_PATTERNS: list[dict[str, Any]] = [
                     "type": "event.publish",
                     "action": "Announce the kickoff to the people following the run",
                     "parameters": {
-                        "type": "project_kicked_off",
+                        "type": "custom.project_kicked_off",
                         "payload": {
                             "project": "{{ steps.setup.output.steps.create.project }}",
                             "members": "{{ steps.setup.output.steps.members.added }}",

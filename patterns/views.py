@@ -120,7 +120,7 @@ class PatternPage(LoginRequiredMixin, View):
             "pattern": pattern,
             "version": version,
             "steps": definition_steps(version.definition if version else {}),
-            "stats": selectors.pattern_stats(pattern),
+            "stats": selectors.pattern_stats(pattern, user=request.user),
             "executions": executions,
             "form": form,
             # One key per rendered form: submitting it twice starts one run, not two.

@@ -42,7 +42,6 @@ class EventType(models.TextChoices):
     STEP_SUCCEEDED = "step_succeeded", _("Step succeeded")
     STEP_FAILED = "step_failed", _("Step failed")
     STEP_COMPENSATED = "step_compensated", _("Step compensated")
-    USER_ONBOARDED = "user_onboarded", _("User onboarded")
     ERROR = "error", _("Error")
     WORKER_PING = "worker_ping", _("Worker ping")
     TASK_CREATED = "task_created", _("Task created")

@@ -117,7 +117,7 @@ def test_default_page_holds_a_hundred_events(staff_client):
 
 
 def test_lists_the_callers_events_oldest_first_with_the_event_fields(auth_client, user):
-    first = publish("task_created", {"title": "a"}, user_ids=[user.pk])
+    first = publish("task_created", {"title": "a"}, user_ids=[user.pk], actor=user)
     second = publish("task_updated", {"title": "b"}, user_ids=[user.pk])
 
     response = auth_client.get(URL)
@@ -125,7 +125,9 @@ def test_lists_the_callers_events_oldest_first_with_the_event_fields(auth_client
     assert response.status_code == 200
     body = response.json()
     assert ids(response) == [first.id, second.id]
-    assert set(body["results"][0]) == {"id", "type", "payload", "created_at"}
+    assert set(body["results"][0]) == {"id", "type", "payload", "actor", "created_at"}
+    assert body["results"][0]["actor"] == str(user.pk)
+    assert body["results"][1]["actor"] is None
     assert body["results"][0]["type"] == "task_created"
     assert body["results"][0]["payload"] == {"title": "a"}
     assert body["next"] is None

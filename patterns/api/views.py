@@ -319,7 +319,7 @@ class StatsView(APIView):
         number = query.validated_data.get("version")
         if number is not None and selectors.version_of(pattern, number) is None:
             raise NotFoundError(_("This pattern has no version %(number)s.") % {"number": number})
-        stats = selectors.pattern_stats(pattern, version=number)
+        stats = selectors.pattern_stats(pattern, user=request.user, version=number)
         return Response(s.PatternStatsOutputSerializer(stats).data)
 
 

@@ -10,10 +10,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from nexus_site.definitions.enums import EventType, Permission
 from patterns.steps import StepDeferred, StepError, StepType, register
 from patterns.steps.context import StepContext
-from relations.access import visible_nodes
+from relations.access import require
 from relations.nodes import parse_node
+
+CUSTOM_PREFIX = "custom."
 
 MAX_WAIT_SECONDS = 7 * 24 * 60 * 60
 
@@ -57,15 +60,22 @@ def run_condition(context: StepContext, parameters: dict[str, Any]) -> dict[str,
     return {"result": bool(result)}
 
 
+def custom_event_type(name: str) -> str:
+    """Return the event type a step publishes for ``name``: always in the ``custom.`` namespace,
+    so no run can pass its events off as the platform's own."""
+    return name if name.startswith(CUSTOM_PREFIX) else f"{CUSTOM_PREFIX}{name}"
+
+
 def run_event_publish(context: StepContext, parameters: dict[str, Any]) -> dict[str, Any]:
-    """Publish an event to the execution's audience and, if given, the viewers of ``node``."""
+    """Publish a ``custom.*`` event, as the run's user, to the execution's audience and, if
+    given, the viewers of ``node`` (which needs edit on it: posting to everyone who sees a
+    project is a change to that project, not a view of it)."""
     node = parameters.get("node") or ""
     if node:
-        parsed = parse_node(node, field="node")
-        if not (context.actor and visible_nodes(context.actor, [parsed])):
-            raise StepError(_("The event's node does not exist."), code="not_found")
-    event = context.publish(parameters["type"], parameters.get("payload") or {}, node=node)
-    return {"event": event.id, "type": parameters["type"]}
+        require(context.actor, Permission.EDIT, parse_node(node, field="node"))
+    event_type = custom_event_type(parameters["type"])
+    event = context.publish(event_type, parameters.get("payload") or {}, node=node)
+    return {"event": event.id, "type": event_type}
 
 
 register(
@@ -111,11 +121,21 @@ register(
 register(
     StepType(
         name="event.publish",
-        description=_("Publish an event to the people following the run."),
+        description=_(
+            "Publish a custom event to the people following the run, or to the viewers of a "
+            "node the run's user may edit."
+        ),
         schema={
             "type": "object",
             "properties": {
-                "type": {"type": "string", "pattern": "^[a-z][a-z0-9_.]{0,63}$"},
+                "type": {
+                    "type": "string",
+                    "pattern": "^(custom\\.)?[a-z][a-z0-9_.]{0,55}$",
+                    "not": {"enum": list(EventType.values)},
+                    "description": _(
+                        "Published as custom.<type>; the platform's own event types are refused."
+                    ),
+                },
                 "payload": {"type": "object"},
                 "node": {"type": "string", "maxLength": 128},
             },

@@ -377,6 +377,25 @@ def test_stats_refuse_a_bad_or_unknown_version(auth_client, announcer, version, 
     assert response.status_code == status
 
 
+def test_stats_of_a_system_pattern_count_only_the_callers_runs(
+    auth_client, user, other_user, system, django_capture_on_commit_callbacks
+):
+    """Everybody runs a system pattern: its figures for a user are of their own runs, for
+    staff of everyone's."""
+    theirs = bearer_client(other_user)
+    for _ in range(3):
+        run(theirs, system, django_capture_on_commit_callbacks)
+    run(auth_client, system, django_capture_on_commit_callbacks)
+    staff = bearer_client(UserFactory(role=Role.MANAGER))
+
+    mine = auth_client.get(url(system, "stats/")).json()
+    others = theirs.get(url(system, "stats/")).json()
+    everyone = staff.get(url(system, "stats/"), HTTP_X_SOURCE="admin").json()
+
+    assert (mine["runs"], others["runs"], everyone["runs"]) == (1, 3, 4)
+    assert [(row["version"], row["runs"]) for row in mine["versions"]] == [(1, 1)]
+
+
 # --- access to another user's pattern ------------------------------------------------------
 
 
@@ -619,7 +638,7 @@ def test_the_events_of_a_run_are_listed_in_order_for_the_runner_only(
     assert [event["type"] for event in events] == [
         "pattern_started",
         "step_succeeded",
-        "demo.announced",
+        "custom.demo.announced",
         "step_succeeded",
         "pattern_executed",
     ]

@@ -191,7 +191,7 @@ def test_registering_a_user_onboards_them(installed, django_capture_on_commit_ca
     task = Task.objects.get(project=project)
     assert task.assignee == user
     assert task.title == "Welcome to Nexus: look around"
-    event = Event.objects.get(type="user_onboarded")
+    event = Event.objects.get(type="custom.user_onboarded")
     assert event.payload["user"] == str(user.pk)
     assert event.payload["project"] == str(project.pk)
 
@@ -345,7 +345,7 @@ def test_a_kickoff_creates_the_project_members_and_tasks_through_child_execution
         ("task_batch", "tasks"),
     }
     assert all(child.status == ExecutionStatus.SUCCEEDED for child in children)
-    event = Event.objects.get(type="project_kicked_off")
+    event = Event.objects.get(type="custom.project_kicked_off")
     assert event.payload["project"] == str(project.pk)
     assert len(event.payload["tasks"]) == 2
 

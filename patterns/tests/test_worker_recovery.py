@@ -149,8 +149,8 @@ def test_a_second_worker_resumes_after_the_last_committed_step(settings):
     assert again.finished_at == marked.finished_at
     assert step(execution, "pause").attempts == 1
     assert step(execution, "after").attempts == 1
-    assert events_of(execution, "recovery_marker") == 1
-    assert events_of(execution, "recovery_after") == 1
+    assert events_of(execution, "custom.recovery_marker") == 1
+    assert events_of(execution, "custom.recovery_after") == 1
     assert events_of(execution, EventType.PATTERN_STARTED) == 1
 
 
@@ -170,7 +170,7 @@ def test_a_worker_that_lost_its_lease_does_not_finish_the_run_again(settings):
     result = stalled.run()
 
     assert result.status == ExecutionStatus.SUCCEEDED
-    assert events_of(execution, "recovery_marker") == 1
+    assert events_of(execution, "custom.recovery_marker") == 1
     assert events_of(execution, EventType.PATTERN_EXECUTED) == 1
 
 
@@ -325,7 +325,7 @@ def test_a_run_whose_worker_is_killed_finishes_on_another_without_repeating_a_st
     assert execution.pk not in executor.executions_to_reclaim(now=killed_at)
     assert step(execution, "mark").status == StepStatus.SUCCEEDED
     assert step(execution, "after").status == StepStatus.PENDING
-    assert events_of(execution, "recovery_marker") == 1
+    assert events_of(execution, "custom.recovery_marker") == 1
 
     second, second_log = start_worker("second")
     wait_for(
@@ -347,8 +347,8 @@ def test_a_run_whose_worker_is_killed_finishes_on_another_without_repeating_a_st
     assert step(execution, "mark").attempts == 1
     assert step(execution, "pause").status == StepStatus.SUCCEEDED
     assert step(execution, "after").attempts == 1
-    assert events_of(execution, "recovery_marker") == 1
-    assert events_of(execution, "recovery_after") == 1
+    assert events_of(execution, "custom.recovery_marker") == 1
+    assert events_of(execution, "custom.recovery_after") == 1
     assert events_of(execution, EventType.PATTERN_STARTED) == 1
     assert events_of(execution, EventType.PATTERN_EXECUTED) == 1
     assert "Task patterns.tasks.run_execution[" in second_log.read_text()  # resumed there

@@ -16,9 +16,16 @@ def split_types(value: str) -> list[str]:
 
 
 class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.UUIDField(
+        source="actor_id",
+        allow_null=True,
+        read_only=True,
+        help_text=_("The user whose action published the event; null for the system's own."),
+    )
+
     class Meta:
         model = Event
-        fields = ["id", "type", "payload", "created_at"]
+        fields = ["id", "type", "payload", "actor", "created_at"]
         read_only_fields = fields
 
 
