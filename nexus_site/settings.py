@@ -380,6 +380,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation declares the error envelope for each error status it may answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "nexus_site.api.schema.declare_error_responses",
+    ],
     # Choice sets that share a field name across apps get explicit component names.
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "nexus_site.definitions.enums.Role",

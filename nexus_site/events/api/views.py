@@ -1,13 +1,14 @@
 """The event log over HTTP: oldest first, resumable from a cursor."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from nexus_site.api.handler import drf_details
+from nexus_site.api.schema import error_response_schema
 from nexus_site.events.api.serializers import (
     EventListQuerySerializer,
     EventPageSerializer,
@@ -31,8 +32,8 @@ class EventListView(APIView):
         parameters=[EventListQuerySerializer],
         responses={
             200: EventPageSerializer,
-            400: OpenApiResponse(description=_("after or limit is not a valid integer.")),
-            401: OpenApiResponse(description=_("The caller is not signed in.")),
+            400: error_response_schema(_("after or limit is not a valid integer.")),
+            401: error_response_schema(_("The caller is not signed in.")),
         },
     )
     def get(self, request: Request) -> Response:

@@ -6,15 +6,14 @@ not change) and re-reads through the selector to render.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.parsers import parsed
-from nexus_site.api.schema import error_response_schema
+from nexus_site.api.schema import FILE_DOWNLOAD_RESPONSES, error_response_schema
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects import selectors as project_selectors
 from workspace.chat import selectors, services
@@ -299,8 +298,7 @@ class AttachmentDownloadView(APIView):
             "Whoever may read the message may download its attachments; they gain no access "
             "to the file itself."
         ),
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
-        | READ_ERRORS,
+        responses=FILE_DOWNLOAD_RESPONSES | READ_ERRORS,
     )
     def get(self, request, room_id, message_id, file_id):
         file = selectors.attachment_get(request.user, room_id, message_id, file_id)

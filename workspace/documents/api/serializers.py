@@ -130,7 +130,7 @@ class ShareOutputSerializer(serializers.Serializer):
     def get_permission(self, edge) -> str:
         return (edge.metadata or {}).get("permission", Permission.EDIT.value)
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_expires_at(self, edge) -> str | None:
         return (edge.metadata or {}).get("expires_at")
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.parsers import parsed
-from nexus_site.api.schema import error_response_schema
+from nexus_site.api.schema import FILE_DOWNLOAD_RESPONSES, error_response_schema
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects.selectors import projects_visible_to
 from relations.models import Relationship
@@ -360,7 +360,7 @@ class AttachmentDownloadView(APIView):
         operation_id="documents_attachments_download",
         tags=TAGS,
         summary=_("Download an attached file (whoever may view the document may)"),
-        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY)} | READ_ERRORS,
+        responses=FILE_DOWNLOAD_RESPONSES | READ_ERRORS,
     )
     def get(self, request, document_id, file_id):
         document = selectors.document_get(request.user, document_id)

@@ -7,15 +7,14 @@ change) and render with an output serializer.
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.parsers import DepthSafeJSONParser, parsed
-from nexus_site.api.schema import error_response_schema
+from nexus_site.api.schema import FILE_DOWNLOAD_RESPONSES, error_response_schema
 from nexus_site.definitions.enums import Permission
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects import selectors as project_selectors
@@ -147,10 +146,7 @@ class FileDownloadView(APIView):
             "filename, an ETag from the SHA-256 and X-Content-Type-Options: nosniff. "
             "Counts one download."
         ),
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            **READ_ERRORS,
-        },
+        responses=FILE_DOWNLOAD_RESPONSES | READ_ERRORS,
     )
     def get(self, request, file_id):
         file = selectors.file_get(request.user, file_id)

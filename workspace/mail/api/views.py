@@ -6,14 +6,13 @@ the copy re-read through the selector.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.parsers import parsed
-from nexus_site.api.schema import error_response_schema
+from nexus_site.api.schema import FILE_DOWNLOAD_RESPONSES, error_response_schema
 from workspace.files.responses import counted_download
 from workspace.mail import selectors, services
 from workspace.mail.api import serializers as s
@@ -185,8 +184,7 @@ class AttachmentDownloadView(APIView):
         description=_(
             "Whoever holds a copy may download its attachments, bcc recipients included."
         ),
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
-        | READ_ERRORS,
+        responses=FILE_DOWNLOAD_RESPONSES | READ_ERRORS,
     )
     def get(self, request, entry_id, file_id):
         file = selectors.attachment_get(request.user, entry_id, file_id)

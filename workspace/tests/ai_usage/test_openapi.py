@@ -34,4 +34,4 @@ def test_schema_describes_usage_stats_and_errors(schema):
         "totals",
     }
     assert {parameter["name"] for parameter in stats["parameters"]} >= {"group_by", "from", "to"}
-    assert set(stats["responses"]) == {"200", "401", "422"}
+    assert set(stats["responses"]) == {"200", "400", "401", "422"}
