@@ -175,6 +175,7 @@ def test_fails_when_beat_last_ticked_long_ago(compiled_catalogues, queued):
     assert beat_line(lines).startswith("beat: FAIL: beat last ticked ")
 
 
+@pytest.mark.django_db(transaction=True)  # the scheduler closes and reopens its connection
 def test_beat_is_ok_after_the_scheduler_ticks(compiled_catalogues, queued):
     from nexus_site.beat import GuardedDatabaseScheduler
     from nexus_site.celery import app
