@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat bench-patterns
+.PHONY: run test fuzz serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat bench-patterns
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ run: setup
 # The whole suite. DATABASE_URL/REDIS_URL switch it to PostgreSQL/Redis and add `services` tests.
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# API fuzzing, wider than the suite's run (docs/FUZZING.md): FUZZ_MAX_EXAMPLES=200 FUZZ_SEED=1.
+fuzz: setup
+	@seed=$${FUZZ_SEED:-$$RANDOM}; echo "FUZZ_SEED=$$seed (run again with it to replay)"; \
+	FUZZ_SEED=$$seed FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-50} FUZZ_COVERAGE=$${FUZZ_COVERAGE:-true} \
+	$(VENV)/bin/pytest tests/test_api_fuzzing.py -p no:logging $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
