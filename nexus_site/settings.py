@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "csp",
     "channels",
     "nexus_site.apps.NexusSiteConfig",
     "nexus_site.events.apps.EventsConfig",
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "nexus_site.middleware.RequestContextMiddleware",
     # A cache or broker outage in a page answers 503, as the API handler does.
     "nexus_site.outages.OutageMiddleware",
@@ -395,6 +399,28 @@ SPECTACULAR_SETTINGS = {
         "ExecutionStatusEnum": "patterns.models.ExecutionStatus",
         "StepStatusEnum": "patterns.models.StepStatus",
     },
+}
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+
+# Scripts only from our own origin or an inline block carrying this response's nonce
+# (<script nonce="{{ request.csp_nonce }}">): no 'unsafe-inline', no eval. Styles allow inline
+# attributes (charts size their SVG with style="..."; the admin and Swagger UI use them), which
+# cannot run code. connect-src 'self' covers fetch() and the same-origin WebSockets of chat and
+# events; Swagger UI draws its icons from data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
 }
 
 # --- Logging -----------------------------------------------------------------------------------
