@@ -122,8 +122,9 @@ class MessageSendView(APIView):
         tags=TAGS,
         summary=_("Send a draft to all its recipients at once"),
         description=_(
-            "Every recipient gets a copy in their inbox, with its attachments, or nobody does. 422 without recipients or with one that is no longer a user; "
-            "409 already_sent the second time."
+            "Every recipient gets a copy in their inbox, with its attachments, or nobody "
+            "does. 422 without recipients or with one that is no longer a user; 409 "
+            "already_sent the second time."
         ),
         request=None,
         responses={200: s.MessageOutputSerializer, **WRITE_ERRORS},
