@@ -8,6 +8,7 @@ hour, so it is exact and the same on PostgreSQL and SQLite, and a list costs no 
 """
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -28,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Round
+from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions.enums import MemberRole, RelationType
 from nexus_site.exceptions import ConflictError, NotFoundError
@@ -37,6 +39,7 @@ from projects.models import Activity, Project, Task, TaskDependency, TaskStatus
 from relations.access import visible_filter
 from relations.models import Relationship
 from relations.nodes import content_types_by_label
+from relations.selectors import named_object
 
 OWNER_ROLE = "owner"
 
@@ -220,3 +223,9 @@ def project_as_created(project: Project) -> Project:
     No access check: staff may create a project for someone else and not be part of it.
     """
     return with_progress(Project.objects.filter(pk=project.pk).select_related("owner")).get()
+
+
+def named_project(project_id: Any) -> Project | None:
+    """Return the project a request body names (None for none) for a service to put through
+    the gate; an unknown id is a 422 on ``project`` (relations.selectors.named_object)."""
+    return named_object(Project, project_id, field="project", message=_("No such project."))

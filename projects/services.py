@@ -416,8 +416,9 @@ def task_create(
     due_date: datetime.date | None = None,
     tags: Iterable[str] = (),
 ) -> Task:
-    """Create a task in ``project`` reported by the actor, and announce it to the project."""
-    require(actor, Permission.EDIT, project)
+    """Create a task in ``project`` (named in the request: 422 when unseen, 403 when not the
+    actor's to edit) reported by the actor, and announce it to the project."""
+    require_named(actor, Permission.EDIT, project, field="project", message=_("No such project."))
     ensure_assignable(project, assignee)
     task = Task(
         project=project,

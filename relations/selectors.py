@@ -2,12 +2,15 @@
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions.enums import Role
-from nexus_site.exceptions import NotFoundError
+from nexus_site.exceptions import NotFoundError, ValidationError
 from relations.access import reachable_containers, visible_filter, visible_nodes
 from relations.algorithms import Graph
 from relations.models import STORED_TYPES, Relationship
@@ -83,6 +86,24 @@ def require_visible(user, nodes: Iterable[Node]) -> None:
         }
     if existing != wanted or visible_nodes(user, wanted) != wanted:
         raise NotFoundError()
+
+
+def named_object(model: type[Model], object_id: Any, *, field: str, message=None):
+    """Return the object of ``model`` a request body names by ``object_id`` (None for none).
+
+    It is loaded for a service to put through the gate (relations.access.require_named: 422
+    when the caller may not see it, 403 when they may not use it), so access is decided once,
+    there. A malformed or unknown id is the same 422 as an unseen object.
+    """
+    if object_id is None:
+        return None
+    try:
+        found = model.objects.filter(pk=object_id).first()
+    except (DjangoValidationError, ValueError, TypeError):
+        found = None
+    if found is None:
+        raise ValidationError(details={field: [str(message or _("No such object."))]})
+    return found
 
 
 def ids_by_label(nodes: Iterable[Node]) -> dict[str, list]:

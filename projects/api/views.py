@@ -20,6 +20,7 @@ from projects import selectors, services
 from projects.api import serializers as s
 from projects.api.filters import ProjectFilter, TaskFilter
 from projects.models import Activity, Project, Task, TaskDependency
+from relations.selectors import named_object
 
 E400 = error_response_schema(_("Malformed JSON, or a business rule refused the change."))
 E401 = error_response_schema(_("Not signed in."))
@@ -311,11 +312,7 @@ class TaskListView(GenericAPIView):
     )
     def post(self, request):
         data = with_assignee(parsed(s.TaskCreateInputSerializer, request))
-        project = selectors.first_or_none(
-            selectors.projects_visible_to(request.user), data.pop("project")
-        )
-        if project is None:
-            raise no_such("project", _("No such project."))
+        project = selectors.named_project(data.pop("project"))
         task = services.task_create(actor=request.user, project=project, **data)
         task = selectors.task_get(request.user, task.pk)
         return Response(s.TaskOutputSerializer(task).data, status=201)
@@ -391,11 +388,9 @@ class TaskDependencyListView(GenericAPIView):
     def post(self, request, task_id):
         task = selectors.task_get(request.user, task_id)
         data = parsed(s.DependencyInputSerializer, request)
-        depends_on = selectors.first_or_none(
-            selectors.tasks_visible_to(request.user), data["depends_on"]
+        depends_on = named_object(
+            Task, data["depends_on"], field="depends_on", message=_("No such task.")
         )
-        if depends_on is None:
-            raise no_such("depends_on", _("No such task."))
         dependency = services.task_dependency_add(
             actor=request.user, task=task, depends_on=depends_on
         )

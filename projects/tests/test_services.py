@@ -395,8 +395,9 @@ def test_a_non_member_cannot_see_or_change_the_tasks(other_user):
         selectors.task_get(other_user, task.pk)
     with pytest.raises(NotFoundError):
         services.task_update(actor=other_user, task=task, title="Mine now")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ValidationError) as named:  # the project is named in the request
         services.task_create(actor=other_user, project=task.project, title="Sneaky")
+    assert "project" in named.value.details
 
 
 def test_a_guest_sees_tasks_but_cannot_create_or_change_them_403():

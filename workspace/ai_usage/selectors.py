@@ -22,12 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from nexus_site.definitions.enums import Permission, Role
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects.models import Project
-from relations.access import can, grant_level
+from relations.access import grant_level
 from relations.hierarchy import descendants
 from relations.models import Relationship
-from relations.nodes import Node, node_of
+from relations.nodes import Node, content_types_by_label, node_of
 from relations.registry import model_label
-from relations.nodes import content_types_by_label
 from workspace.ai_usage.models import COST_PLACES, AIBudget, AIInteraction
 
 GRANTING_TYPES = ("owner", "member")
@@ -135,19 +134,6 @@ def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
 
 
 # --- projects and budgets ----------------------------------------------------------------
-
-
-def project_for_recording(user, project_id: UUID | str | None) -> Project | None:
-    """Return the project an interaction may be charged to: one ``user`` may edit.
-
-    A project that does not exist and one the caller may not edit answer the same 422.
-    """
-    if project_id is None:
-        return None
-    project = Project.objects.filter(pk=project_id).first()
-    if project is None or not can(user, Permission.EDIT, node_of(project)):
-        raise ValidationError(details={"project": [str(_("No such project."))]})
-    return project
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from nexus_site.events.services import publish
 from nexus_site.exceptions import ValidationError
 from projects.models import Project
 from projects.selectors import membership_edges
-from relations.access import can, grant_level
+from relations.access import grant_level, require_named
 from relations.nodes import node_of
 from workspace.ai_usage import pricing, selectors
 from workspace.ai_usage.models import (
@@ -62,8 +62,10 @@ def interaction_record(
     occurred_at = occurred_at or now
     if occurred_at > now + clock_skew():
         raise ValidationError(details={"occurred_at": [str(_("This time is in the future."))]})
-    if project is not None and not can(user, Permission.EDIT, node_of(project)):
-        raise ValidationError(details={"project": [str(_("No such project."))]})
+    if project is not None:  # charging a project is a change to it: edit
+        require_named(
+            user, Permission.EDIT, project, field="project", message=_("No such project.")
+        )
     if cost is not None:
         priced = pricing.Priced(cost, CostSource.CLIENT)
     else:

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.schema import error_response_schema
+from projects.selectors import named_project
 from workspace.ai_usage import selectors, services, stats
 from workspace.ai_usage.api import serializers as s
 from workspace.ai_usage.models import AIInteraction, AIModule, InteractionStatus
@@ -79,7 +80,7 @@ class InteractionListView(GenericAPIView):
         serializer = s.InteractionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        data["project"] = selectors.project_for_recording(request.user, data.get("project"))
+        data["project"] = named_project(data.get("project"))
         interaction = services.interaction_record(user=request.user, **data)
         interaction = selectors.interaction_get(request.user, interaction.pk)
         return Response(s.InteractionOutputSerializer(interaction).data, status=201)

@@ -46,18 +46,6 @@ def body_user(user_id, field: str = "user"):
     return user
 
 
-def body_project(user, project_id):
-    """Return the project named in the body (None for none), or refuse with 422."""
-    if project_id is None:
-        return None
-    project = project_selectors.first_or_none(
-        project_selectors.projects_visible_to(user), project_id
-    )
-    if project is None:
-        raise ValidationError(details={"project": [str(_("No such project."))]})
-    return project
-
-
 def message_body(room: Room, message_id) -> dict:
     return s.ChatMessageOutputSerializer(selectors.message_get(room, message_id)).data
 
@@ -115,7 +103,7 @@ class RoomListView(GenericAPIView):
                 name=data.get("name", ""),
                 topic=data.get("topic", ""),
                 members=members,
-                project=body_project(request.user, data.get("project")),
+                project=project_selectors.named_project(data.get("project")),
             )
             created = True
         room = selectors.room_get(request.user, room.pk)

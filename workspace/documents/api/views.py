@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from nexus_site.api.parsers import parsed
 from nexus_site.api.schema import FILE_DOWNLOAD_RESPONSES, error_response_schema
 from nexus_site.exceptions import NotFoundError, ValidationError
-from projects.selectors import projects_visible_to
+from projects.selectors import named_project
 from relations.models import Relationship
 from workspace.documents import selectors, services
 from workspace.documents.api import serializers as s
@@ -48,16 +48,6 @@ EXPORTERS = {"word": export_docx, "excel": export_xlsx, "powerpoint": export_ppt
 DELETED_PARAMETER = OpenApiParameter(
     "deleted", OpenApiTypes.BOOL, description=_("true: list the trash instead.")
 )
-
-
-def body_project(user, project_id):
-    """Return the project named in the body if the caller may see it, else 422."""
-    if project_id is None:
-        return None
-    project = selectors.first_or_none(projects_visible_to(user), project_id)
-    if project is None:
-        raise ValidationError(details={"project": [str(_("No such project."))]})
-    return project
 
 
 def wants_trash(request) -> bool:
@@ -103,7 +93,7 @@ class DocumentListView(GenericAPIView):
     )
     def post(self, request):
         data = parsed(s.DocumentCreateInputSerializer, request)
-        data["project"] = body_project(request.user, data.get("project"))
+        data["project"] = named_project(data.get("project"))
         document = services.document_create(actor=request.user, **data)
         document = selectors.document_get(request.user, document.pk)
         return Response(detail_body(request, document), status=201)
@@ -414,7 +404,7 @@ class ImportView(APIView):
         if upload is not None:
             services.ensure_import_size(upload.size)
         data = parsed(s.DocumentImportInputSerializer, request)
-        project = body_project(request.user, data.get("project"))
+        project = named_project(data.get("project"))
         document = services.document_import(
             actor=request.user,
             data=data["file"].read(),

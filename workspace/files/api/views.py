@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from nexus_site.api.parsers import DepthSafeJSONParser, parsed
 from nexus_site.api.schema import FILE_DOWNLOAD_RESPONSES, error_response_schema
 from nexus_site.definitions.enums import Permission
-from nexus_site.exceptions import NotFoundError, ValidationError
+from nexus_site.exceptions import NotFoundError
 from projects import selectors as project_selectors
 from relations.access import require
 from workspace.files import selectors, services
@@ -35,18 +35,6 @@ E413 = error_response_schema(
 E422 = error_response_schema(_("Invalid data; field messages in details."))
 READ_ERRORS = {401: E401, 404: E404}
 WRITE_ERRORS = {401: E401, 403: E403, 404: E404, 422: E422}
-
-
-def body_project(user, project_id):
-    """Return the project named in the body (None for none), or refuse with 422."""
-    if project_id is None:
-        return None
-    project = project_selectors.first_or_none(
-        project_selectors.projects_visible_to(user), project_id
-    )
-    if project is None:
-        raise ValidationError(details={"project": [str(_("No such project."))]})
-    return project
 
 
 class FileListView(GenericAPIView):
@@ -86,7 +74,7 @@ class FileListView(GenericAPIView):
     )
     def post(self, request):
         data = parsed(s.FileUploadInputSerializer, request)
-        project = body_project(request.user, data.get("project"))
+        project = project_selectors.named_project(data.get("project"))
         file = services.file_upload(actor=request.user, upload=data["file"], project=project)
         file = selectors.file_get(request.user, file.pk)
         return Response(s.FileOutputSerializer(file).data, status=201)
@@ -115,7 +103,7 @@ class FileDetailView(APIView):
         file = selectors.file_get(request.user, file_id)
         data = parsed(s.FileUpdateInputSerializer, request, partial=True)
         if "project" in data:
-            data["project"] = body_project(request.user, data["project"])
+            data["project"] = project_selectors.named_project(data["project"])
         services.file_update(actor=request.user, file=file, **data)
         file = selectors.file_get(request.user, file_id)
         return Response(s.FileOutputSerializer(file).data)

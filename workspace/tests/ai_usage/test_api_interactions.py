@@ -168,17 +168,26 @@ def test_project_the_caller_may_edit_is_charged(auth_client, user):
     assert response.json()["project_name"] == project.name
 
 
-@pytest.mark.parametrize("relation", ["stranger", "guest", "missing"])
-def test_project_the_caller_may_not_edit_answers_the_same_422(auth_client, user, relation):
+@pytest.mark.parametrize("relation", ["stranger", "missing"])
+def test_project_the_caller_may_not_see_answers_the_same_422(auth_client, user, relation):
     project = ProjectFactory()
-    if relation == "guest":
-        add_member(project, role=MemberRole.GUEST, user=user)
     project_id = "0193a000-0000-7000-8000-000000000000" if relation == "missing" else project.pk
 
     response = auth_client.post(LIST, body(project=str(project_id)), format="json")
 
     assert response.status_code == 422
     assert error(response)["details"] == {"project": ["No such project."]}
+    assert not AIInteraction.objects.exists()
+
+
+def test_a_project_the_caller_only_views_is_403(auth_client, user):
+    """The gate's rule for a project named in the body: seen but not editable is a 403."""
+    project = ProjectFactory()
+    add_member(project, role=MemberRole.GUEST, user=user)
+
+    response = auth_client.post(LIST, body(project=str(project.pk)), format="json")
+
+    assert response.status_code == 403
     assert not AIInteraction.objects.exists()
 
 
