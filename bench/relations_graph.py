@@ -31,9 +31,8 @@ from nexus_site.definitions.enums import MemberRole, Permission, RelationType, R
 from relations.lab.models import Comment, Page, Space, Thread
 from relations.management.progress import Progress
 from relations.models import Relationship
-from relations.nodes import Node
+from relations.nodes import Node, content_types_by_label, normalize
 from relations.registry import model_label
-from relations.nodes import content_types_by_label, normalize
 
 User = get_user_model()
 USER, SPACE, PAGE = model_label(User), model_label(Space), model_label(Page)

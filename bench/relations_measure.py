@@ -32,9 +32,8 @@ from relations.access import GRANTING_TYPES, can, explain, grant_level, permits,
 from relations.hierarchy import ancestry, structural_parents
 from relations.lab.models import Page
 from relations.models import Relationship
-from relations.nodes import Node
+from relations.nodes import Node, content_types_by_label, nodes_filter
 from relations.registry import model_label, registry
-from relations.nodes import content_types_by_label, nodes_filter
 from relations.traversal import neighbors, shortest_path
 
 User = get_user_model()
