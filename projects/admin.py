@@ -25,8 +25,23 @@ class ServiceErrorsAsMessages:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except BaseAppException as exc:
-            self.message_user(request, service_error_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            return self.refused(request, exc)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except BaseAppException as exc:
+            return self.refused(request, exc)
+
+    def changelist_view(self, request, extra_context=None):
+        try:  # actions, the bulk delete among them, run here
+            return super().changelist_view(request, extra_context)
+        except BaseAppException as exc:
+            return self.refused(request, exc)
+
+    def refused(self, request, exc: BaseAppException) -> HttpResponseRedirect:
+        self.message_user(request, service_error_text(exc), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
 
 def service_error_text(exc: BaseAppException) -> str:

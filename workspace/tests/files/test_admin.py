@@ -85,3 +85,23 @@ def test_revoking_links_in_the_admin(admin_client, user):
 
     assert response.status_code == 302
     assert PublicLink.objects.get().revoked_at is not None
+
+
+def test_a_manager_cannot_delete_someone_elses_file_in_the_admin(user):
+    """Staff who are not administrators get no more in the admin than through the API."""
+    from nexus_site.definitions.enums import Role
+
+    file = upload_file(user, name="theirs.txt")
+    client = Client()
+    client.force_login(UserFactory(role=Role.MANAGER))
+
+    response = client.post(reverse("admin:workspace_file_delete", args=[file.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert File.objects.filter(pk=file.pk).exists()
+    bulk = client.post(
+        reverse("admin:workspace_file_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(file.pk)], "post": "yes"},
+    )
+    assert bulk.status_code == 302
+    assert File.objects.filter(pk=file.pk).exists()
