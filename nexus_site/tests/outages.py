@@ -32,11 +32,23 @@ def broker_unreachable() -> Iterator[None]:
     """Send tasks to a broker that is not there instead of running them in this process."""
     conf = celery_app.conf
     previous = conf.broker_url, conf.task_always_eager
-    celery_app.close()  # no pooled connection to the real broker survives
+    forget_connections()
     conf.broker_url, conf.task_always_eager = f"redis://127.0.0.1:{closed_port()}/0", False
     try:
         with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
             yield
     finally:
-        celery_app.close()
+        forget_connections()
         conf.broker_url, conf.task_always_eager = previous
+
+
+def forget_connections() -> None:
+    """Drop every pooled broker connection, producers' included, so the next task is sent
+    over a new connection to whatever ``broker_url`` says then.
+
+    ``app.close()`` drops the connection pool, but the producer pool built on it is kept by
+    ``app.amqp`` (a cached property): once an earlier test has sent a task, it would still
+    reach the real broker. Deleting the cached property makes the next use build both again.
+    """
+    celery_app.close()
+    celery_app.__dict__.pop("amqp", None)

@@ -135,3 +135,48 @@ def test_a_message_edited_by_its_author_updates_for_the_other_user_without_reloa
     item.locator(".chat-message__body", has_text="Meet at 11").wait_for()
     item.locator(".chat-message__edited").wait_for()
     assert bob_page.locator("#chat-messages > li").count() == 1
+
+
+# Records every socket the page opens, so a test can drop one as a network would.
+RECORD_SOCKETS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  function Recorded(url, protocols) {
+    const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+    window.__sockets.push(socket);
+    return socket;
+  }
+  Recorded.prototype = Native.prototype;
+  Object.assign(Recorded, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = Recorded;
+})();
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_socket_reconnects_and_shows_what_was_posted_meanwhile(
+    browser, settings, fresh_channel_layer
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    alice, bob = UserFactory(), UserFactory()
+    room = make_room(alice, name="Flaky", members=[bob])
+    url = asgi_url()
+    page = logged_in_page(browser, url, bob)
+    page.add_init_script(RECORD_SOCKETS)
+    page.goto(f"{url}/chat/{room.pk}/")
+    page.wait_for_selector('#chat-room[data-connected="true"]')
+
+    page.evaluate("window.__sockets[0].close(4000)")  # dropped, as by a proxy or a network
+    # Another thread: Playwright's loop runs in this one, and posting broadcasts through sync
+    # wrappers of the channel layer.
+    poster = threading.Thread(target=post, args=(alice, room, "Posted while you were away"))
+    poster.start()
+    poster.join()
+
+    page.locator(".chat-message__body", has_text="Posted while you were away").wait_for()
+    page.wait_for_selector('#chat-room[data-connected="true"]')
+    assert page.evaluate("window.__sockets.length") == 2
+    assert "after=" in page.evaluate("window.__sockets[1].url")
+    assert page.locator("#chat-messages > li").count() == 1

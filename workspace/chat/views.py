@@ -8,12 +8,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
 from workspace.chat import selectors, services
+from workspace.chat.consumers import format_cursor
 from workspace.chat.models import RoomKind
 from workspace.files.responses import counted_download
 from workspace.files.views import public_error
@@ -117,6 +119,8 @@ class RoomPage(LoginRequiredMixin, TemplateView):
             user_id=str(user.pk),
             is_room_admin=services.is_room_admin(user, room),
             my_files=selectors.files_to_attach(user),
+            # Where the live socket resumes after a drop: changes after this render.
+            cursor=format_cursor(timezone.now()),
             **kwargs,
         )
 

@@ -2,6 +2,9 @@
 // cookie authenticates it). Posting, editing and deleting go through the socket; posted,
 // edited and deleted messages arrive as frames and are added (replies under their thread's
 // root) or updated in place. Every visible string comes from the template's data attributes.
+// A dropped socket reconnects with ?after=<cursor of the last change seen> (the page's render
+// time before any frame), so the messages sent meanwhile arrive first and nothing is lost;
+// a socket the server closed for access (44xx) or revocation stays closed.
 (function () {
   "use strict";
   var root = document.getElementById("chat-room");
@@ -18,7 +21,10 @@
   var isAdmin = text.admin === "true";
   var mode = null; // null, {reply: id} or {edit: id}
   var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-  var socket = new WebSocket(scheme + window.location.host + "/ws/chat/" + text.room + "/");
+  var address = scheme + window.location.host + "/ws/chat/" + text.room + "/";
+  var cursor = text.cursor || "";
+  var retries = 0;
+  var socket = null;
 
   function showError(message) {
     errorBox.textContent = message;
@@ -147,24 +153,37 @@
     setMode(null);
   });
 
-  socket.addEventListener("open", function () {
-    root.dataset.connected = "true";
-  });
-  socket.addEventListener("message", function (event) {
-    var frame = JSON.parse(event.data);
-    if (frame.type === "error") {
-      showError(frame.error.message);
-      return;
-    }
-    if (frame.message) {
+  function connect() {
+    socket = new WebSocket(address + (cursor ? "?after=" + encodeURIComponent(cursor) : ""));
+    socket.addEventListener("open", function () {
+      retries = 0;
+      root.dataset.connected = "true";
       showError("");
-      render(frame.message);
-    }
-  });
-  socket.addEventListener("close", function (event) {
-    root.dataset.connected = "false";
-    if (event.code !== 1000) showError(text.offline);
-  });
+    });
+    socket.addEventListener("message", function (event) {
+      var frame = JSON.parse(event.data);
+      if (frame.type === "error") {
+        showError(frame.error.message);
+        return;
+      }
+      if (frame.cursor && frame.cursor > cursor) cursor = frame.cursor; // fixed-width UTC
+      if (frame.message) {
+        showError("");
+        render(frame.message);
+      }
+    });
+    socket.addEventListener("close", function (event) {
+      root.dataset.connected = "false";
+      if (event.code >= 4400 && event.code < 4500) {
+        showError(text.offline); // no access any more, or signed out: reconnecting cannot help
+        return;
+      }
+      showError(text.reconnecting);
+      retries += 1;
+      window.setTimeout(connect, Math.min(10000, 250 * Math.pow(2, retries)));
+    });
+  }
+  connect();
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var body = input.value.trim();
