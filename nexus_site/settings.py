@@ -96,7 +96,10 @@ MIDDLEWARE = [
     "nexus_site.outages.OutageMiddleware",
 ]
 
-ROOT_URLCONF = "nexus_site.urls"
+# bench/http.py's server adds a bare JSON view (its peer); production URLs never have it.
+ROOT_URLCONF = (
+    "nexus_site.bench_urls" if env_bool("NEXUS_BENCH_VIEWS", False) else "nexus_site.urls"
+)
 WSGI_APPLICATION = "nexus_site.wsgi.application"
 ASGI_APPLICATION = "nexus_site.asgi.application"
 
@@ -126,7 +129,10 @@ if DATABASE_URL:
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("DATABASE_POOL_MIN", "1")),
             "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
-            "timeout": 10,
+            # Seconds a request waits for a free connection; past it the pool raises
+            # PoolTimeout and the request answers 503 with Retry-After (nexus_site.outages).
+            # Keep gunicorn's threads per worker <= max_size (gunicorn.conf.py refuses more).
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
         }
         if env_bool("DATABASE_PREPARED_STATEMENTS", True):
             # Server-side binding lets psycopg prepare a statement once it has run a few times,
@@ -189,8 +195,13 @@ if REDIS_URL:
             },
         }
     }
+    # Sessions are read from Redis and written through to the database, so a Redis flush
+    # signs nobody out (Django's cached_db engine).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The embedded default keeps sessions in the database (one process, no shared cache).
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }

@@ -43,4 +43,4 @@ urlpatterns = [
 handler400 = "nexus_site.views.bad_request_view"
 handler403 = "nexus_site.views.permission_denied_view"
 handler404 = "nexus_site.views.not_found_view"
-handler500 = "nexus_site.views.server_error_view"
+handler500 = "nexus_site.outages.server_error_view"  # an outage is a 503, not a 500

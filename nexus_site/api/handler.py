@@ -111,6 +111,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     wait = getattr(exc, "wait", None)
     if wait is not None:
         headers["Retry-After"] = str(int(wait + 0.999))
+    if isinstance(error, app.ServiceUnavailableError) and "retry_after_seconds" in error.details:
+        headers["Retry-After"] = str(error.details["retry_after_seconds"])  # an outage
     set_rollback()
     status = error.status
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed) and not auth_header:
