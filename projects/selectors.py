@@ -7,6 +7,7 @@ tasks count, not those of its sub-projects. It is computed in SQL, in whole hund
 hour, so it is exact and the same on PostgreSQL and SQLite, and a list costs no query per row.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -31,14 +32,14 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Round
 from django.utils.translation import gettext_lazy as _
 
-from nexus_site.definitions.enums import MemberRole, RelationType
+from nexus_site.definitions.enums import MemberRole, Permission, RelationType
 from nexus_site.exceptions import ConflictError, NotFoundError
 from nexus_site.queries import first_or_none
 from projects import schedule
 from projects.models import Activity, Project, Task, TaskDependency, TaskStatus
-from relations.access import visible_filter
+from relations.access import can, visible_filter
 from relations.models import Relationship
-from relations.nodes import content_types_by_label
+from relations.nodes import content_types_by_label, node_of
 from relations.selectors import named_object
 
 OWNER_ROLE = "owner"
@@ -91,9 +92,42 @@ def tasks_visible_to(user) -> QuerySet[Task]:
     )
 
 
+def task_rows_visible_to(user) -> QuerySet[Task]:
+    """Return the tasks ``user`` may see, with no join or prefetch: for lists that show the
+    related objects' ids only (``TASK_COLUMNS`` through ``values()``, see ``depends_on_ids``)."""
+    return Task.objects.filter(visible_filter(user, Task))
+
+
+def depends_on_ids(task_ids: Iterable[UUID]) -> dict[UUID, list[UUID]]:
+    """Return what each task waits on, as ids, oldest dependency first; one query for all."""
+    waits: dict[UUID, list[UUID]] = {task_id: [] for task_id in task_ids}
+    if waits:
+        for task_id, depends_on_id in TaskDependency.objects.filter(
+            task_id__in=list(waits)
+        ).values_list("task_id", "depends_on_id"):
+            waits[task_id].append(depends_on_id)
+    return waits
+
+
 def task_get(user, task_id: UUID | str) -> Task:
-    """Return one task ``user`` may see; NotFoundError otherwise."""
-    task = first_or_none(tasks_visible_to(user), task_id)
+    """Return one task ``user`` may see; NotFoundError otherwise.
+
+    The row by its id, then one access check on it (relations.access.can): building the
+    user's whole visible set to find one task cost several queries.
+    """
+    task = first_or_none(Task.objects.all(), task_id)
+    if task is None or not can(user, Permission.VIEW, node_of(task)):
+        raise NotFoundError()
+    return task
+
+
+def task_row(task_id: UUID | str) -> Task:
+    """Return the task with this id whoever asks, NotFoundError when there is none.
+
+    No access check: for a write whose service decides at the gate (relations.access.require),
+    and whose view checks visibility itself before answering any other error.
+    """
+    task = first_or_none(Task.objects.all(), task_id)
     if task is None:
         raise NotFoundError()
     return task

@@ -7,6 +7,7 @@ what the caller may see but not change) and re-reads through the selector to ren
 
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
@@ -286,6 +287,12 @@ class ProjectScheduleView(APIView):
 # --- tasks -------------------------------------------------------------------------------------
 
 
+def task_answer(task: Task) -> dict:
+    """Return one task as TaskOutputSerializer writes it (``s.task_body``), in one query."""
+    waits = selectors.depends_on_ids([task.pk])
+    return s.task_body(s.task_row_of(task), waits[task.pk], timezone.get_current_timezone())
+
+
 class TaskListView(GenericAPIView):
     queryset = Task.objects.none()
     serializer_class = s.TaskOutputSerializer
@@ -300,9 +307,13 @@ class TaskListView(GenericAPIView):
         responses={200: s.TaskOutputSerializer(many=True), 401: E401, 422: E422},
     )
     def get(self, request):
-        tasks = self.filter_queryset(selectors.tasks_visible_to(request.user))
-        page = self.paginate_queryset(tasks)
-        return self.get_paginated_response(s.TaskOutputSerializer(page, many=True).data)
+        tasks = self.filter_queryset(selectors.task_rows_visible_to(request.user))
+        page = self.paginate_queryset(tasks.values(*s.TASK_COLUMNS))
+        waits = selectors.depends_on_ids(row["id"] for row in page)
+        zone = timezone.get_current_timezone()
+        return self.get_paginated_response(
+            [s.task_body(row, waits[row["id"]], zone) for row in page]
+        )
 
     @extend_schema(
         operation_id="tasks_create",
@@ -326,7 +337,7 @@ class TaskDetailView(APIView):
     )
     def get(self, request, task_id):
         task = selectors.task_get(request.user, task_id)
-        return Response(s.TaskOutputSerializer(task).data)
+        return Response(task_answer(task))
 
     @extend_schema(
         operation_id="tasks_partial_update",
@@ -339,11 +350,16 @@ class TaskDetailView(APIView):
         responses={200: s.TaskOutputSerializer, **WRITE_ERRORS},
     )
     def patch(self, request, task_id):
-        task = selectors.task_get(request.user, task_id)
-        data = with_assignee(parsed(s.TaskInputSerializer, request, partial=True))
-        services.task_update(actor=request.user, task=task, **data)
-        task = selectors.task_get(request.user, task_id)
-        return Response(s.TaskOutputSerializer(task).data)
+        # Access is decided once, by the service at the gate (404 hidden, 403 not editable);
+        # a body refused before it reaches the service must not tell a hidden task exists.
+        task = selectors.task_row(task_id)
+        try:
+            data = with_assignee(parsed(s.TaskInputSerializer, request, partial=True))
+        except Exception:
+            selectors.task_get(request.user, task_id)
+            raise
+        task = services.task_update(actor=request.user, task=task, **data)
+        return Response(task_answer(task))
 
     @extend_schema(
         operation_id="tasks_destroy",
