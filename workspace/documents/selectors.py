@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import NotFoundError
 from nexus_site.queries import first_or_none
-from relations.access import LEVELS, can, visible_filter
+from relations.access import permission_on, visible_filter
 from relations.models import Relationship
 from relations.nodes import node_of
 from workspace.documents.models import Document, DocumentAttachment, DocumentVersion
@@ -27,22 +27,36 @@ def documents_visible_to(user, *, deleted: bool = False) -> QuerySet[Document]:
 
 
 def document_get(user, document_id: UUID | str, *, deleted: bool = False) -> Document:
-    """Return one document ``user`` may see (live, or trashed with ``deleted``); else 404."""
-    document = first_or_none(documents_visible_to(user, deleted=deleted), document_id)
+    """Return one document ``user`` may see (live, or trashed with ``deleted``); else 404.
+
+    Access is decided once, on the document's node (not by loading everything the user sees):
+    the document carries ``permission``, what ``user`` may do on it, and the services acting
+    for the same user take that decision instead of asking again (``document_permission``).
+    """
+    documents = Document.objects.filter(deleted_at__isnull=not deleted)
+    document = first_or_none(documents.select_related("owner", "project"), document_id)
     if document is None:
+        raise NotFoundError()
+    permission = decide(user, document)
+    if permission is None:
         raise NotFoundError()
     return document
 
 
+def decide(user, document: Document) -> str | None:
+    """Return ``user``'s level on ``document`` and keep it on the document for this request."""
+    document.permission = permission_on(user, node_of(document))
+    document.permission_user_id = getattr(user, "pk", None)
+    return document.permission
+
+
 def document_permission(user, document: Document) -> str | None:
-    """Return the strongest permission ``user`` holds on ``document`` (None: not even view)."""
-    node = node_of(document)
-    best = None
-    for level in LEVELS:
-        if not can(user, level, node):
-            break
-        best = level
-    return best
+    """Return the strongest permission ``user`` holds on ``document`` (None: not even view);
+    the decision ``document_get`` made for the same user when there is one."""
+    decided_for = getattr(document, "permission_user_id", None)
+    if decided_for is not None and decided_for == getattr(user, "pk", None):
+        return document.permission
+    return decide(user, document)
 
 
 def document_versions(document: Document) -> QuerySet[DocumentVersion]:

@@ -30,7 +30,7 @@ from nexus_site.exceptions import (
 )
 from projects.models import Project
 from relations import services as relations
-from relations.access import require, require_named
+from relations.access import refusal_at, require, require_named
 from relations.models import Relationship
 from relations.nodes import node_of
 from workspace.documents.content import empty_content, validate_content
@@ -88,9 +88,40 @@ def announce(type: str, document: Document, *, actor, user_ids=(), **extra: Any)
     )
 
 
+def require_document(actor, action: str, document: Document) -> None:
+    """Refuse unless ``actor`` may do ``action`` on ``document`` (404 unseen, 403 seen).
+
+    A document loaded by ``selectors.document_get`` for the same actor carries the level decided
+    then (``permission`` for ``permission_user_id``): that decision is taken, not asked again.
+    """
+    decided_for = getattr(document, "permission_user_id", None)
+    if decided_for is None or decided_for != getattr(actor, "pk", None):
+        require(actor, action, document)
+        return
+    error = refusal_at(document.permission, action)
+    if error is not None:
+        raise error()
+
+
 def locked(document: Document) -> Document:
-    """Return ``document`` re-read under a row lock (serialises concurrent writers)."""
-    return Document.objects.select_for_update().get(pk=document.pk)
+    """Return ``document`` re-read under a row lock (serialises concurrent writers).
+
+    What the caller already loaded and a write cannot change is kept rather than read again:
+    the owner and project rows, and the actor's decided level (``require_document``).
+    """
+    current = Document.objects.select_for_update().get(pk=document.pk)
+    for relation in (Document.owner, Document.project):
+        name = relation.field.name
+        if relation.is_cached(document) and getattr(document, relation.field.attname) == getattr(
+            current, relation.field.attname
+        ):
+            setattr(current, name, getattr(document, name))
+    if hasattr(document, "permission_user_id"):
+        current.permission, current.permission_user_id = (
+            document.permission,
+            document.permission_user_id,
+        )
+    return current
 
 
 def write_version(document: Document, *, author) -> DocumentVersion:
@@ -162,7 +193,7 @@ def document_update(
     The row is locked while the version is compared and bumped, so of two writers holding the
     same version exactly one wins; the other gets the conflict and nothing is lost.
     """
-    require(actor, Permission.EDIT, document)
+    require_document(actor, Permission.EDIT, document)
     current = locked(document)
     if current.is_deleted:
         raise NotFoundError()
@@ -195,7 +226,7 @@ def document_update(
 @transaction.atomic
 def document_version_restore(*, actor, document: Document, number: int) -> Document:
     """Make a new version holding the title and content of version ``number``."""
-    require(actor, Permission.EDIT, document)
+    require_document(actor, Permission.EDIT, document)
     current = locked(document)
     if current.is_deleted:
         raise NotFoundError()
@@ -213,7 +244,7 @@ def document_version_restore(*, actor, document: Document, number: int) -> Docum
 @transaction.atomic
 def document_delete(*, actor, document: Document) -> Document:
     """Move ``document`` to the trash (a soft delete; the purge task removes it later)."""
-    require(actor, Permission.MANAGE, document)
+    require_document(actor, Permission.MANAGE, document)
     current = locked(document)
     if current.is_deleted:
         raise NotFoundError()
@@ -226,7 +257,7 @@ def document_delete(*, actor, document: Document) -> Document:
 @transaction.atomic
 def document_restore(*, actor, document: Document) -> Document:
     """Take ``document`` back out of the trash."""
-    require(actor, Permission.MANAGE, document)
+    require_document(actor, Permission.MANAGE, document)
     current = locked(document)
     if not current.is_deleted:
         raise ConflictError(_("This document is not in the trash."))
@@ -240,7 +271,7 @@ def document_restore(*, actor, document: Document) -> Document:
 def document_purge(*, actor, document: Document) -> None:
     """Delete ``document`` for good (live or in the trash) with its versions, attachments and
     relationships; undoes a creation, where the trash would keep what never should have been."""
-    require(actor, Permission.MANAGE, document)
+    require_document(actor, Permission.MANAGE, document)
     current = locked(document)
     announce(EventType.DOCUMENT_DELETED, current, actor=actor, purged=True)
     relations.node_detach(node_of(current))
@@ -307,7 +338,7 @@ def document_share(
 
     Sharing again with the same user replaces the earlier share.
     """
-    require(actor, Permission.MANAGE, document)
+    require_document(actor, Permission.MANAGE, document)
     if permission not in Permission.values:
         raise ValidationError(
             details={"permission": [str(_("Choose view, comment, edit or manage."))]}
@@ -345,7 +376,7 @@ def document_share(
 @transaction.atomic
 def document_unshare(*, actor, document: Document, user) -> None:
     """Stop sharing ``document`` with ``user``."""
-    require(actor, Permission.MANAGE, document)
+    require_document(actor, Permission.MANAGE, document)
     edges = list(share_edges(document).filter(source_id=user.pk))
     if not edges:
         raise NotFoundError(_("This document is not shared with that user."))
@@ -388,7 +419,7 @@ def document_trash_purge(*, now: datetime.datetime | None = None) -> int:
 def document_attach(*, actor, document: Document, file_id: Any) -> DocumentAttachment:
     """Attach a file ``actor`` may see to a document ``actor`` may edit; attaching twice is
     one attachment."""
-    require(actor, Permission.EDIT, document)
+    require_document(actor, Permission.EDIT, document)
     (file,) = files_for_attachment(actor, [file_id])
     attachment, created = DocumentAttachment.objects.get_or_create(
         document=document, file=file, defaults={"attached_by": actor}
@@ -401,7 +432,7 @@ def document_attach(*, actor, document: Document, file_id: Any) -> DocumentAttac
 @transaction.atomic
 def document_detach(*, actor, document: Document, file: File) -> None:
     """Remove ``file`` from ``document``'s attachments (the file itself stays)."""
-    require(actor, Permission.EDIT, document)
+    require_document(actor, Permission.EDIT, document)
     deleted, _rows = DocumentAttachment.objects.filter(document=document, file=file).delete()
     if not deleted:
         raise NotFoundError()

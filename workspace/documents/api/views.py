@@ -2,8 +2,9 @@
 
 Each view parses its input with an input serializer, loads the document through
 documents.selectors (404 for what the caller may not see, and for a trashed document on the
-normal endpoints), calls one service (403 for what the caller may see but not change) and
-re-reads through the selector to render.
+normal endpoints; the selector decides access once, and the document carries what the caller
+may do), calls one service (403 for what the caller may see but not change) and renders what
+the service returns, without reading it back.
 """
 
 from django.http import HttpResponse
@@ -122,8 +123,7 @@ class DocumentDetailView(APIView):
     def patch(self, request, document_id):
         document = selectors.document_get(request.user, document_id)
         data = parsed(s.DocumentUpdateInputSerializer, request)
-        services.document_update(actor=request.user, document=document, **data)
-        document = selectors.document_get(request.user, document_id)
+        document = services.document_update(actor=request.user, document=document, **data)
         return Response(detail_body(request, document))
 
     @extend_schema(
@@ -148,8 +148,7 @@ class DocumentRestoreView(APIView):
     )
     def post(self, request, document_id):
         document = selectors.document_get(request.user, document_id, deleted=True)
-        services.document_restore(actor=request.user, document=document)
-        document = selectors.document_get(request.user, document_id)
+        document = services.document_restore(actor=request.user, document=document)
         return Response(detail_body(request, document))
 
 
@@ -195,8 +194,9 @@ class VersionRestoreView(APIView):
     def post(self, request, document_id, number):
         document = selectors.document_get(request.user, document_id)
         selectors.document_version_get(document, number)
-        services.document_version_restore(actor=request.user, document=document, number=number)
-        document = selectors.document_get(request.user, document_id)
+        document = services.document_version_restore(
+            actor=request.user, document=document, number=number
+        )
         return Response(detail_body(request, document))
 
 

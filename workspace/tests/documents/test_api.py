@@ -14,6 +14,7 @@ from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from nexus_site.definitions.enums import MemberRole, Role
 from nexus_site.events.models import Event
+from nexus_site.exceptions import AuthorizationError, NotFoundError
 from projects.tests.factories import ProjectFactory, add_member
 from relations.access import can, explain
 from relations.nodes import node_of
@@ -722,3 +723,63 @@ def test_create_refuses_json_text_the_parser_or_database_cannot_take(auth_client
     assert response.status_code == 422
     assert response.json()["error"]["details"]["content"]
     assert not Document.objects.exists()
+
+
+# --- cost per request ----------------------------------------------------------------------------
+
+
+def access_statements(captured) -> list[str]:
+    """Return the statements that decide access (the recursive hierarchy and grants read)."""
+    return [query["sql"] for query in captured if "RECURSIVE" in query["sql"].upper()]
+
+
+def test_detail_decides_access_once_on_the_document(auth_client, document):
+    with CaptureQueriesContext(connection) as captured:
+        response = auth_client.get(detail(document))
+
+    assert response.status_code == 200
+    assert response.json()["permission"] == "manage"
+    assert len(access_statements(captured)) == 1
+    statements = [query for query in captured if "django_content_type" not in query["sql"]]
+    assert len(statements) == 3  # the user, the document, the access decision (types: cached)
+
+
+def test_patch_decides_access_once_and_reads_nothing_back(document):
+    editor = UserFactory()
+    share(document, editor, "edit")
+    client = bearer_client(editor)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = edit(client, document, 1, title="Plan B")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["title"], body["version"], body["permission"]) == ("Plan B", 2, "edit")
+    assert body["owner_name"] == document.owner.full_name
+    assert len(access_statements(captured)) == 1
+    document_reads = [
+        query["sql"]
+        for query in captured
+        if query["sql"].startswith("SELECT") and '"workspace_document"' in query["sql"]
+    ]
+    assert len(document_reads) == 2  # the selector's read and the locked one, no read-back
+
+
+def test_the_patch_answer_is_the_detail_answer(auth_client, document):
+    patched = edit(auth_client, document, 1, title="Plan B", content=new_word("Two")).json()
+
+    assert patched == auth_client.get(detail(document)).json()
+
+
+def test_a_decision_made_for_one_user_is_not_taken_for_another(user, document):
+    from workspace.documents import selectors
+
+    loaded = selectors.document_get(user, document.pk)
+    reader = UserFactory()
+    share(document, reader, "view")
+
+    with pytest.raises(AuthorizationError):
+        services.document_update(actor=reader, document=loaded, version=1, title="Mine")
+    stranger = UserFactory()
+    with pytest.raises(NotFoundError):
+        services.document_update(actor=stranger, document=loaded, version=1, title="Mine")
