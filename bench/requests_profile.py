@@ -15,6 +15,7 @@ The database name must contain ``bench``: the script deletes its own project fir
 
 import argparse
 import cProfile
+import datetime
 import io
 import os
 import pstats
@@ -82,6 +83,7 @@ def seed(tasks: int):
                 completed_at=now if picked[n] == TaskStatus.DONE else None,
                 estimated_hours=Decimal(rng.randint(1, 16)),
                 tags=["bench", f"t{n % 7}"],
+                due_date=datetime.date(2027, 1, 1) + datetime.timedelta(days=n) if n % 3 else None,
             )
             for n in range(tasks + 6)
         ]

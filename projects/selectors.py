@@ -121,6 +121,24 @@ def task_get(user, task_id: UUID | str) -> Task:
     return task
 
 
+BOARD_COLUMNS = ("id", "title", "status", "priority", "due_date", "assignee_id")
+
+
+def board_tasks(project: Project) -> tuple[list[dict[str, Any]], dict[UUID, Any]]:
+    """Return the cards of ``project``'s board (``BOARD_COLUMNS``, oldest first) and their
+    assignees by id, in two queries.
+
+    For a project the caller may see (``project_get``): access to a project reaches all its
+    tasks, so no visible set is built.
+    """
+    rows = list(
+        Task.objects.filter(project=project).order_by("created_at", "id").values(*BOARD_COLUMNS)
+    )
+    assignee_ids = {row["assignee_id"] for row in rows} - {None}
+    users = get_user_model().objects.only("id", "email", "first_name", "last_name")
+    return rows, users.in_bulk(assignee_ids) if assignee_ids else {}
+
+
 def task_row(task_id: UUID | str) -> Task:
     """Return the task with this id whoever asks, NotFoundError when there is none.
 

@@ -4,12 +4,17 @@ through projects.selectors and write through projects.services."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -17,7 +22,7 @@ from django.views.generic import ListView, TemplateView
 from nexus_site.definitions.enums import Permission
 from nexus_site.exceptions import BaseAppException, NotFoundError
 from projects import selectors, services
-from projects.models import Task, TaskStatus
+from projects.models import Priority, Task, TaskStatus
 from relations.access import can
 from relations.nodes import node_of
 
@@ -48,10 +53,77 @@ class ProjectListPage(LoginRequiredMixin, ListView):
 
 
 @dataclass(frozen=True)
+class Card:
+    """One task on the board, with its labels and links worked out once per request."""
+
+    id: UUID
+    title: str
+    status: str
+    priority: str
+    priority_label: str
+    assignee_name: str
+    due: str
+    url: str
+    move_url: str
+    options: str  # the move menu's <option>s, this card's status selected
+
+
+@dataclass(frozen=True)
 class Column:
     status: str
     label: str
-    tasks: list[Task]
+    tasks: list[Card]
+
+
+def status_options(statuses: list[tuple[str, str]]) -> dict[str, str]:
+    """Return, for each status, the move menu's options with that status selected."""
+    return {
+        current: format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (value, mark_safe(" selected") if value == current else "", label)
+                for value, label in statuses
+            ),
+        )
+        for current, _label in statuses
+    }
+
+
+def board_columns(project) -> list[Column]:
+    """Return the board's columns, one per status, each with its cards oldest first.
+
+    Labels are translated once per request, not once per card: translating every status for
+    every card's menu was most of a 200-card board's time (docs/PERFORMANCE.md).
+    """
+    rows, assignees = selectors.board_tasks(project)
+    statuses = [(value, str(label)) for value, label in TaskStatus.choices]
+    priorities = {value: str(label) for value, label in Priority.choices}
+    options = status_options(statuses)
+    due = gettext("due %(date)s")
+    # Every card links to the same two routes: reverse them once, put each task's id in.
+    marker = str(UUID(int=0))
+    task_url = reverse("projects:task", args=[marker]).split(marker)
+    move_url = reverse("projects:task-move", args=[marker]).split(marker)
+    by_status: dict[str, list[Card]] = {value: [] for value, _label in statuses}
+    for row in rows:
+        assignee = assignees.get(row["assignee_id"])
+        due_date = row["due_date"]
+        by_status[row["status"]].append(
+            Card(
+                id=row["id"],
+                title=row["title"],
+                status=row["status"],
+                priority=row["priority"],
+                priority_label=priorities[row["priority"]],
+                assignee_name=assignee.full_name if assignee is not None else "",
+                due=due % {"date": date_format(due_date, "SHORT_DATE_FORMAT")} if due_date else "",
+                url=f"{task_url[0]}{row['id']}{task_url[1]}",
+                move_url=f"{move_url[0]}{row['id']}{move_url[1]}",
+                options=options[row["status"]],
+            )
+        )
+    return [Column(value, label, by_status[value]) for value, label in statuses]
 
 
 class ProjectBoardPage(LoginRequiredMixin, TemplateView):
@@ -62,15 +134,9 @@ class ProjectBoardPage(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         project = visible_or_404(selectors.project_get, user, kwargs["project_id"])
-        tasks = selectors.tasks_visible_to(user).filter(project=project).order_by("created_at")
-        by_status: dict[str, list[Task]] = {status: [] for status in TaskStatus.values}
-        for task in tasks:
-            by_status[task.status].append(task)
-        columns = [Column(status, label, by_status[status]) for status, label in TaskStatus.choices]
         return super().get_context_data(
             project=project,
-            columns=columns,
-            statuses=TaskStatus.choices,
+            columns=board_columns(project),
             can_edit=can(user, Permission.EDIT, node_of(project)),
             **kwargs,
         )

@@ -1,10 +1,15 @@
 """The project pages: list, board, task, schedule, and the no-JavaScript move form."""
 
+import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.tests.factories import UserFactory
 from nexus_site.definitions.enums import MemberRole
 from projects.models import TaskStatus
 from projects.tests.factories import ProjectFactory, TaskDependencyFactory, TaskFactory, add_member
@@ -168,3 +173,59 @@ def test_schedule_of_a_project_without_tasks_says_so(signed_in, project):
     html = signed_in.get(reverse("projects:schedule", args=[project.pk])).content.decode()
 
     assert "no tasks to schedule" in html
+
+
+def test_board_card_shows_priority_assignee_due_date_and_a_menu_on_its_status(signed_in, project):
+    ada = UserFactory(first_name="Ada", last_name="Byron")
+    member = add_member(project, MemberRole.MEMBER, ada)
+    task = TaskFactory(
+        project=project,
+        title="Launch <now>",
+        status=TaskStatus.REVIEW,
+        priority="high",
+        assignee=member,
+        due_date=datetime.date(2027, 3, 4),
+    )
+
+    html = signed_in.get(reverse("projects:board", args=[project.pk])).content.decode()
+
+    card = html[html.index(f'id="task-{task.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert f'href="{reverse("projects:task", args=[task.pk])}">Launch &lt;now&gt;</a>' in card
+    assert '<span class="badge badge--priority-high">High</span>' in card
+    assert "<span>Ada Byron</span>" in card
+    assert "<span>due 03/04/2027</span>" in card
+    assert f'action="{reverse("projects:task-move", args=[task.pk])}"' in card
+    assert re.findall(r'<option value="(\w+)"( selected)?>', card) == [
+        ("todo", ""),
+        ("in_progress", ""),
+        ("review", " selected"),
+        ("done", ""),
+        ("blocked", ""),
+    ]
+
+
+def test_board_labels_are_translated(signed_in, user, project):
+    user.language = "de"
+    user.save(update_fields=["language"])
+    TaskFactory(project=project, priority="medium")
+
+    html = signed_in.get(reverse("projects:board", args=[project.pk])).content.decode()
+
+    assert '<option value="todo" selected>Offen</option>' in html
+    assert "Mittel</span>" in html
+
+
+def test_board_runs_the_same_number_of_queries_for_2_and_20_tasks(signed_in, project):
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = signed_in.get(reverse("projects:board", args=[project.pk]))
+        assert response.status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        TaskFactory(project=project, assignee=project.owner)
+    few = count_queries()
+    for _ in range(18):
+        TaskFactory(project=project, assignee=add_member(project))
+    assert count_queries() == few
