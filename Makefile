@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test fuzz serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat bench-patterns
+.PHONY: run test fuzz serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat bench-patterns bench-http
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,12 +54,13 @@ check-deploy: $(STAMP)
 	DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=nexus.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-# Services mode: web + worker + beat from the Procfile against DATABASE_URL and REDIS_URL.
+# Services mode from the Procfile against DATABASE_URL and REDIS_URL: web (gunicorn, HTTP) on
+# PORT, ws (daphne, /ws/) on WS_PORT (8001), worker, beat. A reverse proxy routes /ws/ to ws.
 serve: setup
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "serve needs DATABASE_URL and REDIS_URL"; exit 2; }
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input -v 0
-	exec $(VENV)/bin/honcho start
+	exec $(VENV)/bin/honcho start --port $(PORT)
 
 # Relations bench on PostgreSQL (docs/PERFORMANCE.md): BENCH_ARGS="--relationships 20000 --reuse".
 bench: $(STAMP)
@@ -85,6 +86,15 @@ bench-chat: $(STAMP)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_chat} \
 	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11} \
 	$(PY) bench/chat.py $(BENCH_ARGS)
+
+# Every endpoint under load through gunicorn, against a bare Django view (docs/PERFORMANCE.md, HTTP).
+# BENCH_ARGS="--seconds 2" for a quick run. Installs wrk (Debian) when missing.
+bench-http: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "bench-http needs wrk: apt-get install wrk"; exit 2; }
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_http} \
+	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/13} \
+	$(PY) bench/http.py $(BENCH_ARGS)
 
 # Patterns engine per step, ten-step executions/s inline and through 2 worker processes (docs/PERFORMANCE.md, Patterns).
 bench-patterns: $(STAMP)
