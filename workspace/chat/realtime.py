@@ -13,6 +13,8 @@ import logging
 
 from django.db import transaction
 
+from nexus_site.events.services import run_async
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,14 +28,13 @@ def user_group(room_id, user_id) -> str:
 
 def group_send(group: str, event: dict) -> None:
     """Send ``event`` to ``group`` (failures are logged, never raised)."""
-    from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, event)
+        run_async(layer.group_send(group, event))
     except Exception:  # a broadcast failure must never undo a committed write
         logger.exception("Could not send %s to %s", event.get("type"), group)
 
@@ -53,10 +54,19 @@ def send(type: str, room_id, message_id) -> None:
     message = room_messages(Room(pk=room_id)).filter(pk=message_id).first()
     if message is None:  # gone before the broadcast: nothing to show
         return
-    rendered = dict(ChatMessageOutputSerializer(message).data)
+    send_rendered(type, room_id, dict(ChatMessageOutputSerializer(message).data))
+
+
+def send_rendered(type: str, room_id, rendered: dict) -> None:
+    """Hand a message already rendered to the room's sockets (failures are logged)."""
     group_send(room_group(room_id), {"type": "chat.event", "event": type, "message": rendered})
 
 
-def send_on_commit(type: str, message) -> None:
+def send_on_commit(type: str, message, *, rendered: dict | None = None) -> None:
+    """After commit, send ``message`` to its room's sockets: ``rendered`` when the caller holds
+    its API shape, else rendered from a fresh read then."""
     room_id, message_id = message.room_id, message.pk
-    transaction.on_commit(lambda: send(str(type), room_id, message_id))
+    if rendered is not None:
+        transaction.on_commit(lambda: send_rendered(str(type), room_id, rendered))
+    else:
+        transaction.on_commit(lambda: send(str(type), room_id, message_id))

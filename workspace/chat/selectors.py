@@ -27,7 +27,7 @@ from nexus_site.queries import first_or_none
 from relations.access import visible_filter
 from relations.models import Relationship
 from workspace.chat.models import ChatMessage, MessageAttachment, ReadPointer, Room, RoomKind
-from workspace.chat.services import member_edges, membership_filter
+from workspace.chat.services import member_edges, membership_filter, reader_edges
 from workspace.files.selectors import files_visible_to
 
 ATTACH_CHOICES = 100
@@ -82,6 +82,16 @@ def room_get(user, room_id: UUID | str) -> Room:
     room = first_or_none(rooms_with_unread(user), room_id)
     if room is None:
         raise NotFoundError()
+    return room
+
+
+def room_to_post_in(user, room_id: UUID | str) -> Room:
+    """Return the room ``user`` may read, to post in (404 otherwise), without the unread and
+    member counts; the access decided here is kept for the post (services.reader_edges)."""
+    room = first_or_none(Room.objects.all(), room_id)
+    if room is None or not getattr(user, "is_authenticated", False):
+        raise NotFoundError()
+    reader_edges(user, room)
     return room
 
 

@@ -23,7 +23,7 @@ from nexus_site.events.services import publish
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
 from projects.models import Project
 from relations import services as relations
-from relations.access import can, require_named
+from relations.access import can, grant_level, require_named
 from relations.models import Relationship
 from relations.nodes import node_of
 from workspace.chat import realtime
@@ -35,6 +35,7 @@ from workspace.chat.models import (
     Room,
     RoomKind,
 )
+from workspace.chat.rendering import posted_message_data
 from workspace.files.selectors import files_for_attachment
 
 MAX_NAME_LENGTH = 120
@@ -74,10 +75,39 @@ def member_role(user, room: Room) -> str | None:
     """Return ``user``'s role in ``room`` (admin or member), or None when not a member."""
     if not getattr(user, "is_authenticated", False):
         return None
-    roles = [edge_role(edge) for edge in member_edges(room).filter(source_id=user.pk)]
+    return role_of(list(member_edges(room).filter(source_id=user.pk)))
+
+
+def role_of(edges: list[Relationship]) -> str | None:
+    """Return the role the membership edges of one user in a room give (None: not a member)."""
+    roles = [edge_role(edge) for edge in edges]
     if not roles:
         return None
     return ADMIN if ADMIN in roles else MEMBER
+
+
+def reader_edges(user, room: Room) -> list[Relationship]:
+    """Return ``user``'s owner/member edges on ``room`` once they may read it (else
+    NotFoundError), and keep them on the room for the rest of the request.
+
+    One read of the edges decides both: a live owner or member edge on the room itself lets an
+    active user read it, so the graph is asked only without one.
+    """
+    held = getattr(room, "reader_edges", None)
+    if held is not None and held[0] == user.pk:
+        return held[1]
+    edges = list(member_edges(room).filter(source_id=user.pk))
+    now = timezone.now()
+    live = any(grant_level(edge.type, edge.metadata or {}, now=now) for edge in edges)
+    if not (live and user.is_active):
+        ensure_view(user, room)
+    room.reader_edges = (user.pk, edges)
+    return edges
+
+
+def poster_role(actor, room: Room) -> str | None:
+    """Return ``actor``'s role in ``room`` (None: not a member) once they may read it."""
+    return role_of(reader_edges(actor, room))
 
 
 def member_ids(room: Room) -> set:
@@ -263,8 +293,11 @@ def room_member_remove(*, actor, room: Room, user) -> None:
 # --- messages ----------------------------------------------------------------------------
 
 
-def message_event(type: str, message: ChatMessage, *, actor, **extra: Any) -> None:
-    """Write the event for ``message`` (node: its room) and send it to the room's sockets."""
+def message_event(
+    type: str, message: ChatMessage, *, actor, rendered: dict | None = None, **extra: Any
+) -> None:
+    """Write the event for ``message`` (node: its room) and send it to the room's sockets
+    (``rendered``: its API shape when the caller holds it, else read after commit)."""
     publish(
         type,
         {
@@ -276,7 +309,7 @@ def message_event(type: str, message: ChatMessage, *, actor, **extra: Any) -> No
         node=str(node_of(message.room)),
         actor=actor,
     )
-    realtime.send_on_commit(type, message)
+    realtime.send_on_commit(type, message, rendered=rendered)
 
 
 def mentioned_members(body: str, room: Room, *, actor) -> list:
@@ -319,9 +352,11 @@ def message_post(
     membership. ``reply_to`` is a message id of the same room; ``attachments`` file ids the
     author may see. Readers of the room reach the files through the message
     (selectors.attachment_get), never through a grant on the file: nobody gains the file
-    itself, and a deleted message takes its attachments with it."""
-    ensure_view(actor, room)
-    if member_role(actor, room) is None:
+    itself, and a deleted message takes its attachments with it.
+
+    Access is decided once, by ``poster_role``. The message comes back with ``rendered``, its
+    API shape built from what the post holds, which is also what the room's sockets get."""
+    if poster_role(actor, room) is None:
         if room.kind != RoomKind.CHANNEL:
             raise AuthorizationError(_("Only members may post in this room."))
         add_edge(room=room, user=actor, role=MEMBER, actor=actor)
@@ -359,8 +394,14 @@ def message_post(
         MessageAttachment.objects.bulk_create(
             MessageAttachment(message=message, file=file) for file in files
         )
-    ReadPointer.objects.update_or_create(room=room, user=actor, defaults={"last_read_at": now})
-    message_event(EventType.MESSAGE_POSTED, message, actor=actor)
+    ReadPointer.objects.bulk_create(
+        [ReadPointer(room=room, user=actor, last_read_at=now)],
+        update_conflicts=True,
+        unique_fields=["room", "user"],
+        update_fields=["last_read_at"],
+    )
+    message.rendered = posted_message_data(message, author=actor, files=files)
+    message_event(EventType.MESSAGE_POSTED, message, actor=actor, rendered=message.rendered)
     announce_mentions(message, mentioned, actor=actor)
     return message
 

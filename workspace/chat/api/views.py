@@ -224,7 +224,7 @@ class MessageListView(GenericAPIView):
         responses={201: s.ChatMessageOutputSerializer, **WRITE_ERRORS},
     )
     def post(self, request, room_id):
-        room = selectors.room_get(request.user, room_id)
+        room = selectors.room_to_post_in(request.user, room_id)
         data = parsed(s.ChatMessageCreateInputSerializer, request)
         message = services.message_post(
             actor=request.user,
@@ -233,7 +233,7 @@ class MessageListView(GenericAPIView):
             reply_to=data.get("reply_to"),
             attachments=data.get("attachments") or [],
         )
-        return Response(message_body(room, message.pk), status=201)
+        return Response(message.rendered, status=201)
 
 
 class MessageDetailView(APIView):

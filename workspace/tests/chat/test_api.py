@@ -179,3 +179,102 @@ def test_membership_counts_only_edges_to_rooms(user, other_user):
     )
     listed = bearer_client(other_user).get(url(room)).json()
     assert (listed["is_member"], listed["member_count"]) == (False, 1)
+
+
+# --- the post's cost and its answer --------------------------------------------------------------
+
+
+def test_the_post_answer_is_the_message_as_read_back(user, other_user):
+    from workspace.chat.api.serializers import ChatMessageOutputSerializer
+    from workspace.chat.selectors import message_get
+    from workspace.tests.files.factories import upload_file
+
+    room = make_room(user, members=[other_user])
+    parent = post(other_user, room, "Question")
+    files = [upload_file(user, b"one", "one.txt"), upload_file(user, b"two", "two.txt")]
+    answer = bearer_client(user).post(
+        url(room, "messages/"),
+        {
+            "body": f"Answer for @{other_user.email}",
+            "reply_to": str(parent.pk),
+            "attachments": [str(file.pk) for file in files],
+        },
+        format="json",
+    )
+
+    assert answer.status_code == 201
+    body = answer.json()
+    assert body["mentions"] == [str(other_user.pk)]
+    assert [item["name"] for item in body["attachments"]] == ["one.txt", "two.txt"]
+    stored = ChatMessageOutputSerializer(message_get(room, body["id"])).data
+    assert body == stored_json(stored)
+
+
+def stored_json(data) -> dict:
+    import json
+
+    from rest_framework.utils.encoders import JSONEncoder
+
+    return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+def test_the_sockets_get_the_message_the_post_answers(
+    user, other_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from workspace.chat import realtime
+
+    sent = []
+    monkeypatch.setattr(realtime, "group_send", lambda group, event: sent.append(event))
+    room = make_room(user, members=[other_user])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = bearer_client(user).post(url(room, "messages/"), {"body": "Hi"}, format="json")
+
+    assert answer.status_code == 201
+    events = [event for event in sent if event["type"] == "chat.event"]
+    assert [event["event"] for event in events] == ["message_posted"]
+    assert stored_json(events[0]["message"]) == answer.json()
+
+
+def test_a_post_decides_access_once_and_reads_nothing_back(user, other_user):
+    room = make_room(user, members=[other_user])
+    post(user, room, "first")
+    client = bearer_client(other_user)
+
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.post(url(room, "messages/"), {"body": "Hi"}, format="json")
+
+    assert answer.status_code == 201
+    statements = [query["sql"] for query in captured]
+    assert not [sql for sql in statements if "RECURSIVE" in sql.upper()]  # the edge decided it
+    message_reads = [
+        sql for sql in statements if sql.startswith("SELECT") and "workspace_chatmessage" in sql
+    ]
+    assert message_reads == []
+
+
+def test_a_project_member_sees_a_room_but_may_not_post_unless_a_member(user):
+    from projects.tests.factories import ProjectFactory, add_member
+
+    project = ProjectFactory(owner=user)
+    colleague = add_member(project)
+    room = services.room_create(actor=user, kind="private", name="Design", project=project)
+
+    answer = bearer_client(colleague).post(url(room, "messages/"), {"body": "Hi"}, format="json")
+
+    assert answer.status_code == 403
+    assert (
+        bearer_client(UserFactory())
+        .post(url(room, "messages/"), {"body": "Hi"}, format="json")
+        .status_code
+        == 404
+    )
+
+
+def test_posting_in_a_channel_joins_it(user, other_user):
+    room = make_room(user, kind="channel", name="general")
+
+    answer = bearer_client(other_user).post(url(room, "messages/"), {"body": "Hi"}, format="json")
+
+    assert answer.status_code == 201
+    assert services.member_role(other_user, room) == services.MEMBER
