@@ -1,8 +1,10 @@
 """Chat bench: messages per second through the API, post-to-delivery latency over WebSocket.
 
-Starts a real daphne server (a subprocess serving ``nexus_site.asgi:application``) on
-PostgreSQL and the Redis channel layer, creates a private room with ``--clients`` members
-(through the services) and connects one socket per member to ``/ws/chat/<room>/?token=``.
+Starts the servers as production runs them (Procfile): gunicorn with gunicorn.conf.py for the
+posts (``--http daphne``: daphne for both, as before) and daphne for the sockets, in
+subprocesses on PostgreSQL and the Redis channel layer, creates a private room with
+``--clients`` members (through the services) and connects one socket per member to
+``/ws/chat/<room>/?token=``.
 Then it times, each against a peer measured in the same run on the same machine:
 
 - post to delivery: ``POST /api/v1/chat/rooms/{id}/messages/`` (one at a time, the next
@@ -19,7 +21,6 @@ Every message must arrive exactly once at every socket, else the bench fails.
 
 import argparse
 import asyncio
-import http.client
 import json
 import math
 import os
@@ -36,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__).parent), ""}]
 
+import http.client  # noqa: E402 - after the path: bench/http.py would shadow the standard one
+
 from bench.relations import configure_environment, ensure_database  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_chat"
@@ -50,6 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=100, help="messages per timed case")
     parser.add_argument("--clients", type=int, default=20, help="connected sockets (members)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent posters")
+    parser.add_argument(
+        "--http",
+        choices=["gunicorn", "daphne"],
+        default="gunicorn",
+        help="the HTTP server the posts go through (sockets are always daphne's)",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args(argv)
     if args.messages < 20 or args.clients < 2 or args.concurrency < 2:
@@ -66,6 +75,14 @@ def percentile(seconds: list[float], quantile: float) -> float:
     return ordered[max(0, math.ceil(len(ordered) * quantile) - 1)] * 1e3
 
 
+def gunicorn_shape() -> str:
+    """Return the workers and threads gunicorn.conf.py gives on this machine."""
+    import runpy
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return f"{config['workers']} workers x {config['threads']} threads"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -73,31 +90,34 @@ def free_port() -> int:
 
 
 class Server:
-    """daphne in a subprocess, as production runs it (one process)."""
+    """A server in a subprocess, as production runs it: daphne (one process) for the sockets,
+    and for HTTP gunicorn with the project's gunicorn.conf.py (Procfile ``web``) or daphne."""
 
-    def __init__(self, env: dict) -> None:
+    def __init__(self, env: dict, kind: str = "daphne") -> None:
         self.port = free_port()
+        self.name = kind
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop)
-            prefix="nexus-bench-daphne-", suffix=".log"
+            prefix=f"nexus-bench-{kind}-", suffix=".log"
         )
-        daphne = Path(sys.executable).with_name("daphne")
-        command = [str(daphne), "-b", "127.0.0.1", "-p", str(self.port)]
+        binary = Path(sys.executable).with_name(kind)
+        if kind == "gunicorn":
+            command = [str(binary), "--config", "gunicorn.conf.py"]
+            env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        else:
+            command = [str(binary), "-b", "127.0.0.1", "-p", str(self.port)]
+            command.append("nexus_site.asgi:application")
         self.process = subprocess.Popen(
-            [*command, "nexus_site.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         for _ in range(200):
             if self.process.poll() is not None:
-                self.fail("daphne exited")
+                self.fail(f"{kind} exited")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return
             except OSError:
                 time.sleep(0.1)
-        self.fail("daphne did not listen")
+        self.fail(f"{kind} did not listen")
 
     def fail(self, reason: str):
         self.log.flush()
@@ -304,7 +324,9 @@ def in_threads(count: int, threads: int, work: Callable[[int, list[int]], list[f
     return count, time.perf_counter() - started, calls
 
 
-async def run(args, port: int, room, users: list, tokens: list[str], table: Table) -> int:
+async def run(
+    args, port: int, room, users: list, tokens: list[str], table: Table, *, http_port: int
+) -> int:
     from channels.layers import get_channel_layer
 
     from workspace.chat.api.serializers import ChatMessageOutputSerializer
@@ -315,7 +337,7 @@ async def run(args, port: int, room, users: list, tokens: list[str], table: Tabl
     sockets = Sockets(f"ws://127.0.0.1:{port}/ws/chat/{room.pk}/", tokens)
     await sockets.open()
     all_ids: list[str] = []
-    poster = Poster(port, room.pk, tokens)
+    poster = Poster(http_port, room.pk, tokens)
     n = 0
 
     async def paced_post() -> tuple[str, float]:
@@ -388,7 +410,7 @@ async def run(args, port: int, room, users: list, tokens: list[str], table: Tabl
     # 2. Throughput: back to back, sequential then concurrent; the peer inserts with the ORM.
     def posting(threads: int):
         def work(thread: int, numbers: list[int]) -> list[float]:
-            own = Poster(port, room.pk, tokens) if threads > 1 else poster
+            own = Poster(http_port, room.pk, tokens) if threads > 1 else poster
             got: dict[str, float] = {}
             spent = []
             for number in numbers:
@@ -501,14 +523,25 @@ def main(argv: list[str] | None = None) -> int:
     connection.close()  # the server and the threads open their own
 
     server = Server(dict(os.environ))
-    table = Table()
-    print(f"daphne on port {server.port}; measuring", flush=True)
+    web = server if args.http == "daphne" else None
     try:
-        delivered = asyncio.run(run(args, server.port, room, users, tokens, table))
+        web = web or Server(dict(os.environ), args.http)
+        table = Table()
+        print(f"sockets: daphne on {server.port}; HTTP: {web.name} on {web.port}", flush=True)
+        delivered = asyncio.run(
+            run(args, server.port, room, users, tokens, table, http_port=web.port)
+        )
     finally:
         server.stop()
+        if web is not None and web is not server:
+            web.stop()
+    serving = (
+        "one daphne process for HTTP and sockets"
+        if web is server
+        else f"HTTP on gunicorn (gunicorn.conf.py: {gunicorn_shape()}), sockets on one daphne"
+    )
     table.facts += [
-        f"machine: {machine()}; PostgreSQL and Redis on the same machine; one daphne process; "
+        f"machine: {machine()}; PostgreSQL and Redis on the same machine; {serving}; "
         f"load average {os.getloadavg()[0]:.1f}",
         f"{args.clients} sockets on one private room, {args.messages} messages per case "
         f"after {WARMUP} warm-up ones; nearest-rank percentiles; time from just before the "
