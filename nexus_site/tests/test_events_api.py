@@ -448,3 +448,23 @@ def test_held_outside_a_holding_block_is_written_at_once(user):
     event = publish_many([event_of("test_now", user_ids=[user.pk])], held=True)[0]
 
     assert Event.objects.get(pk=event.id).type == "test_now"
+
+
+def test_the_list_writes_each_event_as_the_event_serializer_does(auth_client, user, other_user):
+    import json
+
+    from rest_framework.utils.encoders import JSONEncoder
+
+    from nexus_site.events.api.serializers import EventSerializer
+
+    publish(
+        "task_created", {"title": "Ünïcode", "n": 1, "nested": {"a": [1, None]}}, user_ids=[user.pk]
+    )
+    publish("system_note", {}, user_ids=[user.pk], actor=other_user)
+
+    body = auth_client.get(URL).json()["results"]
+
+    events = Event.objects.filter(id__in=[row["id"] for row in body]).order_by("id")
+    expected = json.loads(json.dumps(EventSerializer(events, many=True).data, cls=JSONEncoder))
+    assert body == expected
+    assert [row["actor"] for row in body] == [None, str(other_user.pk)]

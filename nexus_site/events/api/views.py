@@ -12,7 +12,7 @@ from nexus_site.api.schema import error_response_schema
 from nexus_site.events.api.serializers import (
     EventListQuerySerializer,
     EventPageSerializer,
-    EventSerializer,
+    event_rows,
 )
 from nexus_site.events.selectors import events_visible_to
 from nexus_site.exceptions import BadRequestError
@@ -45,13 +45,11 @@ class EventListView(APIView):
         events = events_visible_to(
             request.user, after=after, types=params.get("type"), pattern=params.get("pattern")
         )
-        page = list(events[: limit + 1])
+        page = event_rows(events[: limit + 1])
         has_more = len(page) > limit
         page = page[:limit]
-        cursor = page[-1].id if page else after
+        cursor = page[-1]["id"] if page else after
         next_url = None
         if has_more:
             next_url = replace_query_param(request.build_absolute_uri(), "after", cursor)
-        return Response(
-            {"results": EventSerializer(page, many=True).data, "next": next_url, "cursor": cursor}
-        )
+        return Response({"results": page, "next": next_url, "cursor": cursor})
