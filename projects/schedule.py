@@ -13,7 +13,7 @@ float in tests); do not mix ``Decimal`` and ``float`` in one call.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -67,6 +67,31 @@ class Schedule:
     tasks: list[ScheduledTask]
     critical_path: list[Hashable]
     earliest_finish: Number
+
+    def relabelled(self, ids: Sequence[Hashable]) -> Schedule:
+        """Return this schedule of tasks numbered 0..n-1 with each number ``k`` read as ``ids[k]``.
+
+        Callers with costly ids (UUIDs hash in Python) schedule numbers instead, numbered in
+        the ids' own order so that ties break the same way, and relabel the answer.
+        """
+        return Schedule(
+            tasks=[
+                ScheduledTask(
+                    id=ids[task.id],
+                    duration=task.duration,
+                    depends_on=tuple([ids[number] for number in task.depends_on]),
+                    earliest_start=task.earliest_start,
+                    earliest_finish=task.earliest_finish,
+                    latest_start=task.latest_start,
+                    latest_finish=task.latest_finish,
+                    slack=task.slack,
+                    critical=task.critical,
+                )
+                for task in self.tasks
+            ],
+            critical_path=[ids[number] for number in self.critical_path],
+            earliest_finish=self.earliest_finish,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

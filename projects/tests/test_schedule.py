@@ -162,3 +162,20 @@ def test_a_random_dag_of_ten_thousand_tasks_is_scheduled_consistently():
         assert before.id in after.depends_on
         assert before.earliest_finish == after.earliest_start
     assert all(task.critical for task in path)
+
+
+def test_relabelled_reads_each_task_number_as_its_id():
+    plan = compute_schedule(
+        [TaskInput(0, 2), TaskInput(1, 3, depends_on=(0,)), TaskInput(2, 1, depends_on=(0,))]
+    )
+
+    named = plan.relabelled(["design", "build", "docs"])
+
+    assert [(task.id, task.depends_on) for task in named.tasks] == [
+        ("design", ()),
+        ("build", ("design",)),
+        ("docs", ("design",)),
+    ]
+    assert named.critical_path == ["design", "build"]
+    assert named.earliest_finish == plan.earliest_finish == 5
+    assert [task.slack for task in named.tasks] == [task.slack for task in plan.tasks]
