@@ -2,6 +2,7 @@
 configured, the bench's bare view exists only on the bench's server, gunicorn's threads fit the
 database pool."""
 
+import json
 import os
 import subprocess
 import sys
@@ -14,12 +15,12 @@ import pytest
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_SESSION_PREFIX
 from django.core.cache import cache
 from django.db import OperationalError, connection
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from psycopg_pool import PoolTimeout
 
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
-from nexus_site.outages import RETRY_AFTER_SECONDS, outage_error
+from nexus_site.outages import RETRY_AFTER_SECONDS, outage_error, server_error_view
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,6 +64,32 @@ def test_a_pool_timeout_wrapped_by_django_is_a_503_with_retry_after():
 
 def test_another_database_error_stays_unmapped():
     assert outage_error(OperationalError("relation does not exist")) is None
+
+
+def handler500_answer(path: str, exc: Exception):
+    """Answer ``path`` with the site's handler500 while ``exc`` is being handled, as Django does."""
+    request = RequestFactory().get(path)
+    try:
+        raise exc
+    except type(exc):
+        return server_error_view(request)
+
+
+def test_the_error_handler_answers_an_outage_met_outside_any_view_with_503():
+    response = handler500_answer("/api/v1/tasks/", PoolTimeout("no connection"))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert json.loads(response.content)["error"]["code"] == "service_unavailable"
+
+
+def test_the_error_handler_still_answers_any_other_error_with_500():
+    api = handler500_answer("/api/v1/tasks/", RuntimeError("bug"))
+    page = handler500_answer("/projects/", RuntimeError("bug"))
+
+    assert json.loads(api.content)["error"]["code"] == "server_error"
+    assert (api.status_code, page.status_code) == (500, 500)
+    assert "Retry-After" not in page.headers
 
 
 @pytest.fixture
