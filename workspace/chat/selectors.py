@@ -42,9 +42,8 @@ def rooms_visible_to(user) -> QuerySet[Room]:
     return Room.objects.filter(Q(kind=RoomKind.CHANNEL) | visible_filter(user, Room))
 
 
-def rooms_with_unread(user) -> QuerySet[Room]:
-    """``rooms_visible_to`` with ``unread`` (others' live messages after the read pointer),
-    ``is_member`` and ``member_count``, all in the one query."""
+def unread_count(user) -> Coalesce:
+    """Return the expression counting others' live messages after ``user``'s read pointer."""
     pointer = ReadPointer.objects.filter(room=OuterRef(OuterRef("pk")), user=user).values(
         "last_read_at"
     )
@@ -61,6 +60,19 @@ def rooms_with_unread(user) -> QuerySet[Room]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+
+
+def rooms_unread(user, *, limit: int) -> list[Room]:
+    """Return up to ``limit`` rooms ``user`` may read that have unread messages, most unread
+    first, with ``unread`` only (the dashboard's panel: no membership or member counts)."""
+    rooms = rooms_visible_to(user).only("id", "name").annotate(unread=unread_count(user))
+    return list(rooms.filter(unread__gt=0).order_by("-unread")[:limit])
+
+
+def rooms_with_unread(user) -> QuerySet[Room]:
+    """``rooms_visible_to`` with ``unread`` (others' live messages after the read pointer),
+    ``is_member`` and ``member_count``, all in the one query."""
     edges = membership_filter()  # edges from users to rooms: ids alone could be another node's
     memberships = Relationship.objects.filter(**edges, target_id=OuterRef("pk"), source_id=user.pk)
     members = (
@@ -71,7 +83,7 @@ def rooms_with_unread(user) -> QuerySet[Room]:
         .values("n")
     )
     return rooms_visible_to(user).annotate(
-        unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+        unread=unread_count(user),
         is_member=Exists(memberships),
         member_count=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)),
     )
