@@ -12,18 +12,46 @@ from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import NotFoundError
 from nexus_site.queries import first_or_none
-from relations.access import permission_on, visible_filter
+from projects.models import Project
+from relations.access import (
+    permission_on,
+    reachable_containers,
+    sees_everything,
+    visible_filter,
+)
 from relations.models import Relationship
-from relations.nodes import node_of
+from relations.nodes import Node, node_of
 from workspace.documents.models import Document, DocumentAttachment, DocumentVersion
 from workspace.documents.services import share_edges
 
 
-def documents_visible_to(user, *, deleted: bool = False) -> QuerySet[Document]:
-    """Return the documents ``user`` may see: live ones, or with ``deleted`` the trash."""
+def documents_visible_to(
+    user, *, deleted: bool = False, reached: set[Node] | None = None
+) -> QuerySet[Document]:
+    """Return the documents ``user`` may see: live ones, or with ``deleted`` the trash.
+
+    ``reached``: the containers ``user`` reaches (``containers_reached``), when the caller
+    filters other models for the same request too.
+    """
     return Document.objects.filter(
-        visible_filter(user, Document), deleted_at__isnull=not deleted
+        visible_filter(user, Document, reached=reached), deleted_at__isnull=not deleted
     ).select_related("owner", "project")
+
+
+def containers_reached(user) -> set[Node] | None:
+    """Return what ``user`` reaches, for several filters in one request to share (None: the
+    filters need no graph for this user)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if sees_everything(user):
+        return None
+    return reachable_containers(user)
+
+
+def project_choices(user, *, reached: set[Node] | None = None) -> QuerySet[Project]:
+    """Return the projects ``user`` may see, by name, with only what a choice shows."""
+    projects = Project.objects.filter(visible_filter(user, Project, reached=reached))
+    return projects.only("id", "name").order_by("name", "id")
 
 
 def document_get(user, document_id: UUID | str, *, deleted: bool = False) -> Document:

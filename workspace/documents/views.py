@@ -16,7 +16,6 @@ from django.views.generic import ListView, TemplateView
 
 from nexus_site.definitions.enums import Permission
 from nexus_site.exceptions import BaseAppException, NotFoundError
-from projects.selectors import projects_visible_to
 from relations.access import permits
 from workspace.documents import selectors, services
 from workspace.documents.diff import diff_content
@@ -43,9 +42,10 @@ class NewDocumentForm(forms.Form):
     doc_type = forms.ChoiceField(label=_("Type"), choices=DocumentType.choices)
     project = forms.ChoiceField(label=_("Project"), required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, reached=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.projects = {str(p.pk): p for p in projects_visible_to(user).order_by("name")}
+        projects = selectors.project_choices(user, reached=reached)
+        self.projects = {str(p.pk): p for p in projects}
         self.fields["project"].choices = [("", _("No project"))] + [
             (pk, project.name) for pk, project in self.projects.items()
         ]
@@ -63,15 +63,29 @@ class DocumentListPage(LoginRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return selectors.documents_visible_to(self.request.user).order_by("-updated_at", "id")
+        self.reached = selectors.containers_reached(self.request.user)
+        documents = selectors.documents_visible_to(self.request.user, reached=self.reached)
+        return documents.order_by("-updated_at", "id")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            new_form=NewDocumentForm(user=self.request.user),
+        context = super().get_context_data(
+            new_form=NewDocumentForm(user=self.request.user, reached=self.reached),
             import_form=ImportForm(),
             import_limit=settings.DOCUMENT_IMPORT_MAX_BYTES,
             **kwargs,
         )
+        label_rows(context["documents"])
+        return context
+
+
+def label_rows(documents) -> None:
+    """Give each row its editor link and type label, worked out once per page, not per row."""
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    editor = reverse("documents:editor", args=[placeholder])
+    labels = dict(DocumentType.choices)
+    for document in documents:
+        document.editor_url = editor.replace(placeholder, str(document.id))
+        document.type_label = labels.get(document.doc_type, document.doc_type)
 
 
 class DocumentCreateView(LoginRequiredMixin, View):

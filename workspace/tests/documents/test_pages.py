@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.tests.factories import UserFactory
 from workspace.documents import services
@@ -185,3 +186,43 @@ def test_a_viewer_sees_shares_without_the_form(client, document):
 
     assert 'id="share-form"' not in html
     assert services.share_edges(document).get().metadata == {"permission": "view"}
+
+
+def test_each_row_links_its_editor_with_its_type_label_in_the_callers_language(signed_in, user):
+    from projects.tests.factories import ProjectFactory, add_member
+
+    project = ProjectFactory(name="Apollo")
+    add_member(project, user=user)
+    rows = [
+        DocumentFactory(owner=user, title="Sheet", doc_type="excel"),
+        DocumentFactory(owner=project.owner, title="Deck", doc_type="powerpoint", project=project),
+    ]
+
+    signed_in.cookies["django_language"] = "de"
+    html = signed_in.get(reverse("documents:list")).content.decode()
+
+    assert 'lang="de"' in html
+
+    for document in rows:
+        editor = reverse("documents:editor", args=[document.pk])
+        assert f'<td><a href="{editor}">{document.title}</a></td>' in html
+        with translation.override("de"):
+            assert f'<span class="badge">{document.get_doc_type_display()}</span>' in html
+    assert "Apollo" in html  # the project's documents, and the project offered in the form
+    assert f'<option value="{project.pk}">Apollo</option>' in html
+
+
+def test_the_list_runs_a_constant_number_of_queries(signed_in, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert signed_in.get(reverse("documents:list")).status_code == 200
+        return len(captured)
+
+    DocumentFactory(owner=user)
+    few = count()
+    for _ in range(5):
+        DocumentFactory(owner=user)
+    assert count() == few
