@@ -32,7 +32,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__)
 from bench.relations import configure_environment, ensure_database  # noqa: E402
 
 NAME = "bench requests"
-ENDPOINTS = ("list", "detail", "patch", "board", "board_demo")
+ENDPOINTS = ("healthz", "list", "detail", "patch", "board", "board_demo")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     calls = {
+        "healthz": lambda n: client.get("/healthz"),
         "list": lambda n: client.get("/api/v1/tasks/", {"limit": 50}),
         "detail": lambda n: client.get(f"/api/v1/tasks/{task.pk}/"),
         "patch": patch,
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         "board_demo": lambda n: client.get(f"/projects/{small.pk}/"),
     }
     labels = {
+        "healthz": "GET /healthz (the floor: middleware)",
         "list": "GET /api/v1/tasks/?limit=50",
         "detail": "GET /api/v1/tasks/{id}/",
         "patch": "PATCH /api/v1/tasks/{id}/ (priority)",

@@ -165,3 +165,13 @@ def test_update_queries_do_not_grow_with_the_projects_the_caller_sees(auth_clien
         TaskFactory(project=ProjectFactory(owner=user))
 
     assert count_queries("Two") == few
+
+
+def test_a_bad_filter_is_refused_in_each_callers_language(auth_client, tasks):
+    english = auth_client.get(LIST, {"status": "exploded"}, HTTP_ACCEPT_LANGUAGE="en")
+    german = auth_client.get(LIST, {"status": "exploded"}, HTTP_ACCEPT_LANGUAGE="de")
+    again = auth_client.get(LIST, {"status": "exploded"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert english.status_code == german.status_code == 422
+    assert english.json()["error"]["details"] == again.json()["error"]["details"]
+    assert english.json()["error"]["details"] != german.json()["error"]["details"]
