@@ -3,6 +3,7 @@ trash, export and import."""
 
 import datetime
 import io
+import json
 import zipfile
 
 import pytest
@@ -783,3 +784,28 @@ def test_a_decision_made_for_one_user_is_not_taken_for_another(user, document):
     stranger = UserFactory()
     with pytest.raises(NotFoundError):
         services.document_update(actor=stranger, document=loaded, version=1, title="Mine")
+
+
+def test_detail_is_written_as_the_detail_serializer_writes_it(auth_client, user):
+    from rest_framework.utils.encoders import JSONEncoder
+
+    from workspace.documents.api.serializers import DocumentDetailOutputSerializer
+
+    project = ProjectFactory(owner=user)
+    for document in (
+        DocumentFactory(owner=user, title="Plan", doc_type="word"),
+        DocumentFactory(owner=user, title="Sheet", doc_type="excel", project=project),
+    ):
+        body = auth_client.get(detail(document)).json()
+
+        document.refresh_from_db()
+        document.permission = "manage"
+        expected = DocumentDetailOutputSerializer(document).data
+        assert body == json.loads(json.dumps(expected, cls=JSONEncoder))
+    trashed = DocumentFactory(owner=user, title="Old")
+    services.document_delete(actor=user, document=trashed)
+    restored = auth_client.post(detail(trashed, "restore/")).json()
+    trashed.refresh_from_db()
+    trashed.permission = "manage"
+    expected = DocumentDetailOutputSerializer(trashed).data
+    assert restored == json.loads(json.dumps(expected, cls=JSONEncoder))
