@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", choices=ENDPOINTS, help="print cProfile's top costs of one")
     parser.add_argument("--top", type=int, default=30, help="rows of the profile")
     parser.add_argument("--allow-sqlite", action="store_true", help="smoke runs only")
+    parser.add_argument("--queries", action="store_true", help="print each endpoint's SQL")
     return parser.parse_args(argv)
 
 
@@ -189,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
             f" {len(queries):>11}",
             flush=True,
         )
+        if args.queries:
+            for sql in queries:
+                print(f"    {sql[:300]}")
     if args.profile:
         profile = cProfile.Profile()
         profile.enable()

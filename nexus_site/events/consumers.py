@@ -9,8 +9,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
 from nexus_site.definitions import constants
-from nexus_site.events.api.serializers import EventSerializer, split_types
-from nexus_site.events.selectors import event_visible_to, events_visible_to
+from nexus_site.events.api.serializers import (
+    EVENT_COLUMNS,
+    EventSerializer,
+    event_body,
+    split_types,
+)
+from nexus_site.events.selectors import event_values_visible_to, event_visible_to
 from nexus_site.events.services import EVENTS_GROUP
 from nexus_site.websocket_auth import RevocableSocketMixin
 
@@ -41,9 +46,15 @@ def replay_batch(
 
     Each comes serialized, with its creation time.
     """
-    events = events_visible_to(user, after=after, types=types, pattern=pattern)
-    batch = events[: constants.EVENT_REPLAY_BATCH]
-    return [(dict(EventSerializer(event).data), event.created_at) for event in batch]
+    rows = event_values_visible_to(
+        user,
+        fields=EVENT_COLUMNS,
+        size=constants.EVENT_REPLAY_BATCH,
+        after=after,
+        types=types,
+        pattern=pattern,
+    )
+    return [(event_body(row), row["created_at"]) for row in rows]
 
 
 @database_sync_to_async

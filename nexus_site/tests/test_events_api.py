@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from nexus_site.definitions.constants import MAX_PAGE_SIZE
 from nexus_site.events.models import Event, EventAudience
-from nexus_site.events.selectors import events_visible_to
+from nexus_site.events.selectors import event_values_visible_to, events_visible_to
 from nexus_site.events.services import (
     EVENTS_GROUP,
     event_of,
@@ -304,20 +304,37 @@ def test_list_runs_a_constant_number_of_queries(request, client_fixture, user, n
     many = queries_for_page()
 
     assert few == many
-    assert many <= 3  # the user, the nodes that occur, the page
+    assert many <= 2  # the user, the page's one window
 
 
-def test_the_node_test_is_called_once_per_list_with_every_node_that_occurs(
+def test_the_node_test_is_asked_for_the_nodes_of_the_page_served_not_the_whole_log(
     auth_client, user, node_access
 ):
-    _grants, calls = node_access
+    grants, calls = node_access
     nodes = [node() for _ in range(5)]
+    grants[str(user.pk)] = set(nodes)
     for item in nodes:
         publish("task_created", node=item)
 
-    auth_client.get(URL)
+    response = auth_client.get(URL, {"limit": 2})
 
-    assert calls == [frozenset(nodes)]
+    assert len(ids(response)) == 2
+    assert calls == [frozenset(nodes[:3])]  # the page and the one that tells a next page
+
+
+def test_the_node_test_is_asked_once_per_window_with_only_that_windows_new_nodes(
+    auth_client, user, node_access
+):
+    _grants, calls = node_access
+    nodes = [node() for _ in range(6)]
+    for item in [*nodes[:3], nodes[0], *nodes[3:]]:
+        publish("task_created", node=item)
+
+    response = auth_client.get(URL, {"limit": 2})
+
+    assert ids(response) == []
+    # Windows of 3 (the page and one more), then 6; nodes[0] was decided in the first.
+    assert calls == [frozenset(nodes[:3]), frozenset(nodes[3:])]
 
 
 # --- the selector ------------------------------------------------------------------------
@@ -340,6 +357,62 @@ def test_selector_combines_cursor_types_and_audience(user, other_user):
     events = events_visible_to(user, after=before.id, types=["task_created"])
 
     assert list(events) == [kept]
+
+
+def test_paging_in_windows_gives_the_events_the_visible_queryset_gives(
+    user, other_user, node_access
+):
+    grants, _calls = node_access
+    seen, hidden = node(), node()
+    grants[str(user.pk)] = {seen}
+    for index in range(30):
+        kind = index % 6
+        if kind == 0:
+            publish("task_created", user_ids=[user.pk])
+        elif kind == 1:
+            publish("task_created", node=seen)
+        elif kind == 2:
+            publish("task_created", node=hidden)
+        elif kind == 3:
+            publish("task_created", user_ids=[other_user.pk])
+        elif kind == 4:
+            publish("task_updated", node=node())
+        else:
+            publish("task_updated", node=hidden, user_ids=[user.pk])
+    everything = Event.objects.order_by("id").values_list("id", flat=True)
+
+    for after in [None, *everything[::7]]:
+        for types in [None, ["task_created"]]:
+            expected = [event.id for event in events_visible_to(user, after=after, types=types)]
+            for size in [1, 2, 3, 5, 50]:
+                rows = event_values_visible_to(
+                    user, fields=["id"], size=size, after=after, types=types
+                )
+                assert [row["id"] for row in rows] == expected[:size]
+
+
+def test_paging_in_windows_shows_staff_everything_and_anonymous_users_nothing(staff_user, user):
+    from django.contrib.auth.models import AnonymousUser
+
+    events = [publish("task_created", node=node()), publish("task_created", user_ids=[user.pk])]
+
+    assert event_values_visible_to(staff_user, fields=["id"], size=5) == [
+        {"id": event.id} for event in events
+    ]
+    assert event_values_visible_to(AnonymousUser(), fields=["id"], size=5) == []
+
+
+def test_paging_in_windows_without_a_node_test_shows_only_events_naming_the_user(user):
+    previous = set_node_visibility(None)
+    try:
+        publish("task_created", node=node())
+        mine = publish("task_created", user_ids=[user.pk])
+
+        rows = event_values_visible_to(user, fields=["id", "type"], size=5)
+    finally:
+        set_node_visibility(previous)
+
+    assert rows == [{"id": mine.id, "type": "task_created"}]
 
 
 def test_one_transaction_is_broadcast_once_with_all_its_events(

@@ -33,23 +33,20 @@ EVENT_COLUMNS = ("id", "type", "payload", "actor_id", "created_at")
 _datetime = serializers.DateTimeField()
 
 
-def event_rows(events) -> list[dict]:
-    """Return ``events`` (a queryset) in EventSerializer's shape, read as values.
+def event_body(row: dict) -> dict:
+    """Return one event read as values of ``EVENT_COLUMNS`` in EventSerializer's shape.
 
     EventSerializer stays the documented shape (OpenAPI, sockets); building model instances and
     running DRF's fields for every event of a page cost more than reading them (a test holds
     the two equal).
     """
-    return [
-        {
-            "id": row["id"],
-            "type": row["type"],
-            "payload": row["payload"],
-            "actor": None if row["actor_id"] is None else str(row["actor_id"]),
-            "created_at": _datetime.to_representation(row["created_at"]),
-        }
-        for row in events.values(*EVENT_COLUMNS)
-    ]
+    return {
+        "id": row["id"],
+        "type": row["type"],
+        "payload": row["payload"],
+        "actor": None if row["actor_id"] is None else str(row["actor_id"]),
+        "created_at": _datetime.to_representation(row["created_at"]),
+    }
 
 
 class EventListQuerySerializer(serializers.Serializer):

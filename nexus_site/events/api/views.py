@@ -10,11 +10,12 @@ from rest_framework.views import APIView
 from nexus_site.api.handler import drf_details
 from nexus_site.api.schema import error_response_schema
 from nexus_site.events.api.serializers import (
+    EVENT_COLUMNS,
     EventListQuerySerializer,
     EventPageSerializer,
-    event_rows,
+    event_body,
 )
-from nexus_site.events.selectors import events_visible_to
+from nexus_site.events.selectors import event_values_visible_to
 from nexus_site.exceptions import BadRequestError
 
 
@@ -42,10 +43,15 @@ class EventListView(APIView):
             raise BadRequestError(details=drf_details(query.errors))
         params = query.validated_data
         after, limit = params.get("after"), params["limit"]
-        events = events_visible_to(
-            request.user, after=after, types=params.get("type"), pattern=params.get("pattern")
+        rows = event_values_visible_to(
+            request.user,
+            fields=EVENT_COLUMNS,
+            size=limit + 1,
+            after=after,
+            types=params.get("type"),
+            pattern=params.get("pattern"),
         )
-        page = event_rows(events[: limit + 1])
+        page = [event_body(row) for row in rows]
         has_more = len(page) > limit
         page = page[:limit]
         cursor = page[-1]["id"] if page else after
