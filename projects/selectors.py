@@ -7,7 +7,7 @@ tasks count, not those of its sub-projects. It is computed in SQL, in whole hund
 hour, so it is exact and the same on PostgreSQL and SQLite, and a list costs no query per row.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -31,6 +33,7 @@ from django.db.models import (
     TextField,
     Value,
     When,
+    Window,
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Round
@@ -41,7 +44,7 @@ from nexus_site.exceptions import ConflictError, NotFoundError
 from nexus_site.queries import first_or_none
 from projects import schedule
 from projects.models import Activity, Project, Task, TaskDependency, TaskStatus
-from relations.access import can, visible_filter
+from relations.access import can, permission_on, visible_filter
 from relations.models import Relationship
 from relations.nodes import content_types_by_label, node_of
 from relations.selectors import named_object
@@ -87,6 +90,19 @@ def project_get(user, project_id: UUID | str) -> Project:
     return project
 
 
+def project_and_permission(user, project_id: UUID | str) -> tuple[Project, str]:
+    """Return one project ``user`` may see, annotated like the list, with the strongest level
+    they hold on it (relations.access.permission_on); NotFoundError otherwise.
+
+    The row by its id, then one statement for the level: for a page that shows what its caller
+    may do, instead of building the visible set and asking ``can`` again.
+    """
+    project = first_or_none(with_progress(Project.objects.select_related("owner")), project_id)
+    if project is None or (level := permission_on(user, node_of(project))) is None:
+        raise NotFoundError()
+    return project, level
+
+
 def tasks_visible_to(user) -> QuerySet[Task]:
     """Return the tasks ``user`` may see (those of visible projects), ready to serialise."""
     return (
@@ -111,6 +127,41 @@ def depends_on_ids(task_ids: Iterable[UUID]) -> dict[UUID, list[UUID]]:
         ).values_list("task_id", "depends_on_id"):
             waits[task_id].append(depends_on_id)
     return waits
+
+
+def task_page(
+    tasks: QuerySet[Task], columns: Sequence[str], *, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Return one page of ``tasks`` as ``values(*columns)``, each row with its ``depends_on``
+    ids (as ``depends_on_ids`` gives them), and how many ``tasks`` there are in all.
+
+    On PostgreSQL in one statement: the count as a window over the filtered rows and the
+    dependency ids as an array per row. A page past the end carries no count, so then the
+    count is asked apart. Elsewhere: the count, the page, then the dependency ids.
+    """
+    if connection.vendor == "postgresql":
+        waits = (
+            TaskDependency.objects.filter(task_id=OuterRef("pk"))
+            .order_by(*TaskDependency._meta.ordering)
+            .values("depends_on_id")
+        )
+        rows = list(
+            tasks.values(*columns).annotate(
+                depends_on=ArraySubquery(waits), matching=Window(Count("*"))
+            )[offset : offset + limit]
+        )
+        if not rows:
+            return rows, tasks.count()
+        count = rows[0]["matching"]
+        for row in rows:
+            del row["matching"]
+        return rows, count
+    count = tasks.count()
+    rows = list(tasks.values(*columns)[offset : offset + limit]) if count > offset else []
+    waits = depends_on_ids(row["id"] for row in rows)
+    for row in rows:
+        row["depends_on"] = waits[row["id"]]
+    return rows, count
 
 
 def task_get(user, task_id: UUID | str) -> Task:

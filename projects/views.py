@@ -23,8 +23,7 @@ from nexus_site.definitions.enums import Permission
 from nexus_site.exceptions import BaseAppException, NotFoundError
 from projects import selectors, services
 from projects.models import Priority, Task, TaskStatus
-from relations.access import can
-from relations.nodes import node_of
+from relations.access import permits
 
 # The timeline's drawing area, in SVG user units.
 TIMELINE_WIDTH = 720
@@ -132,12 +131,13 @@ class ProjectBoardPage(LoginRequiredMixin, TemplateView):
     template_name = "projects/board.html"
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        project = visible_or_404(selectors.project_get, user, kwargs["project_id"])
+        project, level = visible_or_404(
+            selectors.project_and_permission, self.request.user, kwargs["project_id"]
+        )
         return super().get_context_data(
             project=project,
             columns=board_columns(project),
-            can_edit=can(user, Permission.EDIT, node_of(project)),
+            can_edit=permits(level, Permission.EDIT),
             **kwargs,
         )
 

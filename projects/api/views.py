@@ -20,6 +20,7 @@ from nexus_site.exceptions import NotFoundError, ValidationError
 from projects import selectors, services
 from projects.api import serializers as s
 from projects.api.filters import ProjectFilter, TaskFilter
+from projects.api.pagination import CountedPagination
 from projects.models import Activity, Project, Task, TaskDependency
 from relations.selectors import named_object
 
@@ -305,6 +306,7 @@ def task_answer(task: Task) -> dict:
 
 class TaskListView(GenericAPIView):
     queryset = Task.objects.none()
+    pagination_class = CountedPagination
     serializer_class = s.TaskOutputSerializer
     filterset_class = TaskFilter
     search_fields = ["title", "description"]
@@ -318,11 +320,15 @@ class TaskListView(GenericAPIView):
     )
     def get(self, request):
         tasks = self.filter_queryset(selectors.task_rows_visible_to(request.user))
-        page = self.paginate_queryset(tasks.values(*s.TASK_COLUMNS))
-        waits = selectors.depends_on_ids(row["id"] for row in page)
+        page = self.paginator.paginate_counted(
+            lambda offset, limit: selectors.task_page(
+                tasks, s.TASK_COLUMNS, offset=offset, limit=limit
+            ),
+            request,
+        )
         zone = timezone.get_current_timezone()
         return self.get_paginated_response(
-            [s.task_body(row, waits[row["id"]], zone) for row in page]
+            [s.task_body(row, row["depends_on"], zone) for row in page]
         )
 
     @extend_schema(

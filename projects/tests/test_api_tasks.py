@@ -465,3 +465,48 @@ def test_dependency_list_runs_the_same_number_of_queries_for_2_and_20(auth_clien
     for _ in range(18):
         TaskDependencyFactory(task=task, depends_on=TaskFactory(project=project))
     assert count_queries() == few
+
+
+def test_list_past_the_last_page_keeps_the_count_and_the_links(auth_client, project):
+    TaskFactory.create_batch(3, project=project)
+
+    body = auth_client.get(LIST, {"limit": 2, "offset": 10}).json()
+
+    assert (body["count"], body["results"], body["next"]) == (3, [], None)
+    assert "offset=8" in body["previous"]
+
+
+def test_list_pages_keep_the_count_of_all_matching_tasks(auth_client, project):
+    TaskFactory.create_batch(3, project=project, status=TaskStatus.TODO)
+    TaskFactory(project=project, status=TaskStatus.DONE)
+
+    body = auth_client.get(LIST, {"status": "todo", "limit": 2, "offset": 2}).json()
+
+    assert (body["count"], len(body["results"]), body["next"]) == (3, 1, None)
+
+
+def test_list_gives_each_task_its_dependency_ids_oldest_first(auth_client, project, task):
+    first, second = TaskFactory(project=project), TaskFactory(project=project)
+    TaskDependency.objects.create(task=task, depends_on=second)
+    TaskDependency.objects.create(task=task, depends_on=first)
+
+    rows = auth_client.get(LIST, {"limit": 100}).json()["results"]
+
+    waits = {row["id"]: row["depends_on"] for row in rows}
+    assert waits[str(task.pk)] == [str(second.pk), str(first.pk)]
+    assert waits[str(first.pk)] == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one-statement page")
+def test_list_reads_count_page_and_dependencies_in_one_statement_on_postgresql(
+    auth_client, project
+):
+    TaskDependencyFactory(task__project=project)
+
+    with CaptureQueriesContext(connection) as queries:
+        body = auth_client.get(LIST, {"limit": 100}).json()
+
+    task_reads = [q["sql"] for q in queries if '"projects_task"' in q["sql"]]
+    assert body["count"] == 2
+    assert len(task_reads) == 1
+    assert "OVER ()" in task_reads[0]

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -88,6 +89,22 @@ def test_board_has_no_move_controls_for_a_guest(client, project):
     html = client.get(reverse("projects:board", args=[project.pk])).content.decode()
 
     assert 'class="kanban-card__move"' not in html
+
+
+def test_board_has_move_controls_for_a_member_who_is_not_the_owner(client, project):
+    member = add_member(project)
+    TaskFactory(project=project)
+    client.force_login(member)
+
+    html = client.get(reverse("projects:board", args=[project.pk])).content.decode()
+
+    assert 'class="kanban-card__move"' in html
+
+
+def test_board_of_an_unknown_project_answers_404(signed_in):
+    response = signed_in.get(reverse("projects:board", args=[uuid.uuid4()]))
+
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize("name", ["board", "schedule", "task"])

@@ -96,6 +96,32 @@ def test_project_and_task_get_answer_404_for_unknown_ids(user, bad_id):
         selectors.task_get(user, bad_id)
 
 
+def test_project_and_permission_gives_the_strongest_level_with_the_progress(other_user):
+    project = ProjectFactory()
+    TaskFactory(project=project, status=DONE)
+    TaskFactory(project=project)
+    guest = add_member(project, MemberRole.GUEST)
+    member = add_member(project)
+    admin = UserFactory(role=Role.ADMIN)
+
+    levels = {
+        name: selectors.project_and_permission(who, project.pk)[1]
+        for name, who in [("owner", project.owner), ("member", member), ("guest", guest)]
+    }
+    found, level = selectors.project_and_permission(admin, project.pk)
+
+    assert levels == {"owner": "manage", "member": "edit", "guest": "view"}
+    assert (found, level, found.completion, found.owner) == (project, "manage", 50, project.owner)
+    with pytest.raises(NotFoundError):
+        selectors.project_and_permission(other_user, project.pk)
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", uuid.uuid4()])
+def test_project_and_permission_answers_404_for_unknown_ids(user, bad_id):
+    with pytest.raises(NotFoundError):
+        selectors.project_and_permission(user, bad_id)
+
+
 def test_tasks_filter_by_tag_on_this_database():
     project = ProjectFactory()
     both = TaskFactory(project=project, tags=["backend", "api"])
