@@ -137,9 +137,10 @@ def task_page(
 
     On PostgreSQL in one statement: the count as a window over the filtered rows and the
     dependency ids as an array per row. A page past the end carries no count, so then the
-    count is asked apart. Elsewhere: the count, the page, then the dependency ids.
+    count is asked apart. Elsewhere, or for a DISTINCT query (the window would count the rows
+    before DISTINCT removes any): the count, the page, then the dependency ids.
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not tasks.query.distinct:
         waits = (
             TaskDependency.objects.filter(task_id=OuterRef("pk"))
             .order_by(*TaskDependency._meta.ordering)

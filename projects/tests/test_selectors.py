@@ -122,6 +122,19 @@ def test_project_and_permission_answers_404_for_unknown_ids(user, bad_id):
         selectors.project_and_permission(user, bad_id)
 
 
+def test_task_page_counts_a_distinct_query_after_distinct():
+    project = ProjectFactory()
+    first, second, blocked = TaskFactory.create_batch(3, project=project)
+    TaskDependency.objects.create(task=blocked, depends_on=first)
+    TaskDependency.objects.create(task=blocked, depends_on=second)
+    waiting = Task.objects.filter(dependencies__isnull=False).distinct().order_by("id")
+
+    rows, count = selectors.task_page(waiting, ["id"], offset=0, limit=10)
+
+    assert count == 1
+    assert [(row["id"], row["depends_on"]) for row in rows] == [(blocked.pk, [first.pk, second.pk])]
+
+
 def test_tasks_filter_by_tag_on_this_database():
     project = ProjectFactory()
     both = TaskFactory(project=project, tags=["backend", "api"])
