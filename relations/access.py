@@ -13,9 +13,12 @@ object it acts on, ``require_named`` for an object named in the request body, an
 There is no other copy of these rules.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model, Q
@@ -363,21 +366,66 @@ def visible_filter(user, model: type[Model], *, reached: set[Node] | None = None
     return condition
 
 
-def reachable_containers(user) -> set[Node]:
-    """Return what ``user`` holds a live grant on and every container below it."""
-    subject = node_of(user)
-    types = content_types_by_label()
-    labels = {ct.pk: label for label, ct in types.items()}
-    now = timezone.now()
-    seeds = {
-        Node(labels[ct], pk)
+# Each user's live grants and reach, read once inside a ``sharing_reach`` block (the dashboard's
+# panels): a context variable, so every request has its own and nothing outlives the block.
+_shared_reach: ContextVar[dict | None] = ContextVar("relations_shared_reach", default=None)
+
+
+@contextmanager
+def sharing_reach() -> Iterator[None]:
+    """Within this block, read each user's live grants and reach once and reuse them.
+
+    For blocks that only read: a grant recorded inside the block is not seen by later reads in
+    it. A block inside another shares the outer one's reads.
+    """
+    if _shared_reach.get() is not None:
+        yield
+        return
+    token = _shared_reach.set({})
+    try:
+        yield
+    finally:
+        _shared_reach.reset(token)
+
+
+def shared_read(key: tuple, read: Callable[[], Any]) -> Any:
+    """Return ``read()``, once per ``key`` inside a ``sharing_reach`` block."""
+    memo = _shared_reach.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def live_grants(user) -> list[tuple[Node, str]]:
+    """Return ``(node, level)`` for each live owner or member edge from ``user``."""
+
+    def read() -> tuple[tuple[Node, str], ...]:
+        subject = node_of(user)
+        types = content_types_by_label()
+        labels = {ct.pk: label for label, ct in types.items()}
+        now = timezone.now()
+        grants = []
         for ct, pk, edge_type, metadata in Relationship.objects.filter(
             source_type=types[subject.label], source_id=subject.id, type__in=GRANTING_TYPES
-        ).values_list("target_type_id", "target_id", "type", "metadata")
-        if grant_level(edge_type, metadata or {}, now=now) is not None
-    }
+        ).values_list("target_type_id", "target_id", "type", "metadata"):
+            level = grant_level(edge_type, metadata or {}, now=now)
+            if level is not None:
+                grants.append((Node(labels[ct], pk), level))
+        return tuple(grants)
+
+    return list(shared_read(("grants", user.pk), read))
+
+
+def reachable_containers(user) -> set[Node]:
+    """Return what ``user`` holds a live grant on and every container below it."""
+
+    def read() -> frozenset[Node]:
+        return frozenset(descendants({node for node, _level in live_grants(user)}))
+
     try:
-        return descendants(seeds)
+        return set(shared_read(("reach", user.pk), read))
     except TraversalLimitExceeded as exc:
         raise ValidationError(
             _("You can see more than %(limit)d containers; ask an administrator to split them.")

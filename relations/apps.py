@@ -9,9 +9,10 @@ class RelationsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
 
+        from nexus_site.dashboard import set_panels_scope
         from nexus_site.definitions.enums import RelationType
         from nexus_site.events.visibility import set_node_visibility
-        from relations.access import visible_node_strings
+        from relations.access import sharing_reach, visible_node_strings
         from relations.registry import registry
 
         # Users sit below relations in the layers, so relations declares them itself.
@@ -20,3 +21,4 @@ class RelationsConfig(AppConfig):
         registry.allow(RelationType.LINKED, user, user)
         registry.check()
         set_node_visibility(visible_node_strings)
+        set_panels_scope(sharing_reach)

@@ -19,7 +19,16 @@ from nexus_site.definitions.enums import RelationType, Role
 from nexus_site.events.selectors import events_visible_to
 from nexus_site.events.services import publish
 from relations import services
-from relations.access import can, explain, visible_filter, visible_node_strings, visible_nodes
+from relations.access import (
+    can,
+    explain,
+    live_grants,
+    reachable_containers,
+    sharing_reach,
+    visible_filter,
+    visible_node_strings,
+    visible_nodes,
+)
 from relations.algorithms import TraversalLimitExceeded
 from relations.hierarchy import ancestry, descendants
 from relations.lab.models import Comment, Page, Space, Thread
@@ -277,3 +286,58 @@ def test_the_relationship_list_costs_the_same_queries_at_any_length(auth_client,
         counts.append(len(captured))
 
     assert counts[0] == counts[1]
+
+
+def test_inside_sharing_reach_the_grants_and_reach_are_read_once_with_the_same_answer(tree):
+    root, *_rest = tree
+    user = UserFactory()
+    relate(user, RelationType.MEMBER, root)
+    expected_reach, expected_grants = reachable_containers(user), live_grants(user)
+
+    with sharing_reach():
+        first = reachable_containers(user)
+        with CaptureQueriesContext(connection) as context:
+            again, grants = reachable_containers(user), live_grants(user)
+
+    assert first == again == expected_reach
+    assert grants == expected_grants
+    assert len(context.captured_queries) == 0
+
+
+def test_reach_is_read_afresh_outside_a_sharing_block(tree):
+    root, inner, *_rest = tree
+    user = UserFactory()
+    relate(user, RelationType.MEMBER, inner)
+    with sharing_reach():
+        before = reachable_containers(user)
+
+    relate(user, RelationType.MEMBER, root)
+
+    assert node_of(root) not in before
+    assert node_of(root) in reachable_containers(user)
+
+
+def test_a_sharing_block_inside_another_shares_its_reads(tree):
+    root, *_rest = tree
+    user = UserFactory()
+    relate(user, RelationType.MEMBER, root)
+
+    with sharing_reach():
+        reachable_containers(user)
+        with sharing_reach(), CaptureQueriesContext(connection) as context:
+            reachable_containers(user)
+
+    assert len(context.captured_queries) == 0
+
+
+def test_sharing_reach_keeps_each_users_reach_apart(tree):
+    root, *_rest = tree
+    member, stranger = UserFactory(), UserFactory()
+    relate(member, RelationType.MEMBER, root)
+
+    with sharing_reach():
+        reached = reachable_containers(member)
+        unreached = reachable_containers(stranger)
+
+    assert node_of(root) in reached
+    assert unreached == set()

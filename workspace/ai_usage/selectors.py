@@ -22,30 +22,19 @@ from django.utils.translation import gettext_lazy as _
 from nexus_site.definitions.enums import Permission, Role
 from nexus_site.exceptions import NotFoundError, ValidationError
 from projects.models import Project
-from relations.access import grant_level
+from relations.access import live_grants
 from relations.hierarchy import descendants
-from relations.models import Relationship
-from relations.nodes import Node, content_types_by_label, node_of
 from relations.registry import model_label
 from workspace.ai_usage.models import COST_PLACES, AIBudget, AIInteraction
-
-GRANTING_TYPES = ("owner", "member")
 
 
 def managed_project_ids(user) -> set[UUID]:
     """Return the ids of the projects ``user`` may manage (directly or through a parent)."""
-    types = content_types_by_label()
     project_label = model_label(Project)
-    now = timezone.now()
     seeds = {
-        Node(project_label, target_id)
-        for target_id, edge_type, metadata in Relationship.objects.filter(
-            source_type=types[node_of(user).label],
-            source_id=user.pk,
-            target_type=types[project_label],
-            type__in=GRANTING_TYPES,
-        ).values_list("target_id", "type", "metadata")
-        if grant_level(edge_type, metadata or {}, now=now) == Permission.MANAGE
+        node
+        for node, level in live_grants(user)
+        if node.label == project_label and level == Permission.MANAGE
     }
     return {node.id for node in descendants(seeds) if node.label == project_label}
 

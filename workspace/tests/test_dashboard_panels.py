@@ -1,11 +1,16 @@
 """The dashboard shows what needs the user's attention: unread mail, unread chat rooms and
 exceeded AI budgets, each only from what the user may see."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from nexus_site.dashboard import set_panels_scope
+from projects.tests.factories import ProjectFactory
 from workspace.mail.models import MailboxEntry
 from workspace.tests.ai_usage.factories import BudgetFactory, InteractionFactory
 from workspace.tests.chat.factories import make_room, post
@@ -64,3 +69,34 @@ def test_an_exceeded_budget_shows_and_another_users_does_not(client, user, other
     assert "AI budgets exceeded" in page
     assert user.email in page
     assert other_user.email not in page
+
+
+def same_markup(page: str) -> str:
+    """Return ``page`` without what differs between two renders (CSRF token, CSP nonce)."""
+    return re.sub(r'(value|nonce|content)="[A-Za-z0-9_\-+/=]{20,}"', "", page)
+
+
+def test_the_panels_read_the_users_grants_once_and_show_the_same(client, user, other_user):
+    project = ProjectFactory(owner=user, name="Managed")
+    BudgetFactory(project=project, amount=Decimal("1.00"))
+    InteractionFactory(user=other_user, project=project, cost=Decimal("1.50"))
+    room = make_room(other_user, name="Launch team", members=[user])
+    post(other_user, room, "news")
+    client.force_login(user)
+
+    def page_and_queries() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as context:
+            page = dashboard(client, user)
+        return page, len(context.captured_queries)
+
+    shared, shared_queries = page_and_queries()
+    previous = set_panels_scope(None)  # each panel reads the grants itself
+    try:
+        alone, alone_queries = page_and_queries()
+    finally:
+        set_panels_scope(previous)
+
+    assert "Launch team" in shared
+    assert "Managed" in shared
+    assert same_markup(shared) == same_markup(alone)
+    assert shared_queries == alone_queries - 1  # chat's reach and the budgets' managed projects
