@@ -22,17 +22,26 @@ def _allow_orm_beside_playwright(monkeypatch):
 
 
 @pytest.fixture
-def page():
-    """Return a fresh page in a headless system Chromium; never downloads a browser."""
+def browser():
+    """Return a headless system Chromium (never a downloaded one), for tests that open several
+    pages or contexts."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        launched = playwright.chromium.launch(
             executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
         )
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
         try:
-            yield context.new_page()
+            yield launched
         finally:
-            context.close()
-            browser.close()
+            launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """Return a fresh page in its own context."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

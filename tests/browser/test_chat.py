@@ -14,8 +14,6 @@ import time
 import pytest
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from conftest import chromium_path
-from tests.browser.conftest import CHROMIUM_ARGS
 from workspace.tests.chat.factories import make_room, post
 
 _SERVER: dict = {}
@@ -60,20 +58,6 @@ def asgi_url() -> str:
             time.sleep(0.1)
     _SERVER["url"] = f"http://127.0.0.1:{port}"
     return _SERVER["url"]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def logged_in_page(browser, url, user):

@@ -9,12 +9,10 @@ connects, the document editor draws its content), staff open the admin and Swagg
 import pytest
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from conftest import chromium_path
 from nexus_site.definitions.enums import Role
 from patterns.services import execution_start
 from patterns.tests.factories import make_pattern
 from projects.tests.factories import ProjectFactory, TaskFactory
-from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.test_chat import asgi_url
 from workspace.tests.chat.factories import make_room
 from workspace.tests.documents.factories import DocumentFactory
@@ -45,20 +43,6 @@ class Recorder:
     def console(self, message):
         if message.type == "error" and "Content Security Policy" in message.text:
             self.record(message.text)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def logged_in(browser, url: str, user):

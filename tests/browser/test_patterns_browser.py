@@ -20,7 +20,6 @@ from accounts.tests.factories import UserFactory
 from patterns.models import Execution, ExecutionStatus, StepStatus
 from patterns.tests.factories import make_pattern
 from tests.browser.test_chat import asgi_url, logged_in_page
-from tests.browser.test_chat import browser as browser  # the fixture, re-exported for pytest
 
 WAIT_SECONDS = 1.5
 STEPS = [
