@@ -40,6 +40,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__)
 import http.client  # noqa: E402 - after the path: bench/http.py would shadow the standard one
 
 from bench.relations import configure_environment, ensure_database  # noqa: E402
+from bench.report import Printed, machine  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_chat"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -256,7 +257,7 @@ class Sockets:
 HEADER = ["operation", "ours", "peer", "ours/peer", "peer is"]
 
 
-class Table:
+class Table(Printed):
     def __init__(self) -> None:
         self.rows: list[list[str]] = []
         self.facts: list[str] = []
@@ -288,27 +289,8 @@ class Table:
         self.rows.append([operation, cell(*ours), cell(*peer), f"{ratio:.1f}x", name])
         print(f"  {operation}: done", flush=True)
 
-    def text(self) -> str:
-        table = [HEADER, *self.rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
-
-        def aligned(cells: list[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-        lines = [aligned(HEADER), "  ".join("-" * w for w in widths)]
-        lines += [aligned(row) for row in self.rows]
-        return "\n".join(["", *lines, "", *self.facts])
-
-    def markdown(self, *, command: str) -> str:
-        lines = [
-            f"| {' | '.join(HEADER)} |",
-            "|---|---:|---:|---:|---|",
-            *(f"| {' | '.join(row)} |" for row in self.rows),
-            "",
-            *(f"- {fact}" for fact in self.facts),
-            f"- command: `{command}`",
-        ]
-        return "\n".join(lines) + "\n"
+    HEADER = HEADER
+    ALIGNMENT = "|---|---:|---:|---:|---|"
 
 
 # --- the cases ----------------------------------------------------------------------------
@@ -505,7 +487,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from accounts.authentication import VersionedRefreshToken
     from accounts.models import User
-    from bench.relations_measure import machine
     from workspace.chat import services
 
     async_to_sync(get_channel_layer().flush)()  # only this prefix's keys

@@ -18,7 +18,6 @@ are in docs/PERFORMANCE.md (HTTP).
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import socket
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__).parent), ""}]
 
 from bench.relations import configure_environment, ensure_database  # noqa: E402
+from bench.report import Printed, machine  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_http"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -426,7 +426,7 @@ def number(value: float) -> str:
     return f"{value:.2f}"
 
 
-class Table:
+class Table(Printed):
     def __init__(self) -> None:
         self.rows: list[list[str]] = []
         self.facts: list[str] = []
@@ -459,27 +459,8 @@ class Table:
                 ]
             )
 
-    def text(self) -> str:
-        table = [HEADER, *self.rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
-
-        def aligned(cells: list[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-        lines = [aligned(HEADER), "  ".join("-" * w for w in widths)]
-        lines += [aligned(row) for row in self.rows]
-        return "\n".join(["", *lines, "", *self.facts])
-
-    def markdown(self, *, command: str) -> str:
-        lines = [
-            f"| {' | '.join(HEADER)} |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-            *(f"| {' | '.join(row)} |" for row in self.rows),
-            "",
-            *(f"- {fact}" for fact in self.facts),
-            f"- command: `{command}`",
-        ]
-        return "\n".join(lines) + "\n"
+    HEADER = HEADER
+    ALIGNMENT = "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 
 
 def update_docs(markdown: str) -> None:
@@ -493,19 +474,6 @@ def update_docs(markdown: str) -> None:
 
 
 # --- main ---------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    """Describe the CPU and memory the figures come from (as bench/relations_measure.py)."""
-    cpu, memory = platform.processor() or platform.machine(), ""
-    cpuinfo, meminfo = Path("/proc/cpuinfo"), Path("/proc/meminfo")
-    if cpuinfo.exists():
-        names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
-        cpu = names[0].split(":", 1)[1].strip() if names else cpu
-    if meminfo.exists():
-        total_kb = int(meminfo.read_text().split()[1])
-        memory = f", {total_kb / 2**20:.0f} GB RAM"
-    return f"{os.cpu_count()} cores {cpu}{memory}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,6 @@ import argparse
 import itertools
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__).parent), ""}]
 
 from bench.relations import configure_environment, ensure_database  # noqa: E402
+from bench.report import Printed, machine  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_patterns"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -70,7 +70,7 @@ def percentile(values: list[float], quantile: float) -> float:
 HEADER = ["operation", "ours", "peer", "ours/peer", "target", "peer is"]
 
 
-class Table:
+class Table(Printed):
     def __init__(self) -> None:
         self.rows: list[list[str]] = []
         self.facts: list[str] = []
@@ -79,45 +79,14 @@ class Table:
         self.rows.append([operation, ours, peer, ratio, target, name])
         print(f"  {operation}: done", flush=True)
 
-    def text(self) -> str:
-        table = [HEADER, *self.rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
-
-        def aligned(cells: list[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-        lines = [aligned(HEADER), "  ".join("-" * w for w in widths)]
-        lines += [aligned(row) for row in self.rows]
-        return "\n".join(["", *lines, "", *self.facts])
-
-    def markdown(self, *, command: str) -> str:
-        lines = [
-            f"| {' | '.join(HEADER)} |",
-            "|---|---:|---:|---:|---|---|",
-            *(f"| {' | '.join(row)} |" for row in self.rows),
-            "",
-            *(f"- {fact}" for fact in self.facts),
-            f"- command: `{command}`",
-        ]
-        return "\n".join(lines) + "\n"
+    HEADER = HEADER
+    ALIGNMENT = "|---|---:|---:|---:|---|---|"
 
 
 def verdict(value: float, target: float, *, at_most: bool) -> str:
     met = value <= target if at_most else value >= target
     sign = "≤" if at_most else "≥"
     return f"{sign} {target:g}: {'met' if met else 'MISSED'}"
-
-
-def machine() -> str:
-    """Describe the CPU and memory (bench/relations_measure.py has it, but needs networkx)."""
-    cpu, memory = platform.processor() or platform.machine(), ""
-    cpuinfo, meminfo = Path("/proc/cpuinfo"), Path("/proc/meminfo")
-    if cpuinfo.exists():
-        names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
-        cpu = names[0].split(":", 1)[1].strip() if names else cpu
-    if meminfo.exists():
-        memory = f", {int(meminfo.read_text().split()[1]) / 2**20:.0f} GB RAM"
-    return f"{os.cpu_count()} cores {cpu}{memory}"
 
 
 # --- the worker -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bench.relations_graph import PAGE, SPACE, USER, Built
+from bench.report import Printed, machine
 from nexus_site.definitions.enums import Permission, RelationType
 from relations.access import GRANTING_TYPES, can, explain, grant_level, permits, visible_filter
 from relations.hierarchy import ancestry, structural_parents
@@ -112,31 +113,15 @@ HEADER = [
 
 
 @dataclass
-class Report:
+class Report(Printed):
     rows: list[Row] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
 
-    def text(self) -> str:
-        table = [HEADER, *(row.cells() for row in self.rows)]
-        widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
+    HEADER = HEADER
+    ALIGNMENT = "|---|---:|---:|---:|---|"
 
-        def aligned(cells: list[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-        lines = [aligned(table[0]), "  ".join("-" * w for w in widths)]
-        lines += [aligned(cells) for cells in table[1:]]
-        return "\n".join(["", *lines, "", *self.facts])
-
-    def markdown(self, *, command: str) -> str:
-        lines = [
-            f"| {' | '.join(HEADER)} |",
-            "|---|---:|---:|---:|---|",
-            *(f"| {' | '.join(row.cells())} |" for row in self.rows),
-            "",
-            *(f"- {fact}" for fact in self.facts),
-            f"- command: `{command}`",
-        ]
-        return "\n".join(lines) + "\n"
+    def table_rows(self) -> list[list[str]]:
+        return [row.cells() for row in self.rows]
 
 
 @dataclass
@@ -545,16 +530,3 @@ def facts(built: Built, memory: Memory, picked: Samples, samples: int) -> list[s
         f"{samples} timed calls per operation after {WARMUP} warm-up calls; deep pages have "
         f"{picked.levels[0]}-{picked.levels[1]} levels of parents above them",
     ]
-
-
-def machine() -> str:
-    """Describe the CPU and memory the figures come from."""
-    cpu, memory = platform.processor() or platform.machine(), ""
-    cpuinfo, meminfo = Path("/proc/cpuinfo"), Path("/proc/meminfo")
-    if cpuinfo.exists():
-        names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
-        cpu = names[0].split(":", 1)[1].strip() if names else cpu
-    if meminfo.exists():
-        total_kb = int(meminfo.read_text().split()[1])
-        memory = f", {total_kb / 2**20:.0f} GB RAM"
-    return f"{os.cpu_count()} cores {cpu}{memory}"

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__).parent), ""}]
 
 from bench.relations import configure_environment, ensure_database  # noqa: E402
+from bench.report import Printed, machine  # noqa: E402
 
 MIB = 1024 * 1024
 UPLOAD_BYTES = 10 * MIB
@@ -276,7 +277,7 @@ def mb_per_s(milliseconds: float) -> float:
 HEADER = ["operation", "ours p50 / p95 ms", "peer p50 / p95 ms", "ours/peer (p50)", "peer"]
 
 
-class Table:
+class Table(Printed):
     def __init__(self) -> None:
         self.rows: list[list[str]] = []
         self.facts: list[str] = []
@@ -298,27 +299,8 @@ class Table:
         self.rows.append([operation, cell(o50, o95), cell(p50, p95), f"{o50 / p50:.1f}x", name])
         print(f"  {operation}: done", flush=True)
 
-    def text(self) -> str:
-        table = [HEADER, *self.rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
-
-        def aligned(cells: list[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-        lines = [aligned(HEADER), "  ".join("-" * w for w in widths)]
-        lines += [aligned(row) for row in self.rows]
-        return "\n".join(["", *lines, "", *self.facts])
-
-    def markdown(self, *, command: str) -> str:
-        lines = [
-            f"| {' | '.join(HEADER)} |",
-            "|---|---:|---:|---:|---|",
-            *(f"| {' | '.join(row)} |" for row in self.rows),
-            "",
-            *(f"- {fact}" for fact in self.facts),
-            f"- command: `{command}`",
-        ]
-        return "\n".join(lines) + "\n"
+    HEADER = HEADER
+    ALIGNMENT = "|---|---:|---:|---:|---|"
 
 
 def multipart(content: bytes, name: str) -> bytes:
@@ -350,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.test import Client
 
     from accounts.models import User
-    from bench.relations_measure import expect, machine
+    from bench.relations_measure import expect
     from nexus_site.definitions.enums import Role
     from workspace.documents.models import Document
 
