@@ -24,10 +24,7 @@ import asyncio
 import json
 import math
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +36,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__)
 
 import http.client  # noqa: E402 - after the path: bench/http.py would shadow the standard one
 
+from bench.processes import Child, free_port  # noqa: E402
 from bench.relations import configure_environment, ensure_database  # noqa: E402
 from bench.report import Printed, machine  # noqa: E402
 
@@ -84,22 +82,14 @@ def gunicorn_shape() -> str:
     return f"{config['workers']} workers x {config['threads']} threads"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
+class Server(Child):
     """A server in a subprocess, as production runs it: daphne (one process) for the sockets,
     and for HTTP gunicorn with the project's gunicorn.conf.py (Procfile ``web``) or daphne."""
 
+    STOP_SECONDS = 10
+
     def __init__(self, env: dict, kind: str = "daphne") -> None:
         self.port = free_port()
-        self.name = kind
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop)
-            prefix=f"nexus-bench-{kind}-", suffix=".log"
-        )
         binary = Path(sys.executable).with_name(kind)
         if kind == "gunicorn":
             command = [str(binary), "--config", "gunicorn.conf.py"]
@@ -107,32 +97,8 @@ class Server:
         else:
             command = [str(binary), "-b", "127.0.0.1", "-p", str(self.port)]
             command.append("nexus_site.asgi:application")
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        for _ in range(200):
-            if self.process.poll() is not None:
-                self.fail(f"{kind} exited")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.fail(f"{kind} did not listen")
-
-    def fail(self, reason: str):
-        self.log.flush()
-        tail = Path(self.log.name).read_text(errors="replace")[-4000:]
-        self.stop()
-        sys.exit(f"{reason}; its log:\n{tail}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        super().__init__(command, env=env, name=kind)
+        self.wait_listening(self.port)
 
 
 class Poster:

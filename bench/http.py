@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__).parent), ""}]
 
+from bench.processes import Child, free_port  # noqa: E402
 from bench.relations import configure_environment, ensure_database  # noqa: E402
 from bench.report import Printed, machine  # noqa: E402
 
@@ -204,39 +204,17 @@ def team():
 # --- the server ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
+class Server(Child):
     """gunicorn with the repository's gunicorn.conf.py, as ``make serve`` runs it."""
+
+    STOP_SECONDS = 30
 
     def __init__(self, env: dict) -> None:
         self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop)
-            prefix="nexus-bench-gunicorn-", suffix=".log"
-        )
         gunicorn = Path(sys.executable).with_name("gunicorn")
         env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
-        self.process = subprocess.Popen(
-            [str(gunicorn), "--config", "gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        for _ in range(300):
-            if self.process.poll() is not None:
-                self.fail("gunicorn exited")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            self.fail("gunicorn did not listen")
+        super().__init__([str(gunicorn), "--config", "gunicorn.conf.py"], env=env, name="gunicorn")
+        self.wait_listening(self.port, tries=300)
         time.sleep(1)  # let every worker boot
         self.worker_count = len(self.pids()) - 1
 
@@ -259,21 +237,6 @@ class Server:
 
     def workers(self) -> str:
         return f"{self.worker_count} workers"
-
-    def fail(self, reason: str):
-        self.log.flush()
-        tail = Path(self.log.name).read_text(errors="replace")[-4000:]
-        self.stop()
-        sys.exit(f"{reason}; its log:\n{tail}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
 
 
 # --- the cells ----------------------------------------------------------------------------

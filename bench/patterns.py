@@ -25,9 +25,7 @@ import itertools
 import math
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -35,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__).parent), ""}]
 
+from bench.processes import Child  # noqa: E402
 from bench.relations import configure_environment, ensure_database  # noqa: E402
 from bench.report import Printed, machine  # noqa: E402
 
@@ -92,13 +91,10 @@ def verdict(value: float, target: float, *, at_most: bool) -> str:
 # --- the worker -----------------------------------------------------------------------------
 
 
-class Worker:
+class Worker(Child):
     """A prefork Celery worker on a queue of its own that knows the bench's step and task."""
 
     def __init__(self, queue: str, settings: dict[str, str]) -> None:
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop)
-            prefix="nexus-bench-patterns-worker-", suffix=".log"
-        )
         celery = Path(sys.executable).with_name("celery")
         command = [
             str(celery), "-A", "nexus_site", "worker", "--include", "bench.patterns_noop",
@@ -106,27 +102,7 @@ class Worker:
             "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         env = {**os.environ, **settings, "DATABASE_POOL_MIN": "0", "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def check(self) -> None:
-        if self.process.poll() is not None:
-            self.fail("the worker exited")
-
-    def fail(self, reason: str):
-        self.log.flush()
-        tail = Path(self.log.name).read_text(errors="replace")[-4000:]
-        self.stop()
-        sys.exit(f"{reason}; its log:\n{tail}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        super().__init__(command, env=env, name="patterns-worker")
 
 
 def wait_until(done, worker: Worker, what: str) -> float:
