@@ -105,13 +105,21 @@ def staff_user(db):
     return UserFactory(role=Role.ADMIN)
 
 
-def bearer_client(user) -> APIClient:
-    """Return an API client that sends a fresh access token for ``user``."""
+# The Origin header of a WebSocket test: the test host, as AllowedHostsOriginValidator wants.
+SOCKET_ORIGIN = (b"origin", b"http://testserver")
+
+
+def access_token(user) -> str:
+    """Return a fresh access token (JWT) for ``user``."""
     from accounts.authentication import VersionedRefreshToken
 
+    return str(VersionedRefreshToken.for_user(user).access_token)
+
+
+def bearer_client(user) -> APIClient:
+    """Return an API client that sends a fresh access token for ``user``."""
     client = APIClient()
-    token = VersionedRefreshToken.for_user(user)
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
     return client
 
 

@@ -28,8 +28,8 @@ from django.test import override_settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 
-from accounts.authentication import VersionedRefreshToken
 from accounts.tests.factories import UserFactory
+from conftest import access_token
 from nexus_site.definitions.enums import Role
 from nexus_site.tests.isolation import clear_cache
 from tests.owned_objects import OwnedObjects, owned_objects
@@ -182,10 +182,6 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
             },
         )
         transaction.set_rollback(True)
-
-
-def access_token(user) -> str:
-    return str(VersionedRefreshToken.for_user(user).access_token)
 
 
 @pytest.fixture(autouse=True)

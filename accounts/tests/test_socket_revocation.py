@@ -11,41 +11,35 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import F
 from rest_framework.test import APIClient
 
-from accounts.authentication import VersionedRefreshToken
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD
-from conftest import bearer_client
+from conftest import SOCKET_ORIGIN, access_token, bearer_client
 from nexus_site.asgi import application
 from nexus_site.websocket_auth import recheck_user_sockets_on_commit
 from workspace.chat import consumers
 from workspace.chat.models import ChatMessage
 from workspace.tests.chat.factories import make_room, post
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
-ORIGIN = (b"origin", b"http://testserver")
 CLOSE_REVOKED = 4401
 QUIET = 0.5  # seconds to wait before concluding that nothing more comes
-
-
-@pytest.fixture(autouse=True)
-def _fresh_layer(fresh_channel_layer):
-    return fresh_channel_layer
-
-
-def access_token(user) -> str:
-    return str(VersionedRefreshToken.for_user(user).access_token)
 
 
 def chat_socket(room, access: str | None = None, headers=None) -> WebsocketCommunicator:
     query = f"?token={access}" if access else ""
     return WebsocketCommunicator(
-        application, f"/ws/chat/{room.pk}/{query}", headers=[ORIGIN, *(headers or [])]
+        application, f"/ws/chat/{room.pk}/{query}", headers=[SOCKET_ORIGIN, *(headers or [])]
     )
 
 
 def events_socket(access: str) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, f"/ws/events/?token={access}", headers=[ORIGIN])
+    return WebsocketCommunicator(
+        application, f"/ws/events/?token={access}", headers=[SOCKET_ORIGIN]
+    )
 
 
 def session_cookie(user, settings) -> tuple[bytes, bytes]:

@@ -13,18 +13,17 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from accounts.authentication import VersionedRefreshToken
+from conftest import SOCKET_ORIGIN
 from nexus_site.asgi import application
 from workspace.tests.chat.factories import make_room, post
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.services,
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
-ORIGIN = (b"origin", b"http://testserver")
 IDLE_SECONDS = 30
-
-
-@pytest.fixture(autouse=True)
-def _fresh_layer(fresh_channel_layer):
-    return fresh_channel_layer
 
 
 def test_the_layer_reads_with_a_timeout_longer_than_its_blocking_wait(settings):
@@ -42,9 +41,11 @@ def test_sockets_idle_for_30_seconds_stay_open_and_still_receive(user, other_use
 
     async def scenario():
         chat = WebsocketCommunicator(
-            application, f"/ws/chat/{room.pk}/?token={access}", headers=[ORIGIN]
+            application, f"/ws/chat/{room.pk}/?token={access}", headers=[SOCKET_ORIGIN]
         )
-        events = WebsocketCommunicator(application, f"/ws/events/?token={access}", headers=[ORIGIN])
+        events = WebsocketCommunicator(
+            application, f"/ws/events/?token={access}", headers=[SOCKET_ORIGIN]
+        )
         for communicator in (chat, events):
             assert (await communicator.connect())[0]
         await asyncio.sleep(IDLE_SECONDS)

@@ -10,6 +10,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 from accounts.authentication import VersionedRefreshToken
+from conftest import SOCKET_ORIGIN, access_token
 from nexus_site.asgi import application
 from nexus_site.definitions import constants
 from nexus_site.events.models import Event, EventAudience
@@ -17,24 +18,17 @@ from nexus_site.events.services import EVENTS_GROUP, broadcast, publish
 from nexus_site.events.visibility import set_node_visibility
 from nexus_site.websocket_auth import user_sockets_group
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
-ORIGIN = (b"origin", b"http://testserver")
 QUIET = 0.3  # seconds to wait before concluding that nothing more comes
-
-
-@pytest.fixture(autouse=True)
-def _fresh_layer(fresh_channel_layer):
-    return fresh_channel_layer
-
-
-def access_token(user) -> str:
-    return str(VersionedRefreshToken.for_user(user).access_token)
 
 
 def socket(query: str = "", headers: list | None = None) -> WebsocketCommunicator:
     path = f"/ws/events/?{query}" if query else "/ws/events/"
-    return WebsocketCommunicator(application, path, headers=[ORIGIN, *(headers or [])])
+    return WebsocketCommunicator(application, path, headers=[SOCKET_ORIGIN, *(headers or [])])
 
 
 async def open_socket(query: str = "", headers: list | None = None) -> WebsocketCommunicator:

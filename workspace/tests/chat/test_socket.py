@@ -12,6 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from accounts.authentication import VersionedRefreshToken
 from accounts.tests.factories import UserFactory
+from conftest import SOCKET_ORIGIN
 from nexus_site.asgi import application
 from projects.services import project_member_remove
 from projects.tests.factories import ProjectFactory, add_member
@@ -19,13 +20,10 @@ from workspace.chat import consumers, services
 from workspace.chat.models import ChatMessage
 from workspace.tests.chat.factories import make_room, post
 
-pytestmark = pytest.mark.django_db(transaction=True)
-ORIGIN = (b"origin", b"http://testserver")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_layer(fresh_channel_layer):
-    return fresh_channel_layer
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
 
 def token(user) -> str:
@@ -36,7 +34,7 @@ def socket(room_id, access=None, headers=None) -> WebsocketCommunicator:
     """``access``: an access token made beforehand (making one touches the database)."""
     query = f"?token={access}" if access else ""
     return WebsocketCommunicator(
-        application, f"/ws/chat/{room_id}/{query}", headers=[ORIGIN, *(headers or [])]
+        application, f"/ws/chat/{room_id}/{query}", headers=[SOCKET_ORIGIN, *(headers or [])]
     )
 
 

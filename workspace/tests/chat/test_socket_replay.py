@@ -7,18 +7,16 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from accounts.authentication import VersionedRefreshToken
+from conftest import SOCKET_ORIGIN
 from nexus_site.asgi import application
 from workspace.chat import services
 from workspace.tests.chat.factories import make_room, post
 
-pytestmark = pytest.mark.django_db(transaction=True)
-ORIGIN = (b"origin", b"http://testserver")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 QUIET = 0.3
-
-
-@pytest.fixture(autouse=True)
-def _fresh_layer(fresh_channel_layer):
-    return fresh_channel_layer
 
 
 def token(user) -> str:
@@ -27,7 +25,9 @@ def token(user) -> str:
 
 def socket(room_id, access: str, after: str | None = None) -> WebsocketCommunicator:
     query = f"?token={access}" + (f"&after={after}" if after is not None else "")
-    return WebsocketCommunicator(application, f"/ws/chat/{room_id}/{query}", headers=[ORIGIN])
+    return WebsocketCommunicator(
+        application, f"/ws/chat/{room_id}/{query}", headers=[SOCKET_ORIGIN]
+    )
 
 
 apost = database_sync_to_async(post)
