@@ -58,3 +58,54 @@ def test_a_stale_save_shows_the_conflict_and_keeps_the_edit(live_server, page):
     assert "version 2" in page.locator("#doc-error").inner_text()
     assert page.locator('input[data-ref="B1"]').input_value() == "42"
     assert Document.objects.get(pk=document.pk).version == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_following_a_link_with_unsaved_edits_asks_first_and_not_after_saving(live_server, page):
+    user = UserFactory()
+    document = DocumentFactory(owner=user, title="Draft", doc_type="word")
+    log_in(page, live_server, user)
+    editor = f"{live_server.url}/documents/{document.pk}/"
+    page.goto(editor)
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="+ Paragraph").click()
+    page.locator('#doc-body li[data-block="paragraph"] textarea').last.fill("Not saved yet")
+    page.get_by_role("link", name="History").click()
+
+    assert asked == ["You have unsaved changes. Leave this page and lose them?"]
+    assert page.url == editor
+    assert page.locator('#doc-body li[data-block="paragraph"] textarea').last.input_value() == (
+        "Not saved yet"
+    )
+
+    with page.expect_response(f"**/api/v1/documents/{document.pk}/"):
+        page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved as version 2.").wait_for()
+    page.get_by_role("link", name="History").click()
+    page.wait_for_url(f"**/documents/{document.pk}/history/")
+    assert len(asked) == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_closing_the_page_with_unsaved_edits_raises_the_before_unload_prompt(live_server, page):
+    user = UserFactory()
+    document = DocumentFactory(owner=user, title="Draft", doc_type="powerpoint")
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/documents/{document.pk}/")
+    kinds = []
+    page.on("dialog", lambda dialog: (kinds.append(dialog.type), dialog.dismiss()))
+
+    page.get_by_role("button", name="+ Slide").click()
+    page.locator('input[name="slide-title"]').last.fill("Unsaved slide")
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+
+    assert kinds == ["beforeunload"]

@@ -17,17 +17,11 @@ from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
 from workspace.chat import selectors, services
 from workspace.chat.consumers import format_cursor
 from workspace.chat.models import RoomKind
+from workspace.documents.views import error_text
 from workspace.files.responses import counted_download
 from workspace.files.views import public_error
 
 PANE_SIZE = 50
-
-
-def error_text(exc: BaseAppException) -> str:
-    problems = []
-    for value in exc.details.values():
-        problems.extend(map(str, value) if isinstance(value, list) else [str(value)])
-    return " ".join([str(exc.message), *problems[:5]])
 
 
 class NewRoomForm(forms.Form):

@@ -31,10 +31,15 @@ def visible_or_404(load, *args, **kwargs):
 
 
 def error_text(exc: BaseAppException) -> str:
-    problems = []
+    """Return the error's message followed by up to five of its details, each said once: a
+    detail the message already says (a refused import repeats its message) is left out."""
+    message = str(exc.message)
+    problems: list[str] = []
     for value in exc.details.values():
-        problems.extend(map(str, value) if isinstance(value, list) else [str(value)])
-    return " ".join([str(exc.message), *problems[:5]])
+        for problem in map(str, value if isinstance(value, list) else [value]):
+            if problem and problem not in message and problem not in problems:
+                problems.append(problem)
+    return " ".join([message, *problems[:5]])
 
 
 class NewDocumentForm(forms.Form):

@@ -1,6 +1,8 @@
 /* The structured document editor: builds a form for the document's content (word blocks,
  * excel sheets, powerpoint slides) and saves it through the API with the version it was
- * loaded from. A stale save (409) keeps every edit on screen and says so. Vanilla JS. */
+ * loaded from. A stale save (409) keeps every edit on screen and says so. While there are
+ * unsaved changes, leaving the page asks first (a link of the page by a confirm, anything else
+ * by the browser's before-unload prompt); a successful save clears that. Vanilla JS. */
 (() => {
   "use strict";
   const root = document.getElementById("editor");
@@ -15,6 +17,9 @@
   let version = Number(root.dataset.version);
   let content = JSON.parse(document.getElementById("document-content").textContent);
   let currentSheet = 0;
+  let edits = 0; // changes made since the page loaded
+  let savedEdits = 0; // how many of them the last successful save holds
+  let leaving = false; // the user already agreed to leave through a link
 
   const el = (tag, attrs = {}, children = []) => {
     const node = document.createElement(tag);
@@ -27,7 +32,8 @@
     children.forEach((child) => node.appendChild(child));
     return node;
   };
-  const dirty = () => { status.textContent = T.dirty; };
+  const unsaved = () => edits !== savedEdits;
+  const dirty = () => { edits += 1; status.textContent = T.dirty; };
   const field = (tag, value, label, onInput, attrs = {}) =>
     el(tag, {"aria-label": label, readonly: !canEdit, ...attrs, oninput: (event) => { onInput(event.target.value); dirty(); }},
       []).valueOf();
@@ -160,6 +166,7 @@
     status.textContent = T.saving;
     const token = root.querySelector("[name=csrfmiddlewaretoken]").value;
     let response, answer;
+    const saving = edits;
     try {
       response = await fetch(root.dataset.apiUrl, {
         method: "PATCH",
@@ -176,7 +183,8 @@
     if (response.ok) {
       version = answer.version;
       root.dataset.version = String(version);
-      status.textContent = T.saved.replace("%(version)s", version);
+      savedEdits = saving; // edits typed while the save ran are still unsaved
+      status.textContent = unsaved() ? T.dirty : T.saved.replace("%(version)s", version);
       return;
     }
     status.textContent = T.dirty;
@@ -194,6 +202,18 @@
   if (canEdit) {
     document.getElementById("save").addEventListener("click", save);
     titleInput.addEventListener("input", dirty);
+    window.addEventListener("beforeunload", (event) => {
+      if (!unsaved() || leaving) return;
+      event.preventDefault();
+      event.returnValue = ""; // older browsers need a value to ask
+    });
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest && event.target.closest("a[href]");
+      if (!link || !unsaved() || event.defaultPrevented) return;
+      if (link.target === "_blank" || link.hasAttribute("download") || link.getAttribute("href").startsWith("#")) return;
+      if (window.confirm(T.leave)) leaving = true;
+      else event.preventDefault();
+    });
   }
   render();
 })();
