@@ -10,6 +10,7 @@ class ProjectsConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         from nexus_site.definitions.enums import RelationType
+        from projects import panels
         from projects.models import Project, Task
         from relations.registry import registry
 
@@ -22,3 +23,4 @@ class ProjectsConfig(AppConfig):
         registry.allow(RelationType.LINKED, Project, Project)
         registry.allow(RelationType.PARENT, Project, Project)  # sub-projects
         registry.check()
+        panels.register()

