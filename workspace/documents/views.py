@@ -20,6 +20,7 @@ from relations.access import permits
 from workspace.documents import selectors, services
 from workspace.documents.diff import diff_content
 from workspace.documents.models import DocumentType
+from workspace.documents.version_diff import readable_rows
 
 
 def visible_or_404(load, *args, **kwargs):
@@ -186,37 +187,8 @@ class HistoryPage(DocumentPageMixin, TemplateView):
             old, new = versions[1], versions[0]
         if old is not None and new is not None:
             diff = diff_content(document.doc_type, old.content, new.content)
-            context |= {"old": old, "new": new, "diff": diff, "diff_rows": diff_rows(diff)}
+            context |= {"old": old, "new": new, "diff": diff, "diff_rows": readable_rows(diff)}
         return context
-
-
-def diff_rows(diff: dict) -> list[dict]:
-    """Return the diff as flat rows (where, op, old, new) for the history table."""
-    rows = []
-    for key in ("blocks", "slides"):
-        for entry in diff.get(key, []):
-            where = entry.get("new_index", entry.get("old_index"))
-            rows.append(
-                {
-                    "where": f"{key[:-1]} {where + 1 if where is not None else ''}",
-                    "op": entry["op"],
-                    "old": entry.get("old"),
-                    "new": entry.get("new"),
-                }
-            )
-    for sheet in diff.get("sheets", []):
-        if sheet["op"] != "changed":
-            rows.append({"where": sheet["name"], "op": sheet["op"], "old": "", "new": ""})
-        for cell in sheet.get("cells", []):
-            rows.append(
-                {
-                    "where": f"{sheet['name']}!{cell['ref']}",
-                    "op": cell["op"],
-                    "old": cell.get("old"),
-                    "new": cell.get("new"),
-                }
-            )
-    return rows
 
 
 class VersionRestorePageView(DocumentPageMixin, View):
