@@ -3,28 +3,189 @@ and the JSON input forms of the staff screens.
 
 The generated form only shapes the input; ``execution_start`` validates it against the schema,
 and its problems are put back on the fields they name.
+
+People inputs: a property holding a user id or a list of them (a uuid string, or an array of
+uuid strings, whose name says it holds people: ``members``, ``user``, ``assignee``, ``from`` ...)
+is asked as e-mail addresses, one per line or comma separated (ids are taken too: a picker may
+send them). Each is resolved among the people the runner may see (``people_visible_to``); an
+address nobody the runner sees has is refused with the same words whether or not it exists.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import uuid
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+
+from nexus_site.definitions.enums import RelationType
+from relations.access import reachable_containers, sees_everything
+from relations.models import Relationship
+from relations.nodes import content_types_by_label, node_of
 
 JSON_TEXTAREA = forms.Textarea(attrs={"rows": 6, "dir": "ltr", "spellcheck": "false"})
 SIMPLE_TYPES = {"string", "number", "integer", "boolean"}
 WHOLE_INPUT = "input"
+# Property names that hold people (a user id, or a list of them).
+PEOPLE_NAMES = frozenset(
+    {"user", "users", "member", "members", "people", "person", "assignee", "assignees"}
+    | {"owner", "owners", "participants", "recipients", "reviewer", "reviewers", "from", "to"}
+)
+ENTRY_SEPARATORS = re.compile(r"[\s,;]+")
+MAX_PEOPLE = 100
+REQUIRED_PROPERTY = re.compile(r"^'([^']+)' is a required property$")
 
 
 class OptionalJSONField(forms.JSONField):
-    """A JSON textarea that starts empty instead of showing ``null`` when it has no value."""
+    """A JSON textarea that starts empty instead of showing ``null`` when it has no value.
+
+    Required means "answer something": ``[]``, ``{}`` and ``""`` written out are answers (the
+    schema decides whether they fit); only a blank box is missing.
+    """
+
+    def __init__(self, *, required: bool = True, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.must_answer = required
 
     def prepare_value(self, value):
         if value is None:
             return ""
         return super().prepare_value(value)
+
+    def clean(self, value):
+        if self.must_answer and (value is None or not str(value).strip()):
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return super().clean(value)
+
+
+class LinesField(forms.CharField):
+    """A list of strings written one per line; blank lines are dropped, an empty box is []."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, *, required: bool = True, **kwargs):
+        super().__init__(required=False, strip=False, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class PeopleField(forms.CharField):
+    """People written as e-mail addresses (or user ids), one per line or comma separated.
+
+    Cleaning only splits the entries; ``PatternInputForm.clean`` resolves them all at once.
+    """
+
+    def __init__(self, *, many: bool, required: bool = True, **kwargs):
+        self.many = many
+        widget = (
+            forms.Textarea(attrs={"rows": 3, "dir": "ltr", "spellcheck": "false"})
+            if many
+            else forms.TextInput(attrs={"dir": "ltr", "spellcheck": "false"})
+        )
+        attrs = {"autocomplete": "off", "data-people-picker": "", "inputmode": "email"}
+        if many:
+            attrs["data-people-multiple"] = ""
+        with contextlib.suppress(NoReverseMatch):  # without the route, addresses are typed
+            attrs["data-people-url"] = reverse("accounts:people")
+        widget.attrs.update(attrs)
+        # A list may be empty (the schema decides); one person must be named when required.
+        super().__init__(required=required and not many, widget=widget, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        entries = []
+        for entry in ENTRY_SEPARATORS.split(text):
+            if entry and entry.casefold() not in {known.casefold() for known in entries}:
+                entries.append(entry)
+        return entries
+
+    def validate(self, value) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if not self.many and len(value) > 1:
+            raise forms.ValidationError(_("Name one person only."), code="one_person")
+        if len(value) > MAX_PEOPLE:
+            raise forms.ValidationError(
+                _("Name at most %(limit)d people.") % {"limit": MAX_PEOPLE}, code="too_many"
+            )
+
+
+def people_visible_to(user) -> QuerySet:
+    """Return the active users ``user`` may pick: themself and the owners and members of what
+    they reach (admins: everyone)."""
+    users = get_user_model().objects.filter(is_active=True)
+    if sees_everything(user):
+        return users
+    types = content_types_by_label()
+    me = node_of(user)
+    by_label: dict[str, list] = {}
+    for node in reachable_containers(user):
+        by_label.setdefault(node.label, []).append(node.id)
+    within = Q(pk__in=[])
+    for label, ids in by_label.items():
+        within |= Q(target_type=types[label], target_id__in=ids)
+    members = Relationship.objects.filter(
+        within,
+        source_type=types[me.label],
+        type__in=[RelationType.OWNER, RelationType.MEMBER],
+    ).values("source_id")
+    return users.filter(Q(pk=user.pk) | Q(pk__in=members))
+
+
+def as_uuid(entry: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(entry)
+    except ValueError:
+        return None
+
+
+def is_uuid_string(schema: Any) -> bool:
+    return (
+        isinstance(schema, dict)
+        and property_type(schema) == "string"
+        and schema.get("format") == "uuid"
+    )
+
+
+def people_kind(name: str, schema: dict[str, Any]) -> str | None:
+    """Return "one" or "many" when the property holds people (see the module), else None."""
+    if name.casefold() not in PEOPLE_NAMES:
+        return None
+    if is_uuid_string(schema):
+        return "one"
+    if property_type(schema) == "array" and is_uuid_string(schema.get("items")):
+        return "many"
+    return None
+
+
+def is_string_list(schema: dict[str, Any]) -> bool:
+    items = schema.get("items")
+    return (
+        property_type(schema) == "array"
+        and isinstance(items, dict)
+        and property_type(items) == "string"
+        and not items.get("enum")
+        and not items.get("format")
+    )
 
 
 def property_type(schema: dict[str, Any]) -> str | None:
@@ -40,7 +201,7 @@ def enum_choice(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def field_for(schema: dict[str, Any], *, required: bool) -> forms.Field:
+def field_for(schema: dict[str, Any], *, required: bool, name: str = "") -> forms.Field:
     """Return the form field for one property of the input schema."""
     label = schema.get("title")
     help_text = schema.get("description", "")
@@ -49,6 +210,21 @@ def field_for(schema: dict[str, Any], *, required: bool) -> forms.Field:
         options["label"] = label
     default = schema.get("default")
     kind = property_type(schema)
+    people = people_kind(name, schema)
+    if people:
+        field = PeopleField(many=people == "many", **options)
+        field.help_text = help_text or (
+            _("E-mail addresses, one per line or separated by commas. Leave empty for nobody.")
+            if people == "many"
+            else _("The person's e-mail address.")
+        )
+        return field
+    if is_string_list(schema):
+        field = LinesField(**options)
+        field.help_text = help_text or _("One per line.")
+        if isinstance(default, list):
+            field.initial = default
+        return field
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         choices = [(enum_choice(value), str(value)) for value in schema["enum"]]
         if not required:
@@ -94,8 +270,9 @@ class PatternInputForm(forms.Form):
     A schema without properties gets one JSON textarea for the whole input.
     """
 
-    def __init__(self, schema: dict[str, Any] | None, *args, **kwargs):
+    def __init__(self, schema: dict[str, Any] | None, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         schema = schema if isinstance(schema, dict) else {}
         properties = schema.get("properties")
         self.whole_input = not (isinstance(properties, dict) and properties)
@@ -112,9 +289,50 @@ class PatternInputForm(forms.Form):
         for name, property_schema in properties.items():
             if not isinstance(property_schema, dict):
                 property_schema = {}
-            self.fields[name] = field_for(property_schema, required=name in required)
+            self.fields[name] = field_for(
+                property_schema, required=name in required, name=str(name)
+            )
             self.fields[name].label = self.fields[name].label or name.replace("_", " ").capitalize()
             self.fields[name].schema_required = name in required
+
+    def clean(self):
+        """Resolve every people field's entries to user ids, in one query for the form."""
+        cleaned = super().clean()
+        people = {
+            name: cleaned[name]
+            for name, field in self.fields.items()
+            if isinstance(field, PeopleField) and name in cleaned
+        }
+        entries = [entry for values in people.values() for entry in values]
+        if not entries:
+            return cleaned
+        ids = [found for entry in entries if (found := as_uuid(entry)) is not None]
+        emails = [entry for entry in entries if as_uuid(entry) is None]
+        wanted = Q(pk__in=ids)
+        for email in emails:
+            wanted |= Q(email__iexact=email)
+        found = list(people_visible_to(self.user).filter(wanted).values_list("pk", "email"))
+        by_entry = {str(pk): str(pk) for pk, _email in found}
+        by_entry |= {email.casefold(): str(pk) for pk, email in found}
+        for name, values in people.items():
+            resolved, missing = [], []
+            for entry in values:
+                key = str(as_uuid(entry)) if as_uuid(entry) is not None else entry.casefold()
+                if key in by_entry:
+                    if by_entry[key] not in resolved:
+                        resolved.append(by_entry[key])
+                else:
+                    missing.append(entry)
+            for entry in missing:
+                # The same words whether the address exists or not: nothing leaks.
+                self.add_error(
+                    name,
+                    _("%(entry)s: no one you can choose has this address.") % {"entry": entry},
+                )
+            if not missing:
+                field = self.fields[name]
+                cleaned[name] = resolved if field.many else (resolved[0] if resolved else None)
+        return cleaned
 
     def input(self) -> Any:
         """Return the input the cleaned form describes; blank optional fields are left out."""
@@ -126,6 +344,12 @@ class PatternInputForm(forms.Form):
             value = self.cleaned_data.get(name)
             if isinstance(field, forms.BooleanField):
                 data[name] = bool(value)
+            elif isinstance(field, PeopleField) and not field.many:
+                if value:
+                    data[name] = value
+            elif isinstance(field, PeopleField | LinesField) and value == []:
+                if getattr(field, "schema_required", False):
+                    data[name] = []  # an empty list is an answer; the schema says if it fits
             elif value is None or (value == "" and not getattr(field, "schema_required", False)):
                 continue
             else:
@@ -138,6 +362,9 @@ class PatternInputForm(forms.Form):
             path = str(problem.get("path") or "")
             name = path.split("/", 1)[0]
             message = problem.get("message", "")
+            if not name and (missing := REQUIRED_PROPERTY.match(message)):
+                name = missing.group(1)  # "'title' is a required property" belongs to title
+                message = str(forms.Field.default_error_messages["required"])
             if self.whole_input or name not in self.fields:
                 self.add_error(None, f"{path}: {message}" if path else message)
             else:

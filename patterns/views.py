@@ -5,7 +5,9 @@ through patterns.selectors and write through patterns.services."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +16,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
@@ -21,10 +24,63 @@ from django.views.generic import ListView
 from nexus_site.events.selectors import events_visible_to
 from nexus_site.exceptions import BaseAppException, ValidationError
 from patterns import selectors, services
-from patterns.forms import PatternInputForm
-from patterns.models import Execution, ExecutionStatus, Pattern, StepStatus
+from patterns.forms import PatternInputForm, people_kind, people_visible_to
+from patterns.models import Execution, ExecutionStatus, Pattern, StepRun, StepStatus
+from relations.access import (
+    reachable_containers,
+    sees_everything,
+    sharing_reach,
+    visible_filter,
+)
+from relations.registry import registry
 
 RECENT_EXECUTIONS = 10
+USER_LABEL = "accounts.user"
+# Keys of inputs and step outputs that name objects, and the objects they name.
+OBJECT_KEYS = {
+    "project": "projects.project",
+    "task": "projects.task",
+    "tasks": "projects.task",
+    "document": "workspace.document",
+    "room": "workspace.room",
+    "user": USER_LABEL,
+    "users": USER_LABEL,
+    "added": USER_LABEL,
+    "skipped": USER_LABEL,
+}
+# What a step type creates: the keys of its output that name the new objects.
+CREATED_KEYS = {
+    "project.create": ("project",),
+    "task.create": ("task",),
+    "task.create_many": ("tasks",),
+    "document.create": ("document",),
+}
+# The page of each kind of object.
+PAGE_ROUTES = {
+    "projects.project": "projects:board",
+    "projects.task": "projects:task",
+    "workspace.document": "documents:editor",
+    "workspace.room": "chat:room",
+}
+# Readable names of the output keys the step types share; other keys are shown as written.
+OUTPUT_LABELS = {
+    "project": _("Project"),
+    "task": _("Task"),
+    "tasks": _("Tasks"),
+    "document": _("Document"),
+    "room": _("Room"),
+    "user": _("User"),
+    "users": _("Users"),
+    "added": _("Added"),
+    "skipped": _("Skipped"),
+    "count": _("Count"),
+    "role": _("Role"),
+    "name": _("Name"),
+    "title": _("Title"),
+    "version": _("Version"),
+    "message": _("Message"),
+}
+NESTED_RUNS = 3  # pattern.run inside pattern.run: how deep "created" looks
 
 
 def pattern_or_404(user, key: str) -> Pattern:
@@ -83,11 +139,13 @@ class PatternPage(LoginRequiredMixin, View):
 
     def get(self, request, key: str):
         pattern = pattern_or_404(request.user, key)
-        return self.show(request, pattern, PatternInputForm(pattern.input_schema))
+        return self.show(
+            request, pattern, PatternInputForm(pattern.input_schema, user=request.user)
+        )
 
     def post(self, request, key: str):
         pattern = pattern_or_404(request.user, key)
-        form = PatternInputForm(pattern.input_schema, request.POST)
+        form = PatternInputForm(pattern.input_schema, request.POST, user=request.user)
         if not form.is_valid():
             return self.show(request, pattern, form, status=422)
         try:
@@ -160,6 +218,9 @@ class ExecutionPage(LoginRequiredMixin, View):
         ) or 0
         execution = execution_or_404(user, execution_id)
         steps = sorted(execution.steps.all(), key=lambda run: run.position)
+        with sharing_reach():  # the objects and the people read the user's reach once
+            shown = ExecutionShown(user, execution, steps)
+        outputs = shown.step_outputs()
         return render(
             request,
             "patterns/execution.html",
@@ -167,6 +228,9 @@ class ExecutionPage(LoginRequiredMixin, View):
                 "execution": execution,
                 "pattern": execution.pattern,
                 "steps": steps,
+                "input_rows": shown.input_rows(),
+                "step_rows": [(step, outputs.get(step.step_id, [])) for step in steps],
+                "created": shown.created(),
                 "cursor": cursor,
                 "status_labels": {
                     "execution": dict(ExecutionStatus.choices),
@@ -189,3 +253,160 @@ class ExecutionCancelView(LoginRequiredMixin, View):
         else:
             messages.success(request, _("Cancelling the execution."))
         return HttpResponseRedirect(reverse("patterns:execution", args=[execution.pk]))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One value as the execution page shows it: text, or a link to the object it names."""
+
+    text: str
+    url: str = ""
+    code: bool = False  # data with no better reading, shown as compact JSON
+
+
+@dataclass(frozen=True)
+class ShownRow:
+    label: str
+    values: list[Shown] = field(default_factory=list)
+
+
+def as_object_ids(value: Any) -> list[str]:
+    """Return the ids a value holds (one id or a list of them); [] for anything else."""
+    values = value if isinstance(value, list) else [value]
+    ids = []
+    for item in values:
+        try:
+            ids.append(str(uuid.UUID(str(item))))
+        except ValueError:
+            return []
+    return ids
+
+
+class ExecutionShown:
+    """An execution's input, step outputs and created objects, readable: labels from the input
+    schema, people by name, objects as links to their pages. Every object is looked up once,
+    through the viewer's access (what they may not see stays an id), one query per kind."""
+
+    def __init__(self, user, execution: Execution, steps: list[StepRun]):
+        self.user = user
+        self.execution = execution
+        self.steps = steps
+        self.schema = execution.pattern.input_schema or {}
+        self.properties = self.schema.get("properties") or {}
+        self.created_refs = self.created_references()
+        self.objects = self.load(self.references())
+
+    def input_label_of(self, name: str) -> tuple[str, str | None]:
+        """Return a property's label and the kind of object it names (None for plain data)."""
+        schema = self.properties.get(name)
+        schema = schema if isinstance(schema, dict) else {}
+        label = str(schema.get("title") or name.replace("_", " ").capitalize())
+        if people_kind(name, schema):
+            return label, USER_LABEL
+        return label, OBJECT_KEYS.get(name)
+
+    def references(self) -> dict[str, set[str]]:
+        wanted: dict[str, set[str]] = {}
+        data = self.execution.input if isinstance(self.execution.input, dict) else {}
+        for name, value in data.items():
+            _label, kind = self.input_label_of(name)
+            if kind:
+                wanted.setdefault(kind, set()).update(as_object_ids(value))
+        for step in self.steps:
+            for key, value in (step.output if isinstance(step.output, dict) else {}).items():
+                if key in OBJECT_KEYS:
+                    wanted.setdefault(OBJECT_KEYS[key], set()).update(as_object_ids(value))
+        for kind, object_id in self.created_refs:
+            wanted.setdefault(kind, set()).add(object_id)
+        return wanted
+
+    def created_references(self) -> list[tuple[str, str]]:
+        """Return (kind, id) of what the run's steps created, child runs' steps included."""
+        found: list[tuple[str, str]] = []
+        steps = self.steps
+        for _depth in range(NESTED_RUNS):
+            runs = []
+            for step in steps:
+                if step.status != StepStatus.SUCCEEDED or not isinstance(step.output, dict):
+                    continue
+                if step.type == "pattern.run":
+                    runs.append(step.pk)
+                for key in CREATED_KEYS.get(step.type, ()):
+                    found += [(OBJECT_KEYS[key], i) for i in as_object_ids(step.output.get(key))]
+            if not runs:
+                break
+            steps = list(
+                StepRun.objects.filter(execution__parent_step__in=runs).order_by(
+                    "execution__created_at", "position"
+                )
+            )
+        return list(dict.fromkeys(found))
+
+    def load(self, wanted: dict[str, set[str]]) -> dict[tuple[str, str], Shown]:
+        """Return a Shown per object the viewer may see, one query per kind of object."""
+        found: dict[tuple[str, str], Shown] = {}
+        reached = None if sees_everything(self.user) else reachable_containers(self.user)
+        for kind, ids in wanted.items():
+            if not ids:
+                continue
+            if kind == USER_LABEL:
+                for person in people_visible_to(self.user).filter(pk__in=ids):
+                    found[(kind, str(person.pk))] = Shown(person.full_name or person.email)
+                continue
+            model = registry.participants.get(kind)
+            if model is None:
+                continue
+            visible = model.objects.filter(visible_filter(self.user, model, reached=reached))
+            for item in visible.filter(pk__in=ids):
+                url = reverse(PAGE_ROUTES[kind], args=[item.pk]) if kind in PAGE_ROUTES else ""
+                found[(kind, str(item.pk))] = Shown(str(item), url)
+        return found
+
+    def shown(self, value: Any, kind: str | None) -> list[Shown]:
+        ids = as_object_ids(value) if kind else []
+        if ids:
+            return [self.objects.get((kind, i), Shown(i, code=True)) for i in ids]
+        if isinstance(value, bool):
+            return [Shown(gettext("Yes") if value else gettext("No"))]
+        if value is None or value == []:
+            return [Shown("—")]
+        if isinstance(value, str | int | float):
+            return [Shown(str(value))]
+        if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
+            return [Shown(str(item)) for item in value]
+        return [Shown(json.dumps(value, ensure_ascii=False, sort_keys=True), code=True)]
+
+    def input_rows(self) -> list[ShownRow]:
+        data = self.execution.input
+        if not isinstance(data, dict):
+            return [ShownRow(gettext("Input"), self.shown(data, None))]
+        order = [name for name in self.properties if name in data]
+        order += [name for name in data if name not in self.properties]
+        rows = []
+        for name in order:
+            label, kind = self.input_label_of(name)
+            rows.append(ShownRow(label, self.shown(data[name], kind)))
+        return rows
+
+    def step_outputs(self) -> dict[str, list[ShownRow]]:
+        """Return each finished step's output as rows (key, values), by step id."""
+        outputs = {}
+        for step in self.steps:
+            output = step.output
+            if output is None:
+                continue
+            if not isinstance(output, dict):
+                outputs[step.step_id] = [ShownRow("", self.shown(output, None))]
+                continue
+            rows = []
+            for key, value in output.items():
+                if key == "steps" and step.type == "pattern.run":
+                    continue  # the child run's own outputs: on its page
+                label = str(OUTPUT_LABELS.get(key, key.replace("_", " ")))
+                rows.append(ShownRow(label, self.shown(value, OBJECT_KEYS.get(key))))
+            outputs[step.step_id] = rows
+        return outputs
+
+    def created(self) -> list[Shown]:
+        """Return what the run created that still exists and the viewer may see."""
+        return [self.objects[ref] for ref in self.created_refs if ref in self.objects]
