@@ -278,14 +278,18 @@ class SharesPage(DocumentPageMixin, TemplateView):
         document = kwargs.pop("document", None) or self.document()
         shares = list(selectors.document_shares(document))
         users = selectors.users_by_id(edge.source_id for edge in shares)
-        rows = [
-            {
-                "user": users.get(edge.source_id),
-                "permission": edge.metadata.get("permission", Permission.EDIT),
-                "expires_at": edge.metadata.get("expires_at"),
-            }
-            for edge in shares
-        ]
+        labels = dict(Permission.choices)
+        rows = []
+        for edge in shares:
+            permission = edge.metadata.get("permission", Permission.EDIT)
+            rows.append(
+                {
+                    "user": users.get(edge.source_id),
+                    "permission": permission,
+                    "permission_label": labels.get(permission, permission),
+                    "expires_at": edge.metadata.get("expires_at"),
+                }
+            )
         return super().get_context_data(
             document=document,
             shares=rows,
