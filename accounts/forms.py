@@ -5,6 +5,9 @@ from django.contrib.auth import password_validation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AvatarColor, time_zone_names
+from accounts.notification_kinds import NotificationDelivery, NotificationKind
+from nexus_site.definitions.enums import Language
 from nexus_site.exceptions import ValidationError
 
 # Lazy, so the validators in settings are read when a form is shown, not at import.
@@ -101,3 +104,82 @@ class PasswordResetConfirmForm(ServiceErrorsMixin, PageForm):
         if password and confirm and password != confirm:
             self.add_error("new_password_confirm", _("The two passwords do not match."))
         return cleaned
+
+
+# --- Account settings -------------------------------------------------------------------------
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+
+
+class ProfileForm(ServiceErrorsMixin, PageForm):
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    avatar_color = forms.ChoiceField(
+        label=_("Colour of your initials"),
+        choices=AvatarColor.choices,
+        widget=forms.RadioSelect(attrs={"class": "avatar-colors"}),
+    )
+
+
+class AvatarForm(ServiceErrorsMixin, PageForm):
+    avatar = forms.FileField(
+        label=_("Picture"),
+        help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB; it is cut to a square."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
+
+
+class LanguageRegionForm(ServiceErrorsMixin, PageForm):
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_("Dates and times in the pages are shown in this time zone."),
+    )
+
+
+class PasswordChangeForm(ServiceErrorsMixin, PageForm):
+    old_password = password_field(_("Current password"), "current-password")
+    new_password = password_field(_("New password"), "new-password", help_text=password_rules())
+    new_password_confirm = password_field(_("Repeat the new password"), "new-password")
+
+    def clean(self):
+        cleaned = super().clean()
+        password, confirm = cleaned.get("new_password"), cleaned.get("new_password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("new_password_confirm", _("The two passwords do not match."))
+        return cleaned
+
+
+class EmailChangeForm(ServiceErrorsMixin, PageForm):
+    new_email = forms.EmailField(
+        label=_("New e-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+    )
+    password = password_field(_("Current password"), "current-password")
+
+
+class NotificationsForm(ServiceErrorsMixin, PageForm):
+    """One choice of delivery per notification kind."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in NotificationKind.choices:
+            self.fields[kind] = forms.ChoiceField(label=label, choices=NotificationDelivery.choices)
+
+
+class EmailChangeConfirmForm(PageForm):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=1024)

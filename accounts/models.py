@@ -1,9 +1,13 @@
 from datetime import timedelta
+from functools import cache
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +18,31 @@ from nexus_site.ids import uuid7
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 SESSION_HASH_SALT = "accounts.User.get_session_auth_hash"
+DEFAULT_TIME_ZONE = "UTC"
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """Return the IANA time zone names this system knows (read from disk once per process)."""
+    return frozenset(available_timezones()) | {DEFAULT_TIME_ZONE}
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
+
+
+class AvatarColor(models.TextChoices):
+    """The colours a person's initials may be drawn in (static/css/nexus.css, .avatar--*)."""
+
+    INDIGO = "indigo", _("Indigo")
+    TEAL = "teal", _("Teal")
+    GREEN = "green", _("Green")
+    AMBER = "amber", _("Amber")
+    ORANGE = "orange", _("Orange")
+    RED = "red", _("Red")
+    PINK = "pink", _("Pink")
+    SLATE = "slate", _("Slate")
 
 
 class UserManager(BaseUserManager):
@@ -51,6 +80,20 @@ class User(AbstractBaseUser):
         _("language"), max_length=8, choices=Language.choices, default=Language.EN
     )
     preferences = models.JSONField(_("preferences"), default=dict, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text=_("Dates and times in the pages are shown in this time zone."),
+    )
+    avatar_color = models.CharField(
+        _("avatar colour"), max_length=16, choices=AvatarColor.choices, default=AvatarColor.INDIGO
+    )
+    # Always a PNG re-encoded by accounts.avatars under a random name, served by accounts:avatar.
+    avatar = models.FileField(_("avatar image"), upload_to="avatars/", blank=True, max_length=100)
+    # Set when an address change is asked for; only the link carrying it may complete the change.
+    email_change_nonce = models.CharField(max_length=32, blank=True, default="", editable=False)
     email_verified = models.BooleanField(_("e-mail verified"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     failed_login_attempts = models.PositiveSmallIntegerField(
@@ -89,6 +132,18 @@ class User(AbstractBaseUser):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    @property
+    def initials(self) -> str:
+        letters = [name[:1] for name in (self.first_name, self.last_name) if name.strip()]
+        return "".join(letters).upper() or self.email[:1].upper()
+
+    @property
+    def avatar_url(self) -> str:
+        """Return the address of the uploaded avatar image, or "" when there is none."""
+        if not self.avatar:
+            return ""
+        return reverse("accounts:avatar", args=[self.avatar.name.rsplit("/", 1)[-1]])
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -4,11 +4,15 @@ Each function is one transaction, takes keyword arguments and raises only BaseAp
 subclasses. E-mails and events go out after commit.
 """
 
+import secrets
 from datetime import timedelta
 
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -16,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import emails, hooks, tokens
+from accounts import avatars, emails, hooks, tokens
 from accounts.models import User
+from accounts.notification_kinds import PREFERENCES_KEY, notification_problems
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import EventType, Language, Role
 from nexus_site.events.services import publish
@@ -31,11 +36,21 @@ from nexus_site.exceptions import (
 from nexus_site.websocket_auth import recheck_user_sockets_on_commit
 
 BAD_CREDENTIALS = _("Wrong e-mail or password.")
-PROFILE_FIELDS = frozenset({"first_name", "last_name", "language", "preferences"})
+PROFILE_FIELDS = frozenset(
+    {"first_name", "last_name", "language", "preferences", "time_zone", "avatar_color"}
+)
 
 
 def normalize_email(email: str) -> str:
     return User.objects.normalize_email((email or "").strip()).lower()
+
+
+def validate_preferences(preferences) -> None:
+    """Refuse preferences whose notification choices name unknown kinds or deliveries."""
+    if isinstance(preferences, dict) and PREFERENCES_KEY in preferences:
+        problems = notification_problems(preferences[PREFERENCES_KEY])
+        if problems:
+            raise ValidationError(details={"preferences": problems})
 
 
 def validate_new_password(password: str, user: User | None = None, field: str = "password") -> None:
@@ -228,12 +243,15 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
 
 @transaction.atomic
 def user_update_profile(*, user: User, **fields) -> User:
-    """Change the user's own profile fields (names, language, preferences)."""
+    """Change the user's own profile fields (names, language, time zone, avatar colour,
+    preferences)."""
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise ValidationError(
             details={name: [str(_("This field cannot be changed."))] for name in unknown}
         )
+    if "preferences" in fields:
+        validate_preferences(fields["preferences"])
     for name, value in fields.items():
         setattr(user, name, value)
     try:
@@ -305,4 +323,115 @@ def user_update_by_staff(*, user: User, actor: User, **fields) -> User:
     user.save(update_fields=[*fields, "updated_at"])
     if fields.get("is_active") is False:
         user_revoke_tokens(user=user)
+    return user
+
+
+# --- Account settings -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_notification_preferences_set(*, user: User, deliveries: dict[str, str]) -> User:
+    """Store how each notification kind in ``deliveries`` reaches ``user``; other kinds and
+    other preferences stay as they are."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    preferences = locked.preferences if isinstance(locked.preferences, dict) else {}
+    current = preferences.get(PREFERENCES_KEY)
+    chosen = {**(current if isinstance(current, dict) else {}), **deliveries}
+    preferences = {**preferences, PREFERENCES_KEY: chosen}
+    validate_preferences(preferences)
+    user.preferences = preferences
+    user.save(update_fields=["preferences", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_avatar_set(*, user: User, image: UploadedFile) -> User:
+    """Make a checked, re-encoded copy of ``image`` the user's avatar; the old one goes."""
+    content = ContentFile(avatars.avatar_png(image))
+    previous = user.avatar.name
+    # A random name: the address of the image tells nothing and changes with every upload.
+    user.avatar.save(f"{secrets.token_hex(16)}.png", content, save=False)
+    user.save(update_fields=["avatar", "updated_at"])
+    if previous:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(previous))
+    return user
+
+
+@transaction.atomic
+def user_avatar_remove(*, user: User) -> User:
+    """Go back to initials: the uploaded avatar image is deleted."""
+    previous = user.avatar.name
+    if not previous:
+        return user
+    storage = user.avatar.storage
+    user.avatar = ""
+    user.save(update_fields=["avatar", "updated_at"])
+    transaction.on_commit(lambda: storage.delete(previous))
+    return user
+
+
+@transaction.atomic
+def user_email_change_request(*, user: User, new_email: str, password: str) -> None:
+    """Mail a link to ``new_email`` that moves the account there, and a notice to the old one.
+
+    Nothing changes until the link is followed. When another account has the address, its
+    owner is told instead and no link is sent, while the caller sees the same answer: this
+    tells no more about which addresses have accounts than registration does.
+    """
+    if not user.check_password(password):
+        raise ValidationError(details={"password": [str(_("The current password is wrong."))]})
+    new_email = normalize_email(new_email)
+    try:
+        validate_email(new_email)
+    except DjangoValidationError as exc:
+        raise ValidationError(details={"new_email": list(exc.messages)}) from exc
+    if new_email == user.email.lower():
+        raise ValidationError(details={"new_email": [str(_("This is already your address."))]})
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    user.email_change_nonce = secrets.token_hex(16)  # earlier links stop working
+    user.save(update_fields=["email_change_nonce", "updated_at"])
+    owner = User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).first()
+    if owner is None:
+        emails.send_account_email(
+            user,
+            "email_change_confirm",
+            url=emails.link(
+                "accounts:settings-email-confirm", tokens.make_email_change_token(user, new_email)
+            ),
+            to=new_email,
+            new_email=new_email,
+        )
+    else:
+        emails.send_account_email(
+            owner, "email_change_taken", url=emails.link("accounts:password-reset")
+        )
+    emails.send_account_email(
+        user, "email_change_notice", url=emails.link("accounts:settings"), new_email=new_email
+    )
+
+
+EMAIL_CHANGE_LINK_INVALID = _("The link to change your address is invalid, expired or used.")
+
+
+@transaction.atomic
+def user_email_change_confirm(*, token: str) -> User:
+    """Move the account to the address in ``token``; the link then stops working."""
+    data = tokens.read_email_change_token(token)
+    user = None
+    if data is not None:
+        user = User.objects.select_for_update().filter(pk=data["u"], is_active=True).first()
+    if user is None or not user.email_change_nonce or user.email_change_nonce != data["n"]:
+        raise BadRequestError(EMAIL_CHANGE_LINK_INVALID, code="invalid_token")
+    new_email = normalize_email(data["e"])
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        raise ConflictError(_("Another account uses this address now."))
+    user.email = new_email
+    user.email_verified = True
+    user.email_change_nonce = ""
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "email_verified", "email_change_nonce", "updated_at"])
+    except IntegrityError as exc:
+        raise ConflictError(_("Another account uses this address now.")) from exc
     return user

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import people, views
 
 app_name = "accounts"
 
@@ -22,4 +22,30 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("language/", views.language_switch, name="set-language"),
+    path("settings/", views.SettingsPage.as_view(), name="settings"),
+    path("settings/profile/", views.ProfileSettingsView.as_view(), name="settings-profile"),
+    path("settings/avatar/", views.AvatarSettingsView.as_view(), name="settings-avatar"),
+    path(
+        "settings/avatar/remove/", views.AvatarRemoveView.as_view(), name="settings-avatar-remove"
+    ),
+    path("settings/region/", views.RegionSettingsView.as_view(), name="settings-region"),
+    path("settings/password/", views.PasswordSettingsView.as_view(), name="settings-password"),
+    path("settings/email/", views.EmailSettingsView.as_view(), name="settings-email"),
+    path(
+        "settings/email/confirm/",
+        views.EmailChangeConfirmView.as_view(),
+        name="settings-email-confirm",
+    ),
+    path(
+        "settings/notifications/",
+        views.NotificationSettingsView.as_view(),
+        name="settings-notifications",
+    ),
+    path(
+        "settings/logout-everywhere/",
+        views.LogoutEverywhereView.as_view(),
+        name="settings-logout-everywhere",
+    ),
+    path("avatars/<str:name>", views.avatar, name="avatar"),
+    path("people/", people.PeopleView.as_view(), name="people"),
 ]

@@ -1,33 +1,51 @@
-"""Account pages: login, logout, registration, e-mail verification, password reset, language."""
+"""Account pages: login, logout, registration, e-mail verification, password reset, language,
+and the signed-in user's settings."""
+
+import hashlib
+import re
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 from django.views.i18n import set_language
 
-from accounts import services, tokens
+from accounts import selectors, services, tokens
 from accounts.api.throttles import AnonSensitiveThrottle, LoginEmailThrottle, LoginIPThrottle
 from accounts.forms import (
+    AvatarForm,
+    EmailChangeConfirmForm,
+    EmailChangeForm,
+    LanguageRegionForm,
     LoginForm,
+    NotificationsForm,
+    PasswordChangeForm,
     PasswordResetConfirmForm,
     PasswordResetRequestForm,
+    ProfileForm,
     RegisterForm,
 )
 from nexus_site.exceptions import (
     AccountLockedError,
     AuthenticationError,
     BadRequestError,
+    ConflictError,
     RateLimitError,
     ValidationError,
 )
@@ -262,4 +280,257 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         and cookie.value != user.language
     ):
         services.user_update_profile(user=user, language=cookie.value)
+    return response
+
+
+# --- Account settings -------------------------------------------------------------------------
+
+SETTINGS_FORMS = {
+    "profile": ProfileForm,
+    "avatar": AvatarForm,
+    "region": LanguageRegionForm,
+    "password": PasswordChangeForm,
+    "email": EmailChangeForm,
+    "notifications": NotificationsForm,
+}
+
+
+class PasswordGuessThrottle(LoginEmailThrottle):
+    """Count settings posts that check the current password against the account's address,
+    with the login attempts on it: a borrowed session cannot guess the password faster."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        digest = hashlib.sha256(request.user.email.lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+def settings_initial(user) -> dict[str, dict]:
+    return {
+        "profile": {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "avatar_color": user.avatar_color,
+        },
+        "region": {"language": user.language, "time_zone": user.time_zone},
+        "notifications": selectors.notification_preferences(user),
+    }
+
+
+def render_settings(request: HttpRequest, *, status: int = 200, **bound) -> HttpResponse:
+    """Render the settings page: the ``bound`` forms as posted, every other one fresh."""
+    initial = settings_initial(request.user)
+    forms = {
+        name: bound.get(name) or form_class(prefix=name, initial=initial.get(name))
+        for name, form_class in SETTINGS_FORMS.items()
+    }
+    context = {"forms": forms}
+    return render(request, "accounts/settings.html", context, status=status)
+
+
+def settings_saved(request: HttpRequest, message, section: str) -> HttpResponse:
+    messages.success(request, message)
+    return HttpResponseRedirect(f"{reverse('accounts:settings')}#{section}")
+
+
+class SettingsPage(LoginRequiredMixin, View):
+    """The signed-in user's own account: profile, language, time zone, password, address,
+    notifications and sessions. Each section posts to its own view below."""
+
+    def get(self, request):
+        return render_settings(request)
+
+
+class SettingsFormView(LoginRequiredMixin, View):
+    """Save one section of the settings page; an invalid post shows the page again (422)
+    with the input kept and the errors on the fields, and changes nothing."""
+
+    http_method_names = ["post"]
+    section = ""
+    throttle_classes: tuple = ()
+
+    def post(self, request):
+        refusal = throttled_page(request, self.throttle_classes, self)
+        if refusal is not None:
+            return refusal
+        form = SETTINGS_FORMS[self.section](request.POST, request.FILES, prefix=self.section)
+        if form.is_valid():
+            try:
+                return self.save(form.cleaned_data)
+            except ValidationError as exc:
+                request.user.refresh_from_db()  # a refused write may have touched the instance
+                form.add_service_errors(exc)
+        return render_settings(request, status=422, **{self.section: form})
+
+    def save(self, data: dict) -> HttpResponse:
+        raise NotImplementedError
+
+
+class ProfileSettingsView(SettingsFormView):
+    section = "profile"
+
+    def save(self, data):
+        services.user_update_profile(user=self.request.user, **data)
+        return settings_saved(self.request, _("Your profile is saved."), self.section)
+
+
+class AvatarSettingsView(SettingsFormView):
+    section = "avatar"
+
+    def save(self, data):
+        services.user_avatar_set(user=self.request.user, image=data["avatar"])
+        return settings_saved(self.request, _("Your picture is saved."), "profile")
+
+
+class AvatarRemoveView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        services.user_avatar_remove(user=request.user)
+        return settings_saved(request, _("Your picture is removed."), "profile")
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    """Keep the chosen language in Django's language cookie, as set_language does."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+class RegionSettingsView(SettingsFormView):
+    section = "region"
+
+    def save(self, data):
+        services.user_update_profile(user=self.request.user, **data)
+        translation.activate(data["language"])  # the message reads in the new language
+        response = settings_saved(
+            self.request, _("Your language and time zone are saved."), self.section
+        )
+        set_language_cookie(response, data["language"])
+        return response
+
+
+@method_decorator(
+    sensitive_post_parameters(
+        "password-old_password", "password-new_password", "password-new_password_confirm"
+    ),
+    name="dispatch",
+)
+class PasswordSettingsView(SettingsFormView):
+    section = "password"
+    throttle_classes = (PasswordGuessThrottle,)
+
+    def save(self, data):
+        user = services.user_password_change(
+            user=self.request.user,
+            old_password=data["old_password"],
+            new_password=data["new_password"],
+        )
+        update_session_auth_hash(self.request, user)  # this session stays, all others end
+        return settings_saved(
+            self.request,
+            _("Your password is changed. Every other session and token has been signed out."),
+            self.section,
+        )
+
+
+@method_decorator(sensitive_post_parameters("email-password"), name="dispatch")
+class EmailSettingsView(SettingsFormView):
+    section = "email"
+    throttle_classes = (PasswordGuessThrottle,)
+
+    def save(self, data):
+        services.user_email_change_request(
+            user=self.request.user, new_email=data["new_email"], password=data["password"]
+        )
+        message = _("We sent a link to %(email)s. Your address changes when you open it.") % {
+            "email": services.normalize_email(data["new_email"])
+        }
+        return settings_saved(self.request, message, self.section)
+
+
+class NotificationSettingsView(SettingsFormView):
+    section = "notifications"
+
+    def save(self, data):
+        services.user_notification_preferences_set(user=self.request.user, deliveries=data)
+        return settings_saved(self.request, _("Your notification choices are saved."), self.section)
+
+
+class LogoutEverywhereView(LoginRequiredMixin, View):
+    """End every session and token of the user, this one included."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        services.user_revoke_tokens(user=request.user)
+        auth_logout(request)
+        messages.success(request, _("You have been logged out everywhere."))
+        return redirect("accounts:login")
+
+
+@method_decorator(never_cache, name="dispatch")
+class EmailChangeConfirmView(ThrottledPostMixin, View):
+    """Confirm a new address from the link mailed to it: the link shows the change, the button
+    makes it (a mail scanner opening the link changes nothing)."""
+
+    throttle_classes = (AnonSensitiveThrottle,)
+    template_name = "accounts/settings_email_confirm.html"
+
+    def get(self, request):
+        token = request.GET.get("token", "")
+        found = selectors.email_change_for_token(token=token)
+        if found is None:
+            return self.invalid_link(services.EMAIL_CHANGE_LINK_INVALID)
+        form = EmailChangeConfirmForm(initial={"token": token})
+        context = {"form": form, "new_email": found[1]}
+        return render(request, self.template_name, context)
+
+    def post(self, request):
+        form = EmailChangeConfirmForm(request.POST)
+        if not form.is_valid():
+            return self.invalid_link(services.EMAIL_CHANGE_LINK_INVALID)
+        try:
+            user = services.user_email_change_confirm(token=form.cleaned_data["token"])
+        except (BadRequestError, ConflictError) as exc:
+            return self.invalid_link(exc.message)
+        messages.success(
+            request, _("Your e-mail address is now %(email)s.") % {"email": user.email}
+        )
+        if request.user.is_authenticated and request.user.pk == user.pk:
+            return redirect("accounts:settings")
+        return redirect("accounts:login")
+
+    def invalid_link(self, message) -> HttpResponse:
+        return invalid_link_page(
+            self.request, message, reverse_lazy("accounts:settings"), _("Go to your settings")
+        )
+
+
+AVATAR_NAME = re.compile(r"[0-9a-f]{32}\.png")
+
+
+@login_required
+def avatar(request: HttpRequest, name: str) -> HttpResponse:
+    """Serve an avatar image to signed-in people.
+
+    Its name is random and changes with every upload, so only a page that shows the person
+    gives it away; the file is a PNG Nexus wrote itself, sent as such and never sniffed.
+    """
+    if not AVATAR_NAME.fullmatch(name) or not selectors.avatar_exists(name=name):
+        raise Http404
+    path = f"avatars/{name}"
+    try:
+        handle = default_storage.open(path, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

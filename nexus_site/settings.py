@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "projects.apps.ProjectsConfig",
     "workspace.apps.WorkspaceConfig",
     "patterns.apps.PatternsConfig",
+    "comments.apps.CommentsConfig",
 ]
 if env_bool("NEXUS_GRAPH_LAB", False):
     # Stand-in graph models for the test suite and bench/ only (see relations/lab/apps.py).
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
@@ -326,8 +328,21 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nexus <nexus@localhost>")
-# Links in e-mails point here (the public address of the site).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def local_site_url() -> str:
+    """Return the address the server started here answers on, from ``HOST`` and ``PORT`` (what
+    ``make run`` and gunicorn listen on); a wildcard host is reached through the loopback."""
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 - a wildcard is read, not bound
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{os.environ.get('PORT', '').strip() or '8000'}"
+
+
+# Links in e-mails point here (the public address of the site); unset, the local server's.
+SITE_URL = (os.environ.get("SITE_URL", "").strip() or local_site_url()).rstrip("/")
 
 # --- Security (production defaults; `manage.py check --deploy` is clean) -------------------
 

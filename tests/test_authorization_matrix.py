@@ -79,6 +79,13 @@ ROUTES: dict[str, Kwargs] = {
     "projects:schedule": project,
     "projects:task": task,
     "projects:task-move": task,
+    "projects:edit": project,
+    "projects:archive": project,
+    "projects:delete": project,
+    "projects:members": project,
+    "projects:task-add": project,
+    "projects:task-delete": task,
+    "projects:task-dependencies": task,
     # documents
     "documents-api:document-detail": document,
     "documents-api:document-restore": document,
@@ -142,6 +149,39 @@ ROUTES: dict[str, Kwargs] = {
         "message_id": o.message.pk,
         "file_id": o.chat_file.pk,
     },
+    # comments
+    "comments-api:task-comments": lambda o: {"target_id": o.task.pk},
+    "comments-api:task-comment-people": lambda o: {"target_id": o.task.pk},
+    "comments-api:task-comment": lambda o: {"target_id": o.task.pk, "comment_id": o.comment.pk},
+    "comments-api:task-comment-history": lambda o: {
+        "target_id": o.task.pk,
+        "comment_id": o.comment.pk,
+    },
+    "comments-api:task-comment-attachment": lambda o: {
+        "target_id": o.task.pk,
+        "comment_id": o.comment.pk,
+        "file_id": o.comment_file.pk,
+    },
+    "comments-api:document-comments": lambda o: {"target_id": o.document.pk},
+    "comments-api:document-comment-people": lambda o: {"target_id": o.document.pk},
+    "comments-api:document-comment": lambda o: {
+        "target_id": o.document.pk,
+        "comment_id": o.document_comment.pk,
+    },
+    "comments-api:document-comment-history": lambda o: {
+        "target_id": o.document.pk,
+        "comment_id": o.document_comment.pk,
+    },
+    "comments-api:document-comment-attachment": lambda o: {
+        "target_id": o.document.pk,
+        "comment_id": o.document_comment.pk,
+        "file_id": o.comment_file.pk,
+    },
+    "comments:task-create": lambda o: {"target_id": o.task.pk},
+    "comments:document-create": lambda o: {"target_id": o.document.pk},
+    "comments:edit": lambda o: {"comment_id": o.comment.pk},
+    "comments:delete": lambda o: {"comment_id": o.comment.pk},
+    "comments:attachment": lambda o: {"comment_id": o.comment.pk, "file_id": o.comment_file.pk},
     # patterns
     "patterns-api:pattern-detail": pattern,
     "patterns-api:pattern-versions": pattern,
@@ -163,6 +203,8 @@ ROUTES: dict[str, Kwargs] = {
 # Routes whose id is not an object a user owns, and why they are not in the matrix.
 NOT_AN_OBJECT: dict[str, str] = {
     "public-files:download": "a public link serves anyone who holds its token, by design",
+    "accounts:avatar": "a random name per upload, served to any signed-in person who is shown it "
+    "beside its owner's name (never to anonymous visitors); accounts/tests/test_settings_pages.py",
 }
 
 # Staff-only routes: every non-staff caller gets 403 whatever the id, so nothing leaks.
@@ -203,10 +245,36 @@ BODIES: dict[tuple[str, str], Kwargs] = {
     ("chat-api:members", "POST"): lambda o: {"user": new_user_id(o), "role": "admin"},
     ("chat-api:messages", "POST"): lambda o: {"body": "Posted by a viewer"},
     ("chat-api:message-detail", "PATCH"): lambda o: {"body": "Edited by a viewer"},
+    ("comments-api:task-comments", "POST"): lambda o: {"body": "Posted by a viewer"},
+    ("comments-api:document-comments", "POST"): lambda o: {"body": "Posted by a viewer"},
+    ("comments-api:task-comment", "PATCH"): lambda o: {"body": "Edited by a viewer"},
+    ("comments-api:document-comment", "PATCH"): lambda o: {"body": "Edited by a viewer"},
+    ("comments:task-create", "POST"): lambda o: {"body": "Posted by a viewer"},
+    ("comments:document-create", "POST"): lambda o: {"body": "Posted by a viewer"},
+    ("comments:edit", "POST"): lambda o: {"body": "Edited by a viewer"},
     ("patterns-api:pattern-detail", "PATCH"): lambda o: {"name": "Taken"},
     ("patterns-api:pattern-execute", "POST"): lambda o: {"input": {}},
     ("patterns-api:pattern-dry-run", "POST"): lambda o: {"input": {}},
     ("projects:task-move", "POST"): lambda o: {"status": "done"},
+    ("projects:task", "POST"): lambda o: {
+        "title": "Taken",
+        "status": "todo",
+        "priority": "low",
+        "actual_hours": "0",
+    },
+    ("projects:edit", "POST"): lambda o: {
+        "name": "Taken",
+        "status": "active",
+        "priority": "low",
+        "budget": "0",
+    },
+    ("projects:members", "POST"): lambda o: {
+        "action": "add",
+        "person": UserFactory().email,
+        "role": "manager",
+    },
+    ("projects:task-add", "POST"): lambda o: {"title": "Taken", "status": "todo"},
+    ("projects:task-dependencies", "POST"): lambda o: {"remove": str(o.depends_on.pk)},
     ("documents:shares", "POST"): lambda o: {"email": UserFactory().email, "permission": "manage"},
     ("files:public-link", "POST"): lambda o: {"max_downloads": "5"},
 }

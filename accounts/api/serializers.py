@@ -18,7 +18,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.authentication import VersionedRefreshToken, token_version_matches
-from accounts.models import User
+from accounts.models import User, validate_time_zone
 from nexus_site.api.fields import JSONObjectField
 from nexus_site.definitions.enums import Language, Role
 
@@ -26,7 +26,8 @@ NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
 
 
 class PreferencesField(JSONObjectField):
-    """The user's preferences: any JSON object."""
+    """The user's preferences: any JSON object. Under "notifications", an object of
+    notification kind to delivery ("immediately", "daily_digest" or "never")."""
 
 
 # --- Users ------------------------------------------------------------------------------------
@@ -47,6 +48,7 @@ class UserOutputSerializer(serializers.ModelSerializer):
             "role",
             "language",
             "preferences",
+            "time_zone",
             "email_verified",
             "date_joined",
         ]
@@ -57,6 +59,11 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=NAME_MAX_LENGTH, allow_blank=True)
     last_name = serializers.CharField(max_length=NAME_MAX_LENGTH, allow_blank=True)
     language = serializers.ChoiceField(choices=Language.choices)
+    time_zone = serializers.CharField(
+        max_length=User._meta.get_field("time_zone").max_length,
+        validators=[validate_time_zone],
+        help_text=_("An IANA time zone name, such as Europe/Berlin."),
+    )
     preferences = PreferencesField()
 
 

@@ -208,7 +208,9 @@ class MeView(SignedInAPIView):
     @extend_schema(
         operation_id="auth_me_update",
         summary=_("Change the own profile"),
-        description=_("Only first_name, last_name, language and preferences can change."),
+        description=_(
+            "Only first_name, last_name, language, time_zone and preferences can change."
+        ),
         request=s.ProfileUpdateInputSerializer(partial=True),
         responses={200: s.UserOutputSerializer, **SIGNED_IN_ERRORS},
     )

@@ -39,6 +39,7 @@ ME_FIELDS = {
     "last_name",
     "role",
     "language",
+    "time_zone",
     "preferences",
     "email_verified",
     "date_joined",
