@@ -7,6 +7,7 @@ the in-memory channel layer are then shared) serving the project's ASGI applicat
 static files, on a free port. Twisted's reactor cannot restart: one server per test session.
 """
 
+import re
 import socket
 import threading
 import time
@@ -164,3 +165,106 @@ def test_a_dropped_socket_reconnects_and_shows_what_was_posted_meanwhile(
     assert page.evaluate("window.__sockets.length") == 2
     assert "after=" in page.evaluate("window.__sockets[1].url")
     assert page.locator("#chat-messages > li").count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_message_keeps_its_text_and_shows_the_error_once(
+    browser, settings, fresh_channel_layer
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    alice = UserFactory()
+    room = make_room(alice, name="Limits")
+    url = asgi_url()
+    page = logged_in_page(browser, url, alice)
+    page.goto(f"{url}/chat/{room.pk}/")
+    page.wait_for_selector('#chat-room[data-connected="true"]')
+    too_long = (
+        "x" * 10_001
+    )  # past the server's limit (the box's own limit lifted, as a script could)
+
+    page.locator("#chat-body").evaluate("input => input.removeAttribute('maxlength')")
+    page.locator("#chat-body").fill(too_long)
+    page.locator("#chat-form button[type=submit]").click()
+
+    error = page.locator("#chat-error")
+    error.wait_for()
+    sentence = "Ensure this field has no more than 10000 characters."
+    assert error.inner_text().count(sentence) == 1
+    assert page.locator("#chat-body").input_value() == too_long
+    assert page.locator("#chat-messages > li").count() == 0
+
+    page.locator("#chat-body").fill("Short enough")
+    page.locator("#chat-form button[type=submit]").click()
+    page.locator(".chat-message__body", has_text="Short enough").wait_for()
+    assert page.locator("#chat-body").input_value() == ""
+    assert page.locator("#chat-error").is_hidden()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_rendered_and_live_messages_show_their_time_in_one_format_and_the_users_zone(
+    browser, settings, fresh_channel_layer
+):
+    import datetime
+
+    from workspace.chat.models import ChatMessage
+
+    settings.ALLOWED_HOSTS = ["*"]
+    alice = UserFactory(time_zone="Asia/Tokyo")
+    room = make_room(alice, name="Clocks")
+    earlier = post(alice, room, "Rendered by the server")
+    noon_utc = datetime.datetime(2026, 1, 15, 12, 0, tzinfo=datetime.UTC)
+    ChatMessage.objects.filter(pk=earlier.pk).update(created_at=noon_utc)
+    url = asgi_url()
+    page = logged_in_page(browser, url, alice)
+    page.goto(f"{url}/chat/{room.pk}/")
+    page.wait_for_selector('#chat-room[data-connected="true"]')
+
+    page.locator("#chat-body").fill("Appended live")
+    page.locator("#chat-form button[type=submit]").click()
+    page.locator(".chat-message__body", has_text="Appended live").wait_for()
+
+    times = page.locator(".chat-message__time").all_inner_texts()
+    assert times[0] == "1/15/26, 9:00 PM"  # noon UTC in Tokyo, as the live one is written
+    assert re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}\s[AP]M", times[1])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_room_page_fits_a_phone_with_its_sidebar_and_members(
+    browser, settings, fresh_channel_layer
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    alice, bob = UserFactory(), UserFactory(first_name="Bob", last_name="Builder")
+    room = make_room(alice, name="Phones", members=[bob])
+    url = asgi_url()
+    page = logged_in_page(browser, url, alice)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{url}/chat/{room.pk}/")
+    page.wait_for_selector('#chat-room[data-connected="true"]')
+
+    assert page.locator("#chat-members li", has_text="Bob Builder").is_visible()
+    assert page.locator('#chat-sidebar a[aria-current="page"]').inner_text() == "Phones"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboards_unread_badge_is_as_wide_as_its_figure(live_server, page):
+    alice, bob = UserFactory(), UserFactory()
+    room = make_room(alice, name="Badges", members=[bob])
+    post(alice, room, "unread")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_email").fill(bob.email)
+    page.locator("#id_password").fill(DEFAULT_PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    badge = page.locator("#panel-chat-heading + ul .badge").first
+    card = page.locator("#panel-chat-heading + ul li").first
+
+    assert badge.inner_text() == "1"
+    assert badge.bounding_box()["width"] < 48
+    assert badge.bounding_box()["width"] < card.bounding_box()["width"] / 4

@@ -27,7 +27,7 @@ from nexus_site.queries import first_or_none
 from relations.access import visible_filter
 from relations.models import Relationship
 from workspace.chat.models import ChatMessage, MessageAttachment, ReadPointer, Room, RoomKind
-from workspace.chat.services import member_edges, membership_filter, reader_edges
+from workspace.chat.services import member_edges, membership_filter, reader_edges, role_of
 from workspace.files.selectors import files_visible_to
 
 ATTACH_CHOICES = 100
@@ -169,3 +169,62 @@ def files_to_attach(user) -> list:
     return list(
         files_visible_to(user).filter(owner=user).order_by("-created_at", "id")[:ATTACH_CHOICES]
     )
+
+
+def direct_partners(user, rooms) -> dict:
+    """Return ``{room id: the other person}`` for the direct conversations among ``rooms``, in
+    one query whatever their number (the people carry names and e-mail only)."""
+    ids = [room.pk for room in rooms]
+    if not ids:
+        return {}
+    people = get_user_model().objects.filter(pk=OuterRef("source_id"))
+    rows = (
+        Relationship.objects.filter(
+            **membership_filter(),
+            target_id__in=Room.objects.filter(pk__in=ids, kind=RoomKind.DIRECT).values("pk"),
+        )
+        .exclude(source_id=user.pk)
+        .annotate(
+            first_name=Subquery(people.values("first_name")[:1]),
+            last_name=Subquery(people.values("last_name")[:1]),
+            email=Subquery(people.values("email")[:1]),
+        )
+        .values_list("target_id", "source_id", "first_name", "last_name", "email")
+    )
+    model = get_user_model()
+    return {
+        room_id: model(
+            pk=person_id, first_name=first or "", last_name=last or "", email=email or ""
+        )
+        for room_id, person_id, first, last, email in rows
+    }
+
+
+def name_direct_rooms(user, rooms) -> None:
+    """Give each of ``rooms`` ``partner``: the other person of a direct conversation, else
+    None (one query for all of them)."""
+    partners = direct_partners(user, rooms)
+    for room in rooms:
+        room.partner = partners.get(room.pk)
+
+
+def rooms_of_member(user, *, limit: int) -> list[Room]:
+    """Return up to ``limit`` rooms ``user`` belongs to, latest message first, each with
+    ``unread`` and ``partner`` (a room page's sidebar: two queries whatever their number)."""
+    rooms = list(
+        rooms_with_unread(user)
+        .filter(is_member=True)
+        .order_by("-last_message_at", "-created_at", "id")[:limit]
+    )
+    name_direct_rooms(user, rooms)
+    return rooms
+
+
+def member_list(room: Room, *, limit: int) -> list[tuple[object, str]]:
+    """Return up to ``limit`` members of ``room`` (oldest membership first), each once with
+    their role (admin or member), in two queries whatever their number."""
+    by_user: dict = {}
+    for edge in room_members(room)[: limit * 2]:  # an owner may also hold a member edge
+        by_user.setdefault(edge.source_id, []).append(edge)
+    users = users_by_id(list(by_user)[:limit])
+    return [(users[pk], role_of(edges)) for pk, edges in by_user.items() if pk in users]

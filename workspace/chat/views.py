@@ -22,6 +22,8 @@ from workspace.files.responses import counted_download
 from workspace.files.views import public_error
 
 PANE_SIZE = 50
+SIDEBAR_SIZE = 50  # the user's rooms beside a room
+MEMBERS_SHOWN = 100
 
 
 class NewRoomForm(forms.Form):
@@ -45,7 +47,12 @@ class RoomListPage(LoginRequiredMixin, ListView):
         return selectors.rooms_with_unread(self.request.user).order_by("-last_message_at", "-id")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(new_form=NewRoomForm(), direct_form=DirectForm(), **kwargs)
+        context = super().get_context_data(
+            new_form=NewRoomForm(), direct_form=DirectForm(), **kwargs
+        )
+        rooms = context["rooms"] = context["object_list"] = list(context["rooms"])
+        selectors.name_direct_rooms(self.request.user, rooms)
+        return context
 
 
 class RoomCreateView(LoginRequiredMixin, View):
@@ -101,14 +108,15 @@ class RoomPage(LoginRequiredMixin, TemplateView):
         services.room_mark_read(actor=user, room=room)
         latest = list(selectors.room_messages(room).order_by("-created_at", "-id")[:PANE_SIZE])
         top_level = threaded(latest[::-1])
+        members = selectors.member_list(room, limit=MEMBERS_SHOWN)
         title = room.name
         if room.kind == RoomKind.DIRECT:
-            others = selectors.room_members(room).exclude(source_id=user.pk)
-            users = selectors.users_by_id(edge.source_id for edge in others)
-            title = ", ".join(u.full_name or u.email for u in users.values())
+            title = ", ".join(person.full_name for person, _role in members if person != user)
         return super().get_context_data(
             room=room,
             title=title,
+            members=members,
+            sidebar_rooms=selectors.rooms_of_member(user, limit=SIDEBAR_SIZE),
             chat_messages=top_level,
             user_id=str(user.pk),
             is_room_admin=services.is_room_admin(user, room),

@@ -5,6 +5,9 @@
 // A dropped socket reconnects with ?after=<cursor of the last change seen> (the page's render
 // time before any frame), so the messages sent meanwhile arrive first and nothing is lost;
 // a socket the server closed for access (44xx) or revocation stays closed.
+// What the user typed stays in the box until the server accepted it (their own message comes
+// back as a frame); a refused post or edit shows the error and keeps the text. Times show in
+// one format, the page's language and the user's time zone, for rendered and live messages.
 (function () {
   "use strict";
   var root = document.getElementById("chat-room");
@@ -25,6 +28,39 @@
   var cursor = text.cursor || "";
   var retries = 0;
   var socket = null;
+  var pending = null; // the post or edit sent and not yet accepted: {body, edit?}
+  var timeFormat = makeTimeFormat();
+
+  function makeTimeFormat() {
+    var options = { dateStyle: "short", timeStyle: "short" };
+    var language = document.documentElement.lang || undefined;
+    try {
+      return new Intl.DateTimeFormat(language, Object.assign({ timeZone: text.timeZone }, options));
+    } catch (error) {
+      return new Intl.DateTimeFormat(language, options); // an unknown zone: the browser's
+    }
+  }
+
+  function showTime(node, iso) {
+    node.dateTime = iso;
+    node.textContent = timeFormat.format(new Date(iso));
+  }
+
+  function errorText(error) {
+    // The message, then each detail it does not already say (as the pages do).
+    var message = String(error.message || "");
+    var parts = [message];
+    Object.keys(error.details || {}).forEach(function (key) {
+      var value = error.details[key];
+      (Array.isArray(value) ? value : [value]).forEach(function (item) {
+        var problem = String(item);
+        if (problem && message.indexOf(problem) === -1 && parts.indexOf(problem) === -1) {
+          parts.push(problem);
+        }
+      });
+    });
+    return parts.slice(0, 6).join(" ");
+  }
 
   function showError(message) {
     errorBox.textContent = message;
@@ -59,8 +95,8 @@
       marker.title = text.reply;
       head.appendChild(marker);
     }
-    var time = element("time", "muted chat-message__time", new Date(message.created_at).toLocaleString());
-    time.dateTime = message.created_at;
+    var time = element("time", "muted chat-message__time");
+    showTime(time, message.created_at);
     head.appendChild(time);
     item.appendChild(head);
     var body = element("p", "chat-message__body", message.deleted_at ? text.deleted : message.body);
@@ -100,6 +136,20 @@
     }
   }
 
+  function accepted(type, message, isNew) {
+    // The server took what this page sent: the box may be cleared now, unless it was edited
+    // meanwhile.
+    if (!pending || message.author !== text.user) return false;
+    if (pending.edit) {
+      if (type !== "message_edited" || message.id !== pending.edit || message.body !== pending.body) return false;
+    } else if (type !== "message_posted" || !isNew || message.body !== pending.body) {
+      return false;
+    }
+    pending = null;
+    form.removeAttribute("aria-busy");
+    return true;
+  }
+
   function render(message) {
     var item = document.getElementById("message-" + message.id);
     var parent = message.reply_to && document.getElementById("message-" + message.reply_to);
@@ -116,6 +166,8 @@
   }
 
   function setMode(next, label) {
+    pending = null;
+    form.removeAttribute("aria-busy");
     mode = next;
     context.hidden = !next;
     contextText.textContent = next ? label : "";
@@ -163,12 +215,22 @@
     socket.addEventListener("message", function (event) {
       var frame = JSON.parse(event.data);
       if (frame.type === "error") {
-        showError(frame.error.message);
+        showError(errorText(frame.error));
+        pending = null; // refused: the text stays in the box to fix and send again
+        form.removeAttribute("aria-busy");
         return;
       }
       if (frame.cursor && frame.cursor > cursor) cursor = frame.cursor; // fixed-width UTC
       if (frame.message) {
-        showError("");
+        var isNew = !document.getElementById("message-" + frame.message.id);
+        var sent = pending;
+        if (accepted(frame.type, frame.message, isNew)) {
+          showError("");
+          if (input.value.trim() === sent.body) {
+            if (!sent.edit) attachment.value = "";
+            setMode(null);
+          }
+        }
         render(frame.message);
       }
     });
@@ -189,7 +251,10 @@
     var body = input.value.trim();
     var file = attachment.value;
     if (mode && mode.edit) {
-      if (body && send({ action: "edit", message: mode.edit, body: body })) setMode(null);
+      if (body && send({ action: "edit", message: mode.edit, body: body })) {
+        pending = { edit: mode.edit, body: body };
+        form.setAttribute("aria-busy", "true");
+      }
       return;
     }
     if (!body && !file) return;
@@ -197,9 +262,13 @@
     if (mode && mode.reply) frame.reply_to = mode.reply;
     if (file) frame.attachments = [file];
     if (send(frame)) {
-      attachment.value = "";
-      setMode(null);
+      showError("");
+      pending = { body: body };
+      form.setAttribute("aria-busy", "true");
     }
+  });
+  Array.prototype.forEach.call(list.querySelectorAll("time.chat-message__time"), function (node) {
+    showTime(node, node.getAttribute("datetime"));
   });
   list.scrollTop = list.scrollHeight;
 })();
