@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("workspace.api.urls")),
     path("", include("patterns.api.urls")),
     path("", include("nexus_site.events.api.urls")),
+    path("", include("comments.api.urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("ai/", include("workspace.ai_usage.urls")),
     path("mail/", include("workspace.mail.urls")),
     path("chat/", include("workspace.chat.urls")),
+    path("comments/", include("comments.urls")),
     path("patterns/", include("patterns.urls")),
     path("f/", include("workspace.files.public_urls")),
     path("", DashboardView.as_view(), name="dashboard"),

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.tests.factories import UserFactory
+from comments import services as comments
+from comments.models import Comment
+from comments.selectors import decided
 from nexus_site.definitions.enums import MemberRole, RelationType
 from patterns.models import Execution, Pattern
 from patterns.services import execution_start
@@ -53,6 +56,9 @@ class OwnedObjects:
     room: Room
     message: ChatMessage
     chat_file: File
+    comment: Comment
+    document_comment: Comment
+    comment_file: File
     pattern: Pattern
     execution: Execution
     relationship: Relationship
@@ -86,6 +92,19 @@ def owned_objects(owner, viewer=None) -> OwnedObjects:
     chat_file = upload_file(owner, b"chatted\n", "chatted.txt")
     pattern = make_pattern(owner)
     execution, _ = execution_start(actor=owner, pattern=pattern, input={})
+    comment_file = upload_file(owner, b"commented\n", "commented.txt")
+    comment = comments.comment_create(
+        actor=owner,
+        target=decided(owner, dependency.task),
+        body="Owned comment",
+        attachments=[comment_file.pk],
+    ).comment
+    document_comment = comments.comment_create(
+        actor=owner,
+        target=decided(owner, document),
+        body="Owned document comment",
+        attachments=[comment_file.pk],
+    ).comment
     relationship = relationship_create(
         actor=owner,
         source=node_of(project),
@@ -109,6 +128,9 @@ def owned_objects(owner, viewer=None) -> OwnedObjects:
         room=room,
         message=post(owner, room, "Owned message", attachments=[chat_file.pk]),
         chat_file=chat_file,
+        comment=comment,
+        document_comment=document_comment,
+        comment_file=comment_file,
         pattern=pattern,
         execution=execution,
         relationship=relationship,

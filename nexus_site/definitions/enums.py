@@ -61,6 +61,9 @@ class EventType(models.TextChoices):
     MESSAGE_DELETED = "message_deleted", _("Chat message deleted")
     MENTION = "mention", _("Mentioned in chat")
     MAIL_RECEIVED = "mail_received", _("Mail received")
+    COMMENT_CREATED = "comment_created", _("Comment posted")
+    COMMENT_EDITED = "comment_edited", _("Comment edited")
+    COMMENT_DELETED = "comment_deleted", _("Comment deleted")
 
 
 class RelationType(models.TextChoices):
