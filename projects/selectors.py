@@ -43,8 +43,16 @@ from nexus_site.definitions.enums import MemberRole, Permission, RelationType
 from nexus_site.exceptions import ConflictError, NotFoundError
 from nexus_site.queries import first_or_none
 from projects import schedule
-from projects.models import Activity, Project, Task, TaskDependency, TaskStatus
-from relations.access import can, permission_on, visible_filter
+from projects.models import Activity, Project, ProjectStatus, Task, TaskDependency, TaskStatus
+from relations.access import (
+    can,
+    live_grants,
+    permission_on,
+    permits,
+    sees_everything,
+    visible_filter,
+)
+from relations.hierarchy import descendants
 from relations.models import Relationship
 from relations.nodes import content_types_by_label, node_of
 from relations.selectors import named_object
@@ -362,3 +370,111 @@ def named_project(project_id: Any) -> Project | None:
     """Return the project a request body names (None for none) for a service to put through
     the gate; an unknown id is a 422 on ``project`` (relations.selectors.named_object)."""
     return named_object(Project, project_id, field="project", message=_("No such project."))
+
+
+# --- pages: choices, sub-projects and names (added for the create and edit pages) ---------
+
+ARCHIVED_STATUSES = (ProjectStatus.COMPLETED, ProjectStatus.CANCELLED)
+
+
+def projects_editable_by(user) -> QuerySet[Project]:
+    """Return the projects ``user`` may edit (a parent to choose), by name, id and name only.
+
+    Edit reaches down parent edges, as view does: what the user holds an edit (or manage)
+    grant on, and every project below it. Administrators may edit every project.
+    """
+    projects = Project.objects.only("id", "name").order_by("name", "id")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return projects.none()
+    if sees_everything(user):
+        return projects
+    granted = {node for node, level in live_grants(user) if permits(level, Permission.EDIT)}
+    label = Project._meta.label_lower
+    ids = [node.id for node in descendants(granted) if node.label == label] if granted else []
+    return projects.filter(pk__in=ids)
+
+
+def project_task_and_permission(user, task_id: UUID | str) -> tuple[Task, str]:
+    """Return one task ``user`` may see, with its project and the strongest level ``user``
+    holds on it (relations.access.permission_on); NotFoundError otherwise."""
+    task = first_or_none(Task.objects.select_related("project", "assignee"), task_id)
+    if task is None or (level := permission_on(user, node_of(task))) is None:
+        raise NotFoundError()
+    return task, level
+
+
+def parent_edges_of(project: Project) -> QuerySet[Relationship]:
+    """Return the parent relationships between ``project`` and other projects (both ways)."""
+    types = content_types_by_label()
+    kind = types[Project._meta.label_lower]
+    return Relationship.objects.filter(
+        source_type=kind, target_type=kind, type=RelationType.PARENT
+    ).filter(Q(source_id=project.pk) | Q(target_id=project.pk))
+
+
+def project_family(project: Project) -> tuple[UUID | None, list[Project]]:
+    """Return the id of ``project``'s parent (None: top level) and its sub-projects by name.
+
+    Two queries. Whoever sees a project sees its sub-projects (access reaches down); the
+    parent is only an id here: a caller shows it when the user may see it.
+    """
+    parent_id = None
+    child_ids = []
+    for source_id, target_id in parent_edges_of(project).values_list("source_id", "target_id"):
+        if target_id == project.pk:
+            parent_id = source_id
+        else:
+            child_ids.append(target_id)
+    children = (
+        list(
+            Project.objects.filter(pk__in=child_ids)
+            .only("id", "name", "status", "priority")
+            .order_by("name", "id")
+        )
+        if child_ids
+        else []
+    )
+    return parent_id, children
+
+
+def project_task_titles(project: Project) -> list[tuple[UUID, str]]:
+    """Return ``(id, title)`` of every task of ``project``, by title: a picker's choices."""
+    return list(
+        Task.objects.filter(project=project).order_by("title", "id").values_list("id", "title")
+    )
+
+
+def names_for_activity(
+    user, project: Project, *, user_ids: set, task_ids: set, project_ids: set
+) -> tuple[dict, dict, dict]:
+    """Return the names an activity list shows instead of ids: users' full names, the titles of
+    ``project``'s tasks, and the names of the projects ``user`` may see; three queries at most.
+
+    A task of another project, or a project the user may not see, is left out: its title is
+    not the user's to read.
+    """
+    users = {}
+    if user_ids:
+        users = {
+            row.pk: row.full_name
+            for row in get_user_model()
+            .objects.filter(pk__in=user_ids)
+            .only("id", "email", "first_name", "last_name")
+        }
+    tasks = task_titles_in(project, task_ids)
+    projects = {}
+    if project_ids:
+        projects = dict(
+            Project.objects.filter(visible_filter(user, Project), pk__in=project_ids).values_list(
+                "id", "name"
+            )
+        )
+    return users, tasks, projects
+
+
+def task_titles_in(project: Project, task_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """Return the titles of those of ``task_ids`` that are ``project``'s tasks, by id."""
+    task_ids = set(task_ids)
+    if not task_ids:
+        return {}
+    return dict(Task.objects.filter(project=project, pk__in=task_ids).values_list("id", "title"))
