@@ -135,7 +135,7 @@ class ProfileForm(ServiceErrorsMixin, PageForm):
 
 class AvatarForm(ServiceErrorsMixin, PageForm):
     avatar = forms.FileField(
-        label=_("Picture"),
+        label=_("Image file"),
         help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB; it is cut to a square."),
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
     )
