@@ -595,6 +595,7 @@ class TaskPage(LoginRequiredMixin, TemplateView):
         visible = (
             selectors.tasks_visible_to(user)
             .select_related(None)
+            .prefetch_related(None)
             .only("id", "title", "status", "project_id")
         )
         dependencies = list(visible.filter(dependents__task=task).order_by("created_at", "id"))
