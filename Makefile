@@ -26,12 +26,22 @@ messages: $(STAMP)
 setup: $(STAMP) messages
 
 # Embedded default: SQLite under var/, eager Celery, in-memory channel layer, demo data.
-run: export DJANGO_DEBUG ?= true
+# It runs as a newcomer should meet Nexus, with DJANGO_DEBUG off (the app's own error pages,
+# never Django's debug pages; `make run DJANGO_DEBUG=true` for those), over plain HTTP on this
+# machine: a secret key of its own in var/secret-key, static files collected for WhiteNoise,
+# e-mail links (SITE_URL) to HOST and PORT. Ctrl+C stops it; `make clean` resets the demo.
+run: DJANGO_DEBUG ?= false
+run: RUN_ENV = DJANGO_DEBUG=$(DJANGO_DEBUG) DJANGO_SECURE_SSL_REDIRECT=false \
+	DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0 HOST=$(HOST) PORT=$(PORT) \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"
 run: setup
-	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py seed_demo
-	@echo "Nexus is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) nexus_site.asgi:application
+	@mkdir -p var; test -s var/secret-key || \
+		$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" >var/secret-key
+	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
+	@$(RUN_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	@$(RUN_ENV) $(PY) manage.py seed_demo --force
+	@echo "Nexus is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/); Ctrl+C stops it"
+	@$(RUN_ENV) exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) nexus_site.asgi:application
 
 # The whole suite. DATABASE_URL/REDIS_URL switch it to PostgreSQL/Redis and add `services` tests.
 test: setup

@@ -4,17 +4,21 @@ so the pattern pages and statistics have something to show.
 
 Every run has an idempotency key, so seeding again starts nothing new. The demo accounts
 themselves are onboarded by the ``user_onboarding`` system pattern when accounts creates
-them (the guest is not: guests may not run patterns).
+them (the guest is not: guests may not run patterns); each gets a project named "Personal",
+which the demo renames after its owner, so the admin, who sees them all, can tell them apart.
 """
 
 from django.core.management.base import OutputWrapper
 from django.db import transaction
+from django.utils import translation
 
 from accounts.models import User
 from nexus_site.exceptions import BaseAppException
 from patterns.models import Pattern, PatternKind
 from patterns.services import execution_start, pattern_create
+from patterns.system import ONBOARDING_PROJECT_NAME
 from projects.models import Project
+from projects.services import project_update
 
 # key, owner, name, description, input schema, steps
 DEMO_PATTERNS = (
@@ -108,7 +112,26 @@ def seed(stdout: OutputWrapper) -> None:
         )
         created += 1
     started = sum(start(*run) for run in demo_runs(users))
-    stdout.write(f"Patterns: {created} demo pattern(s) created, {started} demo run(s) started.")
+    renamed = sum(name_personal_project(user) for user in users.values())
+    stdout.write(
+        f"Patterns: {created} demo pattern(s) created, {started} demo run(s) started, "
+        f"{renamed} personal project(s) named after their owner."
+    )
+
+
+def name_personal_project(user: User) -> int:
+    """Rename ``user``'s onboarding project after them (once); return 1 if it was renamed now.
+
+    A project the onboarding has not created yet (a worker still to run it) is renamed by the
+    next seeding.
+    """
+    with translation.override(user.language or None):
+        onboarding_name = str(ONBOARDING_PROJECT_NAME)
+    project = Project.objects.filter(owner=user, name=onboarding_name).first()
+    if project is None:
+        return 0
+    project_update(actor=user, project=project, name=f"{onboarding_name} ({user.full_name})")
+    return 1
 
 
 def demo_runs(users: dict[str, User]) -> list[tuple]:
@@ -127,11 +150,11 @@ def demo_runs(users: dict[str, User]) -> list[tuple]:
             manager,
             "project_kickoff",
             {
-                "name": "Customer portal",
+                "name": "Mobile app",
                 "members": [str(user.pk)],
                 "tasks": ["Collect requirements", "Sketch the screens", "Plan the sprints"],
             },
-            "demo:kickoff:portal",
+            "demo:kickoff:mobile-app",
         )
     )
     if launch is not None:
