@@ -116,6 +116,7 @@ ROUTES: dict[str, Kwargs] = {
     "files:delete": file,
     "files:public-link": file,
     "files:public-link-revoke": file,
+    "files:detail": file,
     # mail: A's own copy of a message A sent to the viewer
     "mail-api:message-detail": sent,
     "mail-api:message-send": lambda o: {"entry_id": o.draft.pk},

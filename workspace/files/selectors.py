@@ -121,3 +121,9 @@ def current_link(file: File) -> PublicLink | None:
 def blobs_with_usage() -> QuerySet[Blob]:
     """Return blobs annotated with how many files use them (for staff screens)."""
     return Blob.objects.annotate(file_count=Count("files"))
+
+
+def public_links_of(file: File, *, limit: int) -> list[PublicLink]:
+    """Return the latest ``limit`` public links of ``file``, current and past, newest first
+    (for a page the caller has already let see the file and manage its links)."""
+    return list(PublicLink.objects.filter(file=file).order_by("-created_at", "-id")[:limit])

@@ -1,6 +1,11 @@
 """Server-rendered file pages: the file list with an upload form, the quota bar, downloads,
-deletion and public links; and the public download at /f/<token>/ that needs no login. Thin,
-like the API: they read through workspace.files.selectors and write through its services."""
+deletion; a file's page with its public links; and the public download at /f/<token>/ that
+needs no login. Thin, like the API: they read through workspace.files.selectors and write
+through its services.
+
+Only the SHA-256 of a link's token is stored, so a link's address can be shown only when it is
+created: the file's page shows it then, once, with a copy button, and lists every link of the
+file (created, expiry, downloads, state) with a revoke button for the current one."""
 
 from django import forms
 from django.contrib import messages
@@ -15,17 +20,23 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
-from django.views.generic import ListView
+from django.views.generic import ListView, TemplateView
 
 from nexus_site.api.envelope import envelope
+from nexus_site.definitions.enums import Permission
 from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
 from projects import selectors as project_selectors
+from relations.access import permission_on, permits
+from relations.nodes import node_of
 from workspace.files import selectors, services
 from workspace.files.models import PublicLink
 from workspace.files.responses import counted_download, download_response
 from workspace.files.uploads import guard_upload
 
 LIST_URL = reverse_lazy("files:list")
+LINKS_SHOWN = 50
+# The session key under which a new link's address waits for the file's page, shown once.
+NEW_LINK_KEY = "files_new_public_link"
 
 
 def visible_or_404(user, file_id):
@@ -151,17 +162,59 @@ class FileDeleteView(LoginRequiredMixin, View):
         return HttpResponseRedirect(LIST_URL)
 
 
+class FilePage(LoginRequiredMixin, TemplateView):
+    """One file: what it is, and for those who manage it its public links and a form for a new
+    one; a link just created shows its address here, once."""
+
+    template_name = "workspace/files/file_detail.html"
+
+    def get_context_data(self, **kwargs):
+        file = visible_or_404(self.request.user, kwargs["file_id"])
+        level = permission_on(self.request.user, node_of(file))
+        can_manage = level is not None and permits(level, Permission.MANAGE)
+        links, new_link = [], None
+        if can_manage:
+            links = selectors.public_links_of(file, limit=LINKS_SHOWN)
+            waiting = self.request.session.get(NEW_LINK_KEY) or {}
+            if waiting.get("file") == str(file.pk):
+                new_link = self.request.session.pop(NEW_LINK_KEY)
+        now = timezone.now()
+        for link in links:
+            link.state = link_state(link, now)
+            link.address = new_link["url"] if new_link and new_link["link"] == str(link.pk) else ""
+        return super().get_context_data(
+            file=file,
+            can_manage=can_manage,
+            links=links,
+            new_link=new_link,
+            link_form=PublicLinkForm(),
+            **kwargs,
+        )
+
+
+def link_state(link: PublicLink, now) -> str:
+    """Return why a link does or does not let a download through now."""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at is not None and link.expires_at <= now:
+        return "expired"
+    if link.max_downloads is not None and link.download_count >= link.max_downloads:
+        return "used_up"
+    return "active"
+
+
 class PublicLinkCreateView(LoginRequiredMixin, View):
-    """Create a public link; its address is shown once, in the confirmation message."""
+    """Create a public link, then show it on the file's page: its address only this once."""
 
     http_method_names = ["post"]
 
     def post(self, request, file_id):
         file = visible_or_404(request.user, file_id)
         form = PublicLinkForm(request.POST)
+        page = reverse("files:detail", args=[file.pk])
         if not form.is_valid():
             messages.error(request, _("Check the expiry time and the download limit."))
-            return HttpResponseRedirect(LIST_URL)
+            return HttpResponseRedirect(page)
         try:
             created = services.public_link_create(
                 actor=request.user,
@@ -175,12 +228,13 @@ class PublicLinkCreateView(LoginRequiredMixin, View):
             url = request.build_absolute_uri(
                 reverse("public-files:download", kwargs={"token": created.token})
             )
-            messages.success(
-                request,
-                _("Public link for %(name)s (shown only now): %(url)s")
-                % {"name": file.name, "url": url},
-            )
-        return HttpResponseRedirect(LIST_URL)
+            request.session[NEW_LINK_KEY] = {
+                "file": str(file.pk),
+                "link": str(created.link.pk),
+                "url": url,
+            }
+            messages.success(request, _("Public link created for %(name)s.") % {"name": file.name})
+        return HttpResponseRedirect(page)
 
 
 class PublicLinkRevokeView(LoginRequiredMixin, View):
@@ -194,7 +248,7 @@ class PublicLinkRevokeView(LoginRequiredMixin, View):
             messages.error(request, exc.message)
         else:
             messages.success(request, _("The public link is revoked."))
-        return HttpResponseRedirect(LIST_URL)
+        return HttpResponseRedirect(reverse("files:detail", args=[file.pk]))
 
 
 def wants_json(request: HttpRequest) -> bool:
