@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CommentsConfig(AppConfig):
     name = "comments"
     verbose_name = _("Comments")
+
+    def ready(self) -> None:
+        from comments import panels
+
+        panels.register()

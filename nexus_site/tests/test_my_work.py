@@ -11,6 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from comments import services as comment_services
+from comments.selectors import decided
+from comments.tests.factories import comment_on
 from nexus_site.definitions.enums import RelationType
 from patterns.services import execution_start
 from patterns.tests.factories import make_pattern
@@ -183,6 +186,52 @@ def test_activity_of_a_project_i_cannot_see_is_not_shown(client, user, other_use
     assert "Secret plan" not in page
 
 
+# --- my mentions ----------------------------------------------------------------------------
+
+
+def test_comments_mentioning_me_link_to_the_comment_newest_first(client, user, other_user):
+    project = ProjectFactory(owner=other_user)
+    add_member(project, user=user)
+    task = TaskFactory(project=project, title="Pick the venue")
+    document = DocumentFactory(owner=other_user, title="Guest list")
+    share(document, user, "comment")
+    older = comment_on(task, other_user, f"@{user.email} can you call them?")
+    newer = comment_on(document, other_user, f"Please check this @{user.email}")
+    comment_on(task, other_user, "No mention here")
+
+    panel = my_work(client, user).split('id="panel-mentions-heading"')[1]
+
+    assert f"{reverse('projects:task', args=[task.pk])}#comment-{older.pk}" in panel
+    assert f"{reverse('documents:editor', args=[document.pk])}#comment-{newer.pk}" in panel
+    assert panel.index("Guest list") < panel.index("Pick the venue")
+    assert "No mention here" not in panel
+
+
+def test_a_mention_on_a_task_i_can_no_longer_see_or_a_deleted_comment_is_not_shown(
+    client, user, other_user
+):
+    project = ProjectFactory(owner=other_user)
+    add_member(project, user=user)
+    task = TaskFactory(project=project, title="Secret plans")
+    comment_on(task, other_user, f"@{user.email} before you leave")
+    kept = TaskFactory(project=ProjectFactory(owner=user), title="Mine")
+    add_member(kept.project, user=other_user)
+    deleted = comment_on(kept, other_user, f"@{user.email} never mind")
+    comment_services.comment_delete(
+        actor=other_user, target=decided(other_user, kept), comment=deleted
+    )
+    edge = Relationship.objects.get(
+        source_id=user.pk, target_id=project.pk, type=RelationType.MEMBER
+    )
+    relationship_erase(relationship=edge, actor=other_user)
+
+    page = my_work(client, user)
+
+    assert "Secret plans" not in page
+    assert "never mind" not in page
+    assert "panel-mentions-heading" not in page
+
+
 # --- the whole page ---------------------------------------------------------------------------
 
 
@@ -197,7 +246,9 @@ def fill(user, other_user, count: int) -> None:
         TaskFactory(project=project, assignee=user, due_date=days(n % 6))
         TaskFactory(project=project, assignee=user, status=TaskStatus.IN_PROGRESS)
         project_services.task_create(actor=other_user, project=project, title=f"New {n}")
-        share(DocumentFactory(owner=other_user), user, "view")
+        document = DocumentFactory(owner=other_user)
+        share(document, user, "comment")
+        comment_on(document, other_user, f"@{user.email} look {n}")
         execution_start(actor=user, pattern=pattern, input={})
         write(other_user, to=[user], subject=f"Mail {n}")
         post(other_user, room, f"news {n}")
@@ -225,6 +276,7 @@ def test_the_panels_of_my_work_come_in_order(client, user, other_user):
 
     headings = [
         "panel-tasks-heading",
+        "panel-mentions-heading",
         "panel-shared-heading",
         "panel-mail-heading",
         "panel-chat-heading",
