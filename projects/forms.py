@@ -32,7 +32,9 @@ class ProjectForm(forms.Form):
     """A project's own fields and its parent, chosen among the projects the user may edit."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     status = forms.ChoiceField(label=_("Status"), choices=ProjectStatus.choices)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
@@ -86,7 +88,9 @@ class TaskForm(forms.Form):
     """Every field of a task a member may edit; the assignee among the project's members."""
 
     title = forms.CharField(label=_("Title"), max_length=300)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)

@@ -22,6 +22,11 @@ def card_in(page, status, task):
     return page.locator(f'.kanban__column[data-status="{status}"] #task-{task.pk}')
 
 
+def move_with_menu(card, column):
+    card.locator(".kanban-card__menu-toggle").click()
+    card.get_by_role("button", name=column, exact=True).click()
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_moving_a_card_changes_its_status_through_the_api_and_survives_a_reload(live_server, page):
@@ -38,23 +43,17 @@ def test_moving_a_card_changes_its_status_through_the_api_and_survives_a_reload(
     assert card_in(page, "todo", task).is_visible()
 
     with page.expect_response(f"**/api/v1/tasks/{task.pk}/") as api:
-        card = card_in(page, "todo", task)
-        card.locator("select[name=status]").select_option("in_progress")
-        card.get_by_role("button", name="Move").click()
+        move_with_menu(card_in(page, "todo", task), "In progress")
     assert api.value.status == 200
     card_in(page, "in_progress", task).wait_for()
     page.screenshot(path=SCREENSHOT, full_page=True)
 
-    card = card_in(page, "in_progress", task)
-    card.locator("select[name=status]").select_option("done")
-    card.get_by_role("button", name="Move").click()
+    move_with_menu(card_in(page, "in_progress", task), "Done")
     card_in(page, "done", task).wait_for()
     # A locator assertion, not wait_for_function: that polls with eval, which the page's
     # Content-Security-Policy refuses.
     expect(page.locator("#project-completion progress")).to_have_js_property("value", 100)
-    card = card_in(page, "done", task)
-    card.locator("select[name=status]").select_option("in_progress")
-    card.get_by_role("button", name="Move").click()
+    move_with_menu(card_in(page, "done", task), "In progress")
     card_in(page, "in_progress", task).wait_for()
 
     page.reload()
@@ -73,9 +72,7 @@ def test_a_blocked_move_shows_the_reason_on_the_card_without_moving_it(live_serv
     log_in(page, live_server, user)
     page.goto(f"{live_server.url}/projects/{project.pk}/")
 
-    card = card_in(page, "todo", task)
-    card.locator("select[name=status]").select_option("done")
-    card.get_by_role("button", name="Move").click()
+    move_with_menu(card_in(page, "todo", task), "Done")
 
     error = card_in(page, "todo", task).get_by_role("alert")
     error.wait_for()
@@ -83,3 +80,51 @@ def test_a_blocked_move_shows_the_reason_on_the_card_without_moving_it(live_serv
     assert "Test" in error.inner_text()
     assert card_in(page, "done", task).count() == 0
     assert Task.objects.get(pk=task.pk).status == TaskStatus.TODO
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_card_moves_with_the_keyboard_alone(live_server, page):
+    from playwright.sync_api import expect
+
+    user = UserFactory()
+    project = ProjectFactory(owner=user)
+    task = TaskFactory(project=project, title="Keyboard")
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    expect(page.locator(".kanban-card__move select, select[name=status]")).to_have_count(0)
+
+    card = card_in(page, "todo", task)
+    card.focus()
+    page.keyboard.press("Shift+ArrowRight")
+    card_in(page, "in_progress", task).wait_for()
+    expect(card_in(page, "in_progress", task)).to_be_focused()
+    page.keyboard.press("Shift+ArrowRight")
+    card_in(page, "review", task).wait_for()
+    page.keyboard.press("Shift+ArrowLeft")
+    card_in(page, "in_progress", task).wait_for()
+
+    # The Move menu, by keyboard: Tab to its toggle, open it, Tab to a column, Enter.
+    card = card_in(page, "in_progress", task)
+    card.locator(".kanban-card__menu-toggle").focus()
+    page.keyboard.press("Enter")
+    card.get_by_role("button", name="Blocked", exact=True).focus()
+    page.keyboard.press("Enter")
+    card_in(page, "blocked", task).wait_for()
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.BLOCKED
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_arabic_shift_left_moves_a_card_to_the_next_column(live_server, page):
+    user = UserFactory(language="ar")
+    project = ProjectFactory(owner=user)
+    task = TaskFactory(project=project, title="Mirror")
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+
+    card_in(page, "todo", task).focus()
+    page.keyboard.press("Shift+ArrowLeft")
+
+    card_in(page, "in_progress", task).wait_for()
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.IN_PROGRESS
