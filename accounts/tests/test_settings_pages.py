@@ -590,3 +590,16 @@ def test_address_change_to_the_current_address_is_refused(signed_in, user, mailo
 
     assert response.status_code == 422
     assert "This is already your address." in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["logout-everywhere", "password", "email", "region"])
+def test_settings_posts_from_another_site_are_refused(user, name):
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(user)
+
+    response = post(forged, name, {"region-language": "ar", "region-time_zone": "UTC"})
+
+    assert response.status_code == 403
+    user.refresh_from_db()
+    assert user.language == "en"
+    assert forged.get(SETTINGS).status_code == 200
