@@ -15,22 +15,62 @@ from django.views.generic import TemplateView
 from workspace.ai_usage import charts, selectors, stats
 
 DEFAULT_DAYS = 30
+MAX_DAYS = 366  # a year, leap day included: the page draws one column per day
+EARLIEST = date(2000, 1, 1)  # no AI call is older; sane bounds keep date arithmetic in range
 TOP_PROJECTS = 10
 
 
+def today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def latest_allowed() -> date:
+    return today() + timedelta(days=MAX_DAYS)
+
+
 class RangeForm(forms.Form):
+    """A range of at most MAX_DAYS days between EARLIEST and a year from today; an open end
+    defaults to today, an open start to DEFAULT_DAYS before the end."""
+
     start = forms.DateField(label=_("From"), required=False)
     end = forms.DateField(label=_("To"), required=False)
 
+    def clean_start(self):
+        return self.within_bounds(self.cleaned_data.get("start"))
+
+    def clean_end(self):
+        return self.within_bounds(self.cleaned_data.get("end"))
+
+    def within_bounds(self, day: date | None) -> date | None:
+        if day is not None and not EARLIEST <= day <= latest_allowed():
+            raise forms.ValidationError(
+                _("Choose a date between %(earliest)s and %(latest)s.")
+                % {
+                    "earliest": formats.date_format(EARLIEST, "SHORT_DATE_FORMAT"),
+                    "latest": formats.date_format(latest_allowed(), "SHORT_DATE_FORMAT"),
+                }
+            )
+        return day
+
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+        start, end = data.get("start"), data.get("end") or today()
+        if start and end < start:
             raise forms.ValidationError(_("The end must not be before the start."))
+        if start and (end - start).days + 1 > MAX_DAYS:
+            raise forms.ValidationError(
+                _("Choose at most %(days)d days at a time.") % {"days": MAX_DAYS}
+            )
         return data
 
 
 def money(value: Decimal) -> str:
     return formats.number_format(value, decimal_pos=4)
+
+
+def tick(value: float, decimals: int) -> str:
+    """Return an axis tick's figure in the active language's number format."""
+    return formats.number_format(Decimal(str(value)), decimal_pos=decimals)
 
 
 def milliseconds(value: float | None) -> str:
@@ -49,8 +89,8 @@ class AIDashboardPage(LoginRequiredMixin, TemplateView):
     template_name = "workspace/ai_usage/dashboard.html"
 
     def chosen_range(self, form: RangeForm) -> tuple[date, date]:
-        today = timezone.now().astimezone(UTC).date()
-        end, start = today, today - timedelta(days=DEFAULT_DAYS - 1)
+        end = today()
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
         if form.is_valid():
             end = form.cleaned_data.get("end") or end
             start = form.cleaned_data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
@@ -85,10 +125,12 @@ class AIDashboardPage(LoginRequiredMixin, TemplateView):
             form=form,
             start=start,
             end=end,
+            earliest=EARLIEST,
+            latest=latest_allowed(),
             totals=by_day["totals"],
             total_cost=money(by_day["totals"]["cost"]),
             has_data=by_day["totals"]["count"] > 0,
-            day_chart=charts.columns(day_data, rtl=rtl),
+            day_chart=charts.columns(day_data, rtl=rtl, tick_label=tick),
             day_label_every=max(1, len(day_data) // 10),
             model_chart=charts.horizontal_bars(
                 [
@@ -96,6 +138,7 @@ class AIDashboardPage(LoginRequiredMixin, TemplateView):
                     for row in models
                 ],
                 rtl=rtl,
+                tick_label=tick,
             ),
             latency_chart=charts.horizontal_bars(
                 [
@@ -105,6 +148,7 @@ class AIDashboardPage(LoginRequiredMixin, TemplateView):
                 ],
                 series=2,
                 rtl=rtl,
+                tick_label=tick,
             ),
             project_chart=charts.horizontal_bars(
                 [
@@ -112,6 +156,7 @@ class AIDashboardPage(LoginRequiredMixin, TemplateView):
                     for row in projects
                 ],
                 rtl=rtl,
+                tick_label=tick,
             ),
             models=models,
             projects=projects,
