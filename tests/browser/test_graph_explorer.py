@@ -7,7 +7,7 @@ import pytest
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from nexus_site.definitions.enums import RelationType
 from relations import services
-from relations.lab.models import Page, Space
+from relations.lab.models import Page, Space, Thread
 from relations.nodes import node_of
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "nexus-graph.png"
@@ -63,9 +63,77 @@ def test_explorer_draws_a_neighbourhood_highlights_a_path_and_explains_access(li
         "Notes",
     ]
 
-    page.locator(f'svg [data-node="{node_of(plan)}"]').click()
+    page.locator('#neighbours a:text-is("Launch plan")').click()
     page.wait_for_url("**/graph/?node=graphlab.page*")
     why = page.locator("#why").inner_text()
     assert "member of" in why
     assert "Apollo" in why
     assert "parent of" in why
+
+
+def sign_in(page, url: str, user) -> None:
+    page.goto(f"{url}/accounts/login/")
+    page.locator("#id_email").fill(user.email)
+    page.locator("#id_password").fill(DEFAULT_PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(f"{url}/")
+
+
+def view_box(page) -> list[float]:
+    return [float(n) for n in page.locator("#graph-svg").get_attribute("viewBox").split()]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_find_by_name_then_pan_zoom_and_expand_a_node_in_place(live_server, page):
+    from playwright.sync_api import expect
+
+    user = UserFactory(first_name="Iris")
+    apollo = Space.objects.create(name="Apollo")
+    relate(user, RelationType.MEMBER, apollo)
+    pages = [Page.objects.create(name=f"Page {index:02}", space=apollo) for index in range(35)]
+    thread = Thread.objects.create(name="Launch thread", page=pages[0])
+    sign_in(page, live_server.url, user)
+
+    # Find by name: suggestions appear as the user types, and one draws the space.
+    page.goto(f"{live_server.url}/graph/")
+    page.locator("#search-form input[name=q]").fill("apol")
+    suggestion = page.locator("#search-suggestions a", has_text="Apollo")
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    page.wait_for_url("**/graph/?node=graphlab.space*")
+
+    # A crowded neighbourhood: 30 neighbours drawn, the rest grouped.
+    expect(page.locator("svg .graph-node--group")).to_have_count(1)
+    expect(page.locator("svg .graph-node--group")).to_contain_text("+6 more")
+    expect(page.locator("#neighbours tbody tr")).to_have_count(36)
+
+    # Zoom with the keyboard and the buttons, pan by dragging, fit again.
+    whole = view_box(page)
+    page.locator("#graph-svg").focus()
+    page.keyboard.press("+")
+    assert view_box(page)[2] < whole[2]
+    page.keyboard.press("ArrowRight")
+    moved = view_box(page)
+    assert moved[0] > whole[0]
+    page.locator('[data-zoom="reset"]').click()
+    assert view_box(page) == whole
+    page.locator('[data-zoom="in"]').click()
+    before = view_box(page)
+    svg = page.locator("#graph-svg").bounding_box()
+    page.mouse.move(svg["x"] + 40, svg["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(svg["x"] + 140, svg["y"] + 90, steps=5)
+    page.mouse.up()
+    after = view_box(page)
+    assert after[0] < before[0]
+    assert after[1] < before[1]
+    assert page.url.count("expand=") == 0  # a drag is not a click
+
+    # A click on a node expands it in place: its thread appears, the page does not reload.
+    page.evaluate("() => { window.stillThisPage = true; }")
+    page.locator('[data-zoom="reset"]').click()
+    page.locator(f'svg [data-node="{node_of(pages[0])}"]').click()
+    expect(page.locator(f'svg [data-node="{node_of(thread)}"]')).to_have_count(1)
+    assert "expand=" in page.url
+    assert page.evaluate("() => window.stillThisPage") is True  # swapped in, not reloaded
