@@ -10,7 +10,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import Case, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,32 +33,47 @@ class TaskGroup:
 
 def my_tasks(user) -> dict | None:
     """Return the open tasks assigned to ``user`` that they may still see, grouped: overdue, due
-    this week, in progress (each task in the first group it fits); None when all are empty."""
+    this week, in progress (each task in the first group it fits, at most ``TASKS_SHOWN`` a
+    group); None when all are empty.
+
+    One statement: each task's group and its place in it are computed by the database.
+    """
     today = timezone.localdate()
-    mine = (
-        Task.objects.filter(visible_filter(user, Task), assignee=user)
-        .exclude(status=TaskStatus.DONE)
-        .select_related("project")
-        .only("id", "title", "status", "priority", "due_date", "project__id", "project__name")
-    )
     overdue = Q(due_date__lt=today)
     this_week = Q(due_date__gte=today, due_date__lte=today + WEEK)
-    groups = [
-        TaskGroup("overdue", _("Overdue"), mine.filter(overdue).order_by("due_date", "id")),
-        TaskGroup("week", _("Due this week"), mine.filter(this_week).order_by("due_date", "id")),
-        TaskGroup(
-            "in_progress",
-            _("In progress"),
-            mine.filter(status=TaskStatus.IN_PROGRESS)
-            .exclude(overdue | this_week)
-            .order_by("-updated_at", "id"),
-        ),
-    ]
-    groups = [
-        TaskGroup(group.key, group.title, list(group.tasks[:TASKS_SHOWN])) for group in groups
-    ]
-    if not any(group.tasks for group in groups):
+    group = Case(
+        When(overdue, then=Value(0)),
+        When(this_week, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    rows = (
+        Task.objects.filter(visible_filter(user, Task), assignee=user)
+        .exclude(status=TaskStatus.DONE)
+        .filter(overdue | this_week | Q(status=TaskStatus.IN_PROGRESS))
+        .select_related("project")
+        .only("id", "title", "status", "priority", "due_date", "project__id", "project__name")
+        .annotate(
+            group=group,
+            place=Window(
+                RowNumber(),
+                partition_by=[group],
+                order_by=[F("due_date").asc(nulls_last=True), F("updated_at").desc(), "id"],
+            ),
+        )
+        .filter(place__lte=TASKS_SHOWN)
+        .order_by("group", "place")
+    )
+    grouped: dict[int, list[Task]] = {0: [], 1: [], 2: []}
+    for task in rows:
+        grouped[task.group].append(task)
+    if not any(grouped.values()):
         return None
+    groups = [
+        TaskGroup("overdue", _("Overdue"), grouped[0]),
+        TaskGroup("week", _("Due this week"), grouped[1]),
+        TaskGroup("in_progress", _("In progress"), grouped[2]),
+    ]
     return {"groups": groups, "today": today}
 
 

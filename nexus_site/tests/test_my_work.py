@@ -19,6 +19,7 @@ from patterns.services import execution_start
 from patterns.tests.factories import make_pattern
 from projects import services as project_services
 from projects.models import TaskStatus
+from projects.panels import TASKS_SHOWN
 from projects.tests.factories import ProjectFactory, TaskFactory, add_member
 from relations.models import Relationship
 from relations.services import relationship_erase
@@ -91,6 +92,21 @@ def test_an_overdue_task_in_progress_is_listed_once_as_overdue(client, user):
 
     assert page.count("Late and going") == 1
     assert "Late and going" in group_of(page, "overdue")
+
+
+def test_each_group_shows_its_most_urgent_tasks_and_a_long_one_hides_no_other(client, user):
+    project = ProjectFactory(owner=user)
+    for n in range(TASKS_SHOWN + 1):
+        TaskFactory(project=project, assignee=user, title=f"Late {n:02}", due_date=days(-20 + n))
+    TaskFactory(project=project, assignee=user, title="Going", status=TaskStatus.IN_PROGRESS)
+
+    page = my_work(client, user)
+
+    overdue = group_of(page, "overdue")
+    assert overdue.count("<li") == TASKS_SHOWN
+    assert "Late 00" in overdue  # the longest overdue first
+    assert f"Late {TASKS_SHOWN:02}" not in overdue
+    assert "Going" in group_of(page, "in_progress")
 
 
 def test_tasks_assigned_to_someone_else_are_not_mine(client, user, other_user):
