@@ -387,3 +387,12 @@ def test_board_runs_the_same_number_of_queries_with_quick_add_and_menus(signed_i
     for status in TaskStatus.values * 4:
         TaskFactory(project=project, status=status, assignee=add_member(project))
     assert count() == few
+
+
+def test_board_listens_for_live_changes_of_its_project_for_every_viewer(client, project):
+    client.force_login(add_member(project, MemberRole.GUEST))
+
+    html = client.get(reverse("projects:board", args=[project.pk])).content.decode()
+
+    assert f'data-project="{project.pk}"' in html
+    assert "projects/board-live" in html

@@ -4,8 +4,14 @@ from pathlib import Path
 import pytest
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from nexus_site.definitions.enums import MemberRole
 from projects.models import Task, TaskStatus
-from projects.tests.factories import ProjectFactory, TaskDependencyFactory, TaskFactory
+from projects.tests.factories import (
+    ProjectFactory,
+    TaskDependencyFactory,
+    TaskFactory,
+    add_member,
+)
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "nexus-kanban.png"
 
@@ -128,3 +134,40 @@ def test_in_arabic_shift_left_moves_a_card_to_the_next_column(live_server, page)
 
     card_in(page, "in_progress", task).wait_for()
     assert Task.objects.get(pk=task.pk).status == TaskStatus.IN_PROGRESS
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_open_board_follows_another_users_moves_and_new_tasks(
+    browser, settings, fresh_channel_layer
+):
+    # daphne in a thread of this process (see tests/browser/test_chat.py): one per session.
+    from playwright.sync_api import expect
+
+    from tests.browser.test_chat import asgi_url, logged_in_page
+
+    settings.ALLOWED_HOSTS = ["*"]
+    alice = UserFactory()
+    project = ProjectFactory(owner=alice, name="Apollo")
+    bob = add_member(project, MemberRole.MEMBER)
+    task = TaskFactory(project=project, title="Shared")
+    url = asgi_url()
+    alice_page = logged_in_page(browser, url, alice)
+    bob_page = logged_in_page(browser, url, bob)
+    for page in (alice_page, bob_page):
+        page.goto(f"{url}/projects/{project.pk}/")
+        expect(page.locator("#kanban")).to_have_attribute("data-connected", "true")
+
+    card_in(bob_page, "todo", task).focus()
+    bob_page.keyboard.press("Shift+ArrowRight")
+    card_in(bob_page, "in_progress", task).wait_for()
+
+    expect(card_in(alice_page, "in_progress", task)).to_be_visible(timeout=3000)
+    expect(alice_page.locator('.kanban__column[data-status="todo"] .kanban__count')).to_have_text(
+        "0"
+    )
+
+    bob_page.locator("#add-review").fill("Fresh from Bob")
+    bob_page.locator("#add-review").press("Enter")
+    added = alice_page.locator('.kanban__column[data-status="review"] .kanban-card')
+    expect(added).to_contain_text("Fresh from Bob", timeout=3000)
