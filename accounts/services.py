@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -351,9 +351,13 @@ def user_avatar_set(*, user: User, image: UploadedFile) -> User:
     previous = user.avatar.name
     # A random name: the address of the image tells nothing and changes with every upload.
     user.avatar.save(f"{secrets.token_hex(16)}.png", content, save=False)
-    user.save(update_fields=["avatar", "updated_at"])
+    storage, saved = user.avatar.storage, user.avatar.name
+    try:
+        user.save(update_fields=["avatar", "updated_at"])
+    except DatabaseError:
+        storage.delete(saved)  # no row points at it: do not leave it behind
+        raise
     if previous:
-        storage = user.avatar.storage
         transaction.on_commit(lambda: storage.delete(previous))
     return user
 

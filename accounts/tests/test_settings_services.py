@@ -1,6 +1,12 @@
 """Services and selectors behind the settings page, and the API's ``me`` for its new fields."""
 
+from io import BytesIO
+
 import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
+from PIL import Image
 
 from accounts import selectors, services
 from accounts.notification_kinds import (
@@ -159,3 +165,19 @@ def test_me_patch_with_bad_notification_choices_is_422(auth_client, user, choice
     assert response.json()["error"]["details"]["preferences"]
     user.refresh_from_db()
     assert user.preferences == {}
+
+
+def test_avatar_set_leaves_no_file_behind_when_the_row_cannot_be_saved(user, monkeypatch):
+    buffer = BytesIO()
+    Image.new("RGB", (64, 64)).save(buffer, format="PNG")
+    upload = SimpleUploadedFile("a.png", buffer.getvalue(), content_type="image/png")
+
+    def failing_save(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(type(user), "save", failing_save)
+
+    with pytest.raises(DatabaseError):
+        services.user_avatar_set(user=user, image=upload)
+
+    assert default_storage.listdir("avatars")[1] == []
