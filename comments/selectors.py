@@ -24,6 +24,7 @@ from nexus_site.exceptions import NotFoundError
 from nexus_site.queries import first_or_none
 from projects.models import Task
 from relations.access import GRANTING_TYPES, grant_level, permission_on, permits
+from relations.algorithms import TraversalLimitExceeded
 from relations.hierarchy import ancestry
 from relations.models import Relationship
 from relations.nodes import Node, content_types_by_label, node_of, nodes_filter
@@ -206,7 +207,10 @@ def viewer_ids(node: Node) -> set:
     """Return the ids of the users a live owner or member grant lets see ``node``: on it or on
     any container above it (administrators see everything and are not listed)."""
     types = content_types_by_label()
-    hierarchy = ancestry([node])
+    try:
+        hierarchy = ancestry([node])
+    except TraversalLimitExceeded:  # as relations.access.can: too deep to decide grants nothing
+        return set()
     now = timezone.now()
     rows = Relationship.objects.filter(
         nodes_filter("target", hierarchy.nodes, types),

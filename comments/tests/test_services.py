@@ -6,13 +6,14 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from comments import services
+from comments import selectors, services
 from comments.models import Comment, CommentAttachment, CommentRevision
 from comments.selectors import decided, document_target, viewer_ids
 from comments.tests.factories import comment_on
 from nexus_site.definitions.enums import MemberRole, Role
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
 from projects.tests.factories import ProjectFactory, TaskFactory, add_member
+from relations.algorithms import TraversalLimitExceeded
 from relations.nodes import node_of
 from workspace.documents import services as documents
 from workspace.tests.documents.factories import DocumentFactory, share
@@ -120,3 +121,16 @@ def test_an_expired_share_no_longer_sees_nor_is_offered(user):
         assert reader.pk not in viewer_ids(node_of(document))
         with pytest.raises(NotFoundError):
             decided(reader, document)
+
+
+def test_a_hierarchy_too_deep_to_read_grants_no_mention(user, task, monkeypatch):
+    member = add_member(task.project)
+
+    def too_deep(nodes):
+        raise TraversalLimitExceeded(1)
+
+    monkeypatch.setattr(selectors, "ancestry", too_deep)
+    written = services.comment_create(
+        actor=user, target=decided(user, task), body=f"@{member.email}"
+    )
+    assert written.mentions_refused == [member.email.lower()]
