@@ -98,8 +98,8 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(
     assert "'nonce-" in script_src(board)
     card = page.locator(f'.kanban__column[data-status="todo"] #task-{task.pk}')
     with page.expect_response(f"**/api/v1/tasks/{task.pk}/") as moved:
-        card.locator("select[name=status]").select_option("in_progress")
-        card.get_by_role("button", name="Move").click()
+        card.locator(".kanban-card__menu-toggle").click()
+        card.get_by_role("button", name="In progress", exact=True).click()
     assert moved.value.status == 200
     page.locator(f'.kanban__column[data-status="in_progress"] #task-{task.pk}').wait_for()
 
