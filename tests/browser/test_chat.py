@@ -252,6 +252,27 @@ def test_the_room_page_fits_a_phone_with_its_sidebar_and_members(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+def test_the_room_page_in_arabic_on_a_phone_mirrors_and_fits(
+    browser, settings, fresh_channel_layer
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    alice, bob = UserFactory(language="ar"), UserFactory(first_name="Bob", last_name="Builder")
+    room = make_room(alice, name="Phones", members=[bob])
+    post(bob, room, "مرحبا")
+    url = asgi_url()
+    page = logged_in_page(browser, url, alice)
+    page.context.add_cookies([{"name": "django_language", "value": "ar", "url": url}])
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{url}/chat/{room.pk}/")
+    page.wait_for_selector('#chat-room[data-connected="true"]')
+
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("#chat-members li", has_text="Bob Builder").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 def test_the_dashboards_unread_badge_is_as_wide_as_its_figure(live_server, page):
     alice, bob = UserFactory(), UserFactory()
     room = make_room(alice, name="Badges", members=[bob])

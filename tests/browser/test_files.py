@@ -75,6 +75,7 @@ def test_a_new_public_link_is_listed_and_copied_with_one_click(live_server, brow
     assert "/f/" in address
     assert page.locator("#link-table tbody tr").count() == 1
     assert page.locator("#link-table").get_by_role("button", name="Revoke").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
 
 
