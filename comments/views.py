@@ -15,16 +15,9 @@ from django.views import View
 
 from comments import selectors, services
 from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
+from workspace.documents.views import error_text
 from workspace.files.responses import counted_download
 from workspace.files.views import public_error
-
-
-def error_text(exc: BaseAppException) -> str:
-    problems = []
-    for value in exc.details.values():
-        problems.extend(map(str, value) if isinstance(value, list) else [str(value)])
-    problems = [problem for problem in problems if problem != str(exc.message)]
-    return " ".join([str(exc.message), *problems[:5]])
 
 
 def visible_or_404(load, *args):
