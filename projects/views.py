@@ -386,10 +386,19 @@ class ProjectBoardPage(LoginRequiredMixin, TemplateView):
         project, level = visible_or_404(
             selectors.project_and_permission, self.request.user, kwargs["project_id"]
         )
-        _parent, children = selectors.project_family(project)
+        parent_id, children = selectors.project_family(project)
+        parent = None
+        if parent_id is not None:
+            # Shown only to those who may see it: access reaches down, not up.
+            names = selectors.names_for_activity(
+                self.request.user, project, user_ids=set(), task_ids=set(), project_ids={parent_id}
+            )[2]
+            if parent_id in names:
+                parent = {"id": parent_id, "name": names[parent_id]}
         return super().get_context_data(
             project=project,
             columns=board_columns(project),
+            parent=parent,
             children=children,
             archived=project.status in selectors.ARCHIVED_STATUSES,
             can_edit=permits(level, Permission.EDIT),

@@ -426,3 +426,16 @@ def test_members_page_runs_the_same_number_of_queries_for_2_and_12_members(signe
 
 def test_unknown_project_members_page_answers_404(signed_in):
     assert signed_in.get(reverse("projects:members", args=[uuid.uuid4()])).status_code == 404
+
+
+def test_a_sub_project_links_to_its_parent_for_those_who_see_it(signed_in, client, user, project):
+    child = services.project_create(actor=user, name="Child", parent=project)
+    outsider = add_member(child, MemberRole.MEMBER)
+
+    mine = signed_in.get(reverse("projects:board", args=[child.pk])).content.decode()
+    client.force_login(outsider)
+    theirs = client.get(reverse("projects:board", args=[child.pk])).content.decode()
+
+    assert f'href="{reverse("projects:board", args=[project.pk])}">Apollo</a>' in mine
+    assert 'id="parent-project"' not in theirs
+    assert "Apollo" not in theirs
