@@ -439,7 +439,8 @@ class TaskQuickAddView(LoginRequiredMixin, View):
     def post(self, request, project_id):
         project, _level = visible_or_404(selectors.project_and_permission, request.user, project_id)
         form = QuickTaskForm(request.POST)
-        status = request.POST.get("status") or TaskStatus.TODO
+        status = request.POST.get("status")
+        status = status if status in TaskStatus.values else TaskStatus.TODO
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
             back = ""

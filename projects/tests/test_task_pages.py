@@ -396,3 +396,14 @@ def test_board_listens_for_live_changes_of_its_project_for_every_viewer(client, 
 
     assert f'data-project="{project.pk}"' in html
     assert "projects/board-live" in html
+
+
+def test_quick_add_with_a_made_up_column_returns_to_the_first_one(signed_in, project):
+    response = signed_in.post(
+        reverse("projects:task-add", args=[project.pk]),
+        {"title": "Plan", "status": "nowhere\r\nX-Evil: 1"},
+    )
+
+    assert response.status_code == 302
+    assert response.url.endswith("#add-todo")
+    assert not Task.objects.filter(project=project).exists()
