@@ -6,9 +6,11 @@ and its problems are put back on the fields they name.
 
 People inputs: a property holding a user id or a list of them (a uuid string, or an array of
 uuid strings, whose name says it holds people: ``members``, ``user``, ``assignee``, ``from`` ...)
-is asked as e-mail addresses, one per line or comma separated (ids are taken too: a picker may
-send them). Each is resolved among the people the runner may see (``people_visible_to``); an
-address nobody the runner sees has is refused with the same words whether or not it exists.
+is asked as e-mail addresses separated by commas, and the people picker
+(static/js/people-picker.js) enhances the box. Each entry is resolved as the picker's own
+search resolves it (accounts.people): an exact e-mail names its active owner, an id names a
+person the runner may find; anything else is refused with the same words whether or not
+someone has it.
 """
 
 from __future__ import annotations
@@ -21,14 +23,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from nexus_site.definitions.enums import RelationType
-from relations.access import reachable_containers, sees_everything
-from relations.models import Relationship
-from relations.nodes import content_types_by_label, node_of
+from accounts.people import is_email, reach_filter
 
 JSON_TEXTAREA = forms.Textarea(attrs={"rows": 6, "dir": "ltr", "spellcheck": "false"})
 SIMPLE_TYPES = {"string", "number", "integer", "boolean"}
@@ -83,25 +82,43 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+class PeopleInput(forms.TextInput):
+    """The people box: a text input the people picker enhances; the entries already written
+    are handed to the picker as its chosen people, so a form shown again keeps them."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if "data-people-multiple" in context["widget"]["attrs"] and value:
+            entries = [entry for entry in ENTRY_SEPARATORS.split(str(value)) if entry]
+            context["widget"]["attrs"]["data-people-initial"] = json.dumps(
+                [{"id": entry, "name": entry, "email": entry} for entry in entries]
+            )
+        return context
+
+
 class PeopleField(forms.CharField):
-    """People written as e-mail addresses (or user ids), one per line or comma separated.
+    """People written as e-mail addresses (or user ids), separated by commas.
 
     Cleaning only splits the entries; ``PatternInputForm.clean`` resolves them all at once.
     """
 
     def __init__(self, *, many: bool, required: bool = True, **kwargs):
         self.many = many
-        widget = (
-            forms.Textarea(attrs={"rows": 3, "dir": "ltr", "spellcheck": "false"})
-            if many
-            else forms.TextInput(attrs={"dir": "ltr", "spellcheck": "false"})
+        widget = PeopleInput(
+            attrs={
+                "dir": "ltr",
+                "spellcheck": "false",
+                "autocomplete": "off",
+                "data-people-picker": "",
+                "data-people-empty": _("No one found. Type their full e-mail address."),
+                "data-people-hint": _("Type a name or an e-mail address"),
+                "data-people-remove": _("Remove"),
+            }
         )
-        attrs = {"autocomplete": "off", "data-people-picker": "", "inputmode": "email"}
         if many:
-            attrs["data-people-multiple"] = ""
+            widget.attrs["data-people-multiple"] = ""
         with contextlib.suppress(NoReverseMatch):  # without the route, addresses are typed
-            attrs["data-people-url"] = reverse("accounts:people")
-        widget.attrs.update(attrs)
+            widget.attrs["data-people-url"] = reverse("accounts:people")
         # A list may be empty (the schema decides); one person must be named when required.
         super().__init__(required=required and not many, widget=widget, **kwargs)
 
@@ -127,28 +144,6 @@ class PeopleField(forms.CharField):
             raise forms.ValidationError(
                 _("Name at most %(limit)d people.") % {"limit": MAX_PEOPLE}, code="too_many"
             )
-
-
-def people_visible_to(user) -> QuerySet:
-    """Return the active users ``user`` may pick: themself and the owners and members of what
-    they reach (admins: everyone)."""
-    users = get_user_model().objects.filter(is_active=True)
-    if sees_everything(user):
-        return users
-    types = content_types_by_label()
-    me = node_of(user)
-    by_label: dict[str, list] = {}
-    for node in reachable_containers(user):
-        by_label.setdefault(node.label, []).append(node.id)
-    within = Q(pk__in=[])
-    for label, ids in by_label.items():
-        within |= Q(target_type=types[label], target_id__in=ids)
-    members = Relationship.objects.filter(
-        within,
-        source_type=types[me.label],
-        type__in=[RelationType.OWNER, RelationType.MEMBER],
-    ).values("source_id")
-    return users.filter(Q(pk=user.pk) | Q(pk__in=members))
 
 
 def as_uuid(entry: str) -> uuid.UUID | None:
@@ -214,7 +209,7 @@ def field_for(schema: dict[str, Any], *, required: bool, name: str = "") -> form
     if people:
         field = PeopleField(many=people == "many", **options)
         field.help_text = help_text or (
-            _("E-mail addresses, one per line or separated by commas. Leave empty for nobody.")
+            _("E-mail addresses, separated by commas. Leave empty for nobody.")
             if people == "many"
             else _("The person's e-mail address.")
         )
@@ -295,6 +290,10 @@ class PatternInputForm(forms.Form):
             self.fields[name].label = self.fields[name].label or name.replace("_", " ").capitalize()
             self.fields[name].schema_required = name in required
 
+    @property
+    def has_people(self) -> bool:
+        return any(isinstance(field, PeopleField) for field in self.fields.values())
+
     def clean(self):
         """Resolve every people field's entries to user ids, in one query for the form."""
         cleaned = super().clean()
@@ -307,11 +306,15 @@ class PatternInputForm(forms.Form):
         if not entries:
             return cleaned
         ids = [found for entry in entries if (found := as_uuid(entry)) is not None]
-        emails = [entry for entry in entries if as_uuid(entry) is None]
-        wanted = Q(pk__in=ids)
+        emails = [entry for entry in entries if is_email(entry)]
+        # As the picker finds people: an id among those the runner may find, an exact e-mail
+        # whoever has it (accounts.people).
+        wanted = Q(pk__in=ids) & reach_filter(self.user) if ids else Q(pk__in=[])
         for email in emails:
             wanted |= Q(email__iexact=email)
-        found = list(people_visible_to(self.user).filter(wanted).values_list("pk", "email"))
+        found = list(
+            get_user_model().objects.filter(wanted, is_active=True).values_list("pk", "email")
+        )
         by_entry = {str(pk): str(pk) for pk, _email in found}
         by_entry |= {email.casefold(): str(pk) for pk, email in found}
         for name, values in people.items():

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
@@ -21,10 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 
+from accounts.people import reach_filter
 from nexus_site.events.selectors import events_visible_to
 from nexus_site.exceptions import BaseAppException, ValidationError
 from patterns import selectors, services
-from patterns.forms import PatternInputForm, people_kind, people_visible_to
+from patterns.forms import PatternInputForm, people_kind
 from patterns.models import Execution, ExecutionStatus, Pattern, StepRun, StepStatus
 from relations.access import (
     reachable_containers,
@@ -262,6 +264,7 @@ class Shown:
     text: str
     url: str = ""
     code: bool = False  # data with no better reading, shown as compact JSON
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -350,7 +353,8 @@ class ExecutionShown:
             if not ids:
                 continue
             if kind == USER_LABEL:
-                for person in people_visible_to(self.user).filter(pk__in=ids):
+                people = get_user_model().objects.filter(reach_filter(self.user), pk__in=ids)
+                for person in people:
                     found[(kind, str(person.pk))] = Shown(person.full_name or person.email)
                 continue
             model = registry.participants.get(kind)
@@ -359,7 +363,8 @@ class ExecutionShown:
             visible = model.objects.filter(visible_filter(self.user, model, reached=reached))
             for item in visible.filter(pk__in=ids):
                 url = reverse(PAGE_ROUTES[kind], args=[item.pk]) if kind in PAGE_ROUTES else ""
-                found[(kind, str(item.pk))] = Shown(str(item), url)
+                label = str(model._meta.verbose_name)
+                found[(kind, str(item.pk))] = Shown(str(item), url, kind=label)
         return found
 
     def shown(self, value: Any, kind: str | None) -> list[Shown]:

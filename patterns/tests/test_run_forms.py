@@ -2,6 +2,8 @@
 resolved among the people the runner works with, empty lists accepted, per-field errors; the
 execution page with labelled input, people by name, outputs and links to what the run created."""
 
+import uuid
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -94,36 +96,64 @@ def test_user_ids_from_a_picker_are_taken_too(
     assert Execution.objects.get().input["reviewer"] == str(colleague.pk)
 
 
-def test_someone_the_runner_does_not_work_with_is_refused_like_an_unknown_address(
-    client, people_pattern, runner
+def test_an_exact_address_names_its_owner_as_the_people_picker_does(
+    client, people_pattern, django_capture_on_commit_callbacks
 ):
-    stranger = UserFactory(email="stranger@example.test")
+    newcomer = UserFactory(email="newcomer@example.test")
 
-    hidden = client.post(
-        reverse("patterns:pattern", args=["people"]), people_form(members=stranger.email)
+    run(
+        client,
+        "people",
+        people_form(members="Newcomer@Example.test"),
+        django_capture_on_commit_callbacks,
     )
-    unknown = client.post(
-        reverse("patterns:pattern", args=["people"]), people_form(members="stranger@nowhere.test")
-    )
 
-    assert hidden.status_code == unknown.status_code == 422
-    hidden_error = hidden.context["form"].errors["members"][0]
-    unknown_error = unknown.context["form"].errors["members"][0]
-    assert hidden_error.replace(stranger.email, "X") == unknown_error.replace(
-        "stranger@nowhere.test", "X"
-    )
-    assert not Execution.objects.exists()
+    assert Execution.objects.get().input["members"] == [str(newcomer.pk)]
 
 
-def test_someone_elses_user_id_is_refused_too(client, people_pattern, runner):
-    stranger = UserFactory()
-
+def test_an_address_nobody_has_is_refused_on_its_field(client, people_pattern):
     response = client.post(
-        reverse("patterns:pattern", args=["people"]), people_form(members=str(stranger.pk))
+        reverse("patterns:pattern", args=["people"]),
+        people_form(members="nobody@nowhere.test, not-an-address"),
     )
 
     assert response.status_code == 422
-    assert "members" in response.context["form"].errors
+    assert response.context["form"].errors["members"] == [
+        "nobody@nowhere.test: no one you can choose has this address.",
+        "not-an-address: no one you can choose has this address.",
+    ]
+    assert not Execution.objects.exists()
+
+
+def test_the_id_of_someone_the_runner_cannot_find_is_refused_like_an_unknown_id(
+    client, people_pattern
+):
+    stranger = UserFactory()
+    unknown = uuid.uuid4()
+
+    hidden = client.post(
+        reverse("patterns:pattern", args=["people"]), people_form(members=str(stranger.pk))
+    )
+    missing = client.post(
+        reverse("patterns:pattern", args=["people"]), people_form(members=str(unknown))
+    )
+
+    assert hidden.status_code == missing.status_code == 422
+    assert hidden.context["form"].errors["members"][0].replace(
+        str(stranger.pk), "X"
+    ) == missing.context["form"].errors["members"][0].replace(str(unknown), "X")
+    assert not Execution.objects.exists()
+
+
+def test_a_form_shown_again_keeps_the_people_written(client, people_pattern, colleague):
+    response = client.post(
+        reverse("patterns:pattern", args=["people"]),
+        people_form(members=f"{colleague.email}, nobody@nowhere.test", extra=""),
+    )
+
+    html = response.content.decode()
+    assert "data-people-initial=" in html
+    assert colleague.email in html.split('name="members"')[1].split(">")[0]
 
 
 def test_an_empty_people_list_and_an_empty_json_list_are_answers(
@@ -169,7 +199,8 @@ def test_people_inputs_are_marked_for_the_picker_and_explain_themselves(client, 
     html = client.get(reverse("patterns:pattern", args=["people"])).content.decode()
 
     assert html.count("data-people-picker") == 2
-    assert "E-mail addresses, one per line or separated by commas." in html
+    assert "E-mail addresses, separated by commas." in html
+    assert 'data-people-url="/accounts/people/"' in html
     assert "One per line." in html
 
 

@@ -12,6 +12,7 @@ worker shares the test database because it runs in the same process (the shared 
 SQLite database, or the PostgreSQL test database when DATABASE_URL is set).
 """
 
+import tempfile
 import uuid
 
 import pytest
@@ -158,3 +159,65 @@ def test_a_run_started_from_the_form_updates_its_page_live_until_it_succeeds(
     assert list(execution.steps.values_list("status", flat=True)) == [StepStatus.SUCCEEDED] * 3
     duration = execution.steps.get(step_id="pause").duration_ms
     assert duration >= WAIT_SECONDS * 1000
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("language", "width"), [("en", 1280), ("ar", 390)])
+def test_a_project_set_up_from_the_form_with_people_picked_by_name(
+    live_server, browser, language, width
+):
+    from django.conf import settings as django_settings
+    from playwright.sync_api import expect
+
+    from accounts.tests.factories import DEFAULT_PASSWORD
+    from patterns.system import system_patterns_install
+    from projects.models import Project
+    from projects.tests.factories import ProjectFactory, add_member
+
+    system_patterns_install()  # a transactional test before this one emptied the tables
+    runner = UserFactory(first_name="Rita", last_name="Runner")
+    ada = UserFactory(first_name="Ada", last_name="Byron", email="ada@example.com")
+    add_member(ProjectFactory(owner=runner, name="Earlier"), user=ada)
+    context = browser.new_context(viewport={"width": width, "height": 860})
+    context.add_cookies(
+        [{"name": django_settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.locator("#id_email").fill(runner.email)
+        page.locator("#id_password").fill(DEFAULT_PASSWORD)
+        page.locator("form.form button[type=submit]").click()
+        page.wait_for_url(f"{live_server.url}/")
+
+        page.goto(f"{live_server.url}/patterns/project_kickoff/")
+        page.locator("#id_name").fill("Moonshot")
+        picker = page.locator("#id_members")
+        picker.fill("ada")
+        expect(page.locator(".people-picker__option")).to_contain_text("Ada Byron")
+        picker.press("ArrowDown")
+        picker.press("Enter")
+        page.locator("#id_tasks").fill("Plan\nBuild")
+        page.locator("#run-form button[type=submit]").click()
+        page.wait_for_url("**/patterns/executions/**")
+
+        project = Project.objects.get(name="Moonshot")
+        created = page.locator("#execution-created")
+        expect(created.locator("a", has_text="Moonshot")).to_have_attribute(
+            "href", f"/projects/{project.pk}/"
+        )
+        expect(created.locator("a")).to_have_count(3)  # the project and its two tasks
+        expect(page.locator("#execution-input")).to_contain_text("Ada Byron")
+        expect(page.locator("#execution-input")).to_contain_text("Plan")
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1]
+        page.screenshot(
+            path=f"{tempfile.gettempdir()}/nexus-execution-{language}.png", full_page=True
+        )
+        created.locator("a", has_text="Moonshot").click()
+        page.wait_for_url(f"**/projects/{project.pk}/")
+    finally:
+        context.close()
