@@ -122,3 +122,50 @@ def test_a_project_is_run_from_the_pages(live_server, browser, language, width):
         assert not TaskDependency.objects.filter(task=design, depends_on=plan).exists()
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_people_picker_chooses_several_people_by_id_with_the_keyboard(live_server, page):
+    """The contract other pages rely on (static/js/people-picker.js): data-people-multiple
+    with data-people-value="id" sends the chosen people's ids joined with ", "."""
+    from playwright.sync_api import expect
+
+    user = UserFactory()
+    project = ProjectFactory(owner=user, name="Apollo")
+    ada = add_member(project, user=UserFactory(first_name="Ada", last_name="Byron"))
+    alan = add_member(project, user=UserFactory(first_name="Alan", last_name="Turing"))
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/projects/{project.pk}/members/")
+    page.evaluate(
+        """() => {
+          const input = document.createElement("input");
+          Object.assign(input, {type: "text", name: "people", id: "id_people"});
+          input.dataset.peoplePicker = "";
+          input.dataset.peopleMultiple = "";
+          input.dataset.peopleValue = "id";
+          input.dataset.peopleUrl = "/accounts/people/";
+          document.querySelector("#add-member-form").append(input);
+          window.NexusPeoplePicker.enhance(input);
+        }"""
+    )
+    box = page.locator("#id_people")
+    value = page.locator("#id_people-value")
+    picker = page.locator(".people-picker", has=box)
+
+    box.fill("ada")
+    expect(picker.locator(".people-picker__option", has_text="Ada Byron")).to_be_visible()
+    box.press("Enter")
+    box.fill("alan")
+    expect(picker.locator(".people-picker__option", has_text="Alan Turing")).to_be_visible()
+    box.press("ArrowDown")
+    box.press("Enter")
+
+    expect(value).to_have_value(f"{ada.pk}, {alan.pk}")
+    expect(picker.locator(".people-picker__chip")).to_have_count(2)
+    box.press("Backspace")
+    expect(value).to_have_value(str(ada.pk))
+    box.fill("nobody-like-this")
+    expect(picker.locator(".people-picker__empty")).to_be_visible()
+    box.press("Escape")
+    expect(picker.locator(".people-picker__list")).to_be_hidden()
