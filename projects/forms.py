@@ -48,12 +48,15 @@ class ProjectForm(forms.Form):
     )
     parent = forms.ChoiceField(label=_("Part of"), required=False)
 
-    def __init__(self, *args, parents, exclude=None, **kwargs):
+    def __init__(self, *args, parents, exclude=None, current=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.parents = {str(project.pk): project for project in parents if project.pk != exclude}
-        self.fields["parent"].choices = [("", _("No parent project (top level)"))] + [
-            (pk, project.name) for pk, project in self.parents.items()
-        ]
+        choices = [(pk, project.name) for pk, project in self.parents.items()]
+        # The parent it has now stays a choice (keeping it changes nothing), even when the
+        # user may not edit that parent and so could not choose it anew.
+        if current is not None and str(current[0]) not in self.parents:
+            choices.insert(0, (str(current[0]), current[1]))
+        self.fields["parent"].choices = [("", _("No parent project (top level)")), *choices]
 
     def clean(self):
         cleaned = super().clean()

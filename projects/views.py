@@ -153,7 +153,22 @@ class ProjectEditPage(LoginRequiredMixin, TemplateView):
         initial = {name: getattr(project, name) for name in services.PROJECT_FIELDS}
         initial["parent"] = str(self.parent_id or "")
         parents = selectors.projects_editable_by(self.request.user)
-        return ProjectForm(data, parents=parents, exclude=project.pk, initial=initial)
+        current = None
+        if self.parent_id is not None:
+            names = selectors.names_for_activity(
+                self.request.user,
+                project,
+                user_ids=set(),
+                task_ids=set(),
+                project_ids={self.parent_id},
+            )[2]
+            current = (
+                self.parent_id,
+                names.get(self.parent_id, gettext("a project you cannot see")),
+            )
+        return ProjectForm(
+            data, parents=parents, exclude=project.pk, current=current, initial=initial
+        )
 
     def get(self, request, *args, **kwargs):
         self.setup_project()
@@ -171,10 +186,11 @@ class ProjectEditPage(LoginRequiredMixin, TemplateView):
         if form.is_valid():
             fields = {name: form.cleaned_data[name] for name in services.PROJECT_FIELDS}
             parent = form.parent_project()
+            moved = form.cleaned_data["parent"] != str(self.parent_id or "")
             try:
                 # One change: moving the project and its fields stand or fall together.
                 with transaction.atomic():
-                    if (parent.pk if parent else None) != self.parent_id:
+                    if moved:
                         services.project_parent_set(
                             actor=request.user, project=self.project, parent=parent
                         )

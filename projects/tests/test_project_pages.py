@@ -439,3 +439,21 @@ def test_a_sub_project_links_to_its_parent_for_those_who_see_it(signed_in, clien
     assert f'href="{reverse("projects:board", args=[project.pk])}">Apollo</a>' in mine
     assert 'id="parent-project"' not in theirs
     assert "Apollo" not in theirs
+
+
+def test_a_member_of_a_sub_project_edits_it_without_moving_it(client, user, project):
+    child = services.project_create(actor=user, name="Child", parent=project)
+    member = add_member(child, MemberRole.MEMBER)
+    client.force_login(member)
+
+    form = client.get(reverse("projects:edit", args=[child.pk])).context["form"]
+    assert form["parent"].value() == str(project.pk)
+    response = client.post(
+        reverse("projects:edit", args=[child.pk]),
+        new_project(name="Child renamed", parent=str(project.pk)),
+    )
+
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert child.name == "Child renamed"
+    assert parent_of(child) == project.pk
