@@ -95,7 +95,13 @@ class PeopleView(LoginRequiredMixin, View):
     http_method_names = ["get"]
 
     def get(self, request):
-        people = people_visible_to(request.user, request.GET.get("q", ""))
+        try:
+            people = list(people_visible_to(request.user, request.GET.get("q", "")))
+        except BaseAppException as exc:  # a reach too large to read: say so, never a 500
+            return JsonResponse(
+                {"error": {"code": exc.code, "message": str(exc.message), "details": {}}},
+                status=exc.status,
+            )
         return JsonResponse(
             {
                 "results": [

@@ -133,3 +133,19 @@ def test_people_page_needs_login(client):
     response = client.get(reverse("accounts:people"), {"q": "a"})
 
     assert response.status_code == 302
+
+
+def test_people_page_answers_a_too_large_reach_with_an_error_not_a_500(client, user, monkeypatch):
+    from accounts import people
+    from nexus_site.exceptions import ValidationError
+
+    def too_many(_user):
+        raise ValidationError("Too many containers.")
+
+    monkeypatch.setattr(people, "reachable_containers", too_many)
+    client.force_login(user)
+
+    response = client.get(reverse("accounts:people"), {"q": "a"})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "Too many containers."
