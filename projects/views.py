@@ -176,8 +176,12 @@ class ProjectEditPage(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", self.form())
+        changes = selectors.activity_for(self.project).filter(task__isnull=True)[:30]
         return super().get_context_data(
-            project=self.project, can_manage=permits(self.level, Permission.MANAGE), **kwargs
+            project=self.project,
+            can_manage=permits(self.level, Permission.MANAGE),
+            activity=activity_rows(self.request.user, self.project, changes),
+            **kwargs,
         )
 
     def post(self, request, project_id):

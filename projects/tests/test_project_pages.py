@@ -457,3 +457,21 @@ def test_a_member_of_a_sub_project_edits_it_without_moving_it(client, user, proj
     child.refresh_from_db()
     assert child.name == "Child renamed"
     assert parent_of(child) == project.pk
+
+
+def test_edit_page_shows_the_projects_history_in_names(signed_in, user, project):
+    ada = add_member(project, user=UserFactory(first_name="Ada", last_name="Byron"))
+    other = ProjectFactory(owner=user, name="Program")
+    services.project_parent_set(actor=user, project=project, parent=other)
+    gone = TaskFactory(project=project, title="Old idea")
+    services.task_delete(actor=user, task=gone)
+
+    response = signed_in.get(reverse("projects:edit", args=[project.pk]))
+
+    rows = {(change.field, change.old, change.new) for change in response.context["activity"]}
+    assert ("Member", "—", "Ada Byron (Member)") in rows
+    assert ("Part of", "—", "Program") in rows
+    assert ("Deleted task", "Old idea", "—") in rows
+    history = response.content.decode().split('id="activity"')[1]
+    for raw in (ada.pk, other.pk, gone.pk):
+        assert str(raw) not in history
