@@ -13,6 +13,7 @@ from itertools import zip_longest
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Q
 from django.http import JsonResponse
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.people import reach_filter
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import Permission, RelationType
 from nexus_site.exceptions import NotFoundError, ValidationError
@@ -30,6 +32,7 @@ from relations.access import (
     explain,
     reachable_containers,
     sees_everything,
+    sharing_reach,
     visible_filter,
     visible_nodes,
     walk_rules,
@@ -252,12 +255,20 @@ def search_nodes(user, text: str, *, limit: int = SEARCH_RESULTS) -> list[Found]
 
     Every model that takes part in the graph is searched by its name fields, through the same
     visibility filter as every list (relations.access.visible_filter): one query per model,
-    the user's reach read once.
+    the user's reach read once. People are found by name only among those the people picker
+    finds (accounts.people.reach_filter: who shares something with the user), so a search
+    never lists the whole directory.
     """
     text = text.strip()
     if len(text) < SEARCH_MIN_LENGTH:
         return []
+    with sharing_reach():
+        return _search(user, text, limit)
+
+
+def _search(user, text: str, limit: int) -> list[Found]:
     reached = None if sees_everything(user) else reachable_containers(user)
+    people = get_user_model()
     found: list[Found] = []
     for _label, model in sorted(registry.participants.items()):
         names = [field for field in NAME_FIELDS if has_field(model, field)]
@@ -272,8 +283,8 @@ def search_nodes(user, text: str, *, limit: int = SEARCH_RESULTS) -> list[Found]
         rows = model.objects.filter(visible_filter(user, model, reached=reached)).filter(matches)
         if has_field(model, "deleted_at"):
             rows = rows.filter(deleted_at__isnull=True)
-        if has_field(model, "is_active"):
-            rows = rows.filter(is_active=True)
+        if model is people:
+            rows = rows.filter(reach_filter(user), is_active=True)
         kind = str(model._meta.verbose_name)
         found += [Found(node_of(obj), str(obj), kind) for obj in rows.order_by(names[0])[:limit]]
     folded = text.casefold()

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from nexus_site.definitions.enums import RelationType
-from projects.tests.factories import ProjectFactory, TaskFactory
+from projects.tests.factories import ProjectFactory, TaskFactory, add_member
 from relations import pages, services
 from relations.lab.models import Page, Space, Thread
 from relations.nodes import Node, node_of
@@ -81,6 +81,18 @@ def test_search_never_finds_what_the_user_may_not_see(signed_in):
 
     assert found_names(signed_in, "secret") == []
     assert "Secret apollo" not in signed_in.get(URL, {"q": "secret"}).content.decode()
+
+
+def test_search_finds_people_who_share_something_with_the_user_never_the_whole_directory(
+    signed_in, viewer
+):
+    project = ProjectFactory(owner=viewer)
+    colleague = add_member(project, user=UserFactory(first_name="Maria", email="maria@a.test"))
+    UserFactory(first_name="Maria", email="maria@b.test")  # shares nothing with the viewer
+
+    results = json.loads(signed_in.get(SEARCH, {"q": "maria"}).content)["results"]
+
+    assert [item["node"] for item in results] == [str(node_of(colleague))]
 
 
 def test_search_of_one_letter_finds_nothing(signed_in, viewer):
