@@ -76,6 +76,13 @@ def test_a_new_public_link_is_listed_and_copied_with_one_click(live_server, brow
     assert page.locator("#link-table tbody tr").count() == 1
     assert page.locator("#link-table").get_by_role("button", name="Revoke").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.reload()  # the address stays listed, with its own copy button
+    page.evaluate("navigator.clipboard.writeText('')")
+    page.locator("#link-table").get_by_role("button", name="Copy").click()
+    page.get_by_text("Copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == address
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
 
 

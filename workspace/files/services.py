@@ -11,9 +11,10 @@ already serialises writers), so an upload and a delete of the same content never
 Quota checks lock the uploader's user row, so two uploads of one user cannot both pass.
 """
 
+import base64
 import datetime
 import hashlib
-import secrets
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions.enums import EventType, Permission, RelationType
@@ -34,6 +36,7 @@ from nexus_site.exceptions import (
     PayloadTooLargeError,
     ValidationError,
 )
+from nexus_site.ids import uuid7
 from projects.models import Project
 from relations import services as relations
 from relations.access import require, require_named, require_placement
@@ -45,7 +48,6 @@ from workspace.files.uploads import too_large
 
 UPDATABLE_FIELDS = frozenset({"name", "project"})
 NO_SUCH_PROJECT = _("No such project.")
-TOKEN_BYTES = 32
 
 
 # --- blobs ------------------------------------------------------------------------------------
@@ -220,14 +222,34 @@ def file_download_count(*, file: File) -> None:
 
 @dataclass(frozen=True)
 class CreatedLink:
-    """A link just created, with its token: the only time the token is known."""
+    """A link just created, with its token."""
 
     link: PublicLink
     token: str
 
 
+TOKEN_SALT = "workspace.files.PublicLink"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_token(link_id) -> str:
+    """Return the token of the link ``link_id``: an HMAC of its id under the site's secret key.
+
+    The database keeps only the token's SHA-256, so whoever reads the database alone still cannot
+    download; those who manage the file can be shown the address again at any time.
+    """
+    digest = salted_hmac(TOKEN_SALT, str(link_id), algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def public_link_token(link: PublicLink) -> str | None:
+    """Return ``link``'s token, or None when it cannot be worked out again (a link made before
+    tokens were derived, or under a secret key since replaced)."""
+    token = link_token(link.pk)
+    return token if hmac.compare_digest(token_hash(token), link.token_hash) else None
 
 
 @transaction.atomic
@@ -247,8 +269,10 @@ def public_link_create(
         raise ValidationError(details={"max_downloads": [str(_("Allow at least one download."))]})
     File.objects.select_for_update().filter(pk=file.pk).first()
     PublicLink.objects.filter(file=file, revoked_at__isnull=True).update(revoked_at=now)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    link_id = uuid7()
+    token = link_token(link_id)
     link = PublicLink.objects.create(
+        id=link_id,
         file=file,
         token_hash=token_hash(token),
         expires_at=expires_at,

@@ -3,9 +3,10 @@ deletion; a file's page with its public links; and the public download at /f/<to
 needs no login. Thin, like the API: they read through workspace.files.selectors and write
 through its services.
 
-Only the SHA-256 of a link's token is stored, so a link's address can be shown only when it is
-created: the file's page shows it then, once, with a copy button, and lists every link of the
-file (created, expiry, downloads, state) with a revoke button for the current one."""
+The file's page lists every link of the file (address with a copy button, created, expiry,
+downloads, state) with a revoke button for the current one. Only the SHA-256 of a link's token is
+stored; the token is an HMAC of the link's id under the site's key, so the page can show it again
+(links made before tokens were derived show their address only when created)."""
 
 from django import forms
 from django.contrib import messages
@@ -163,8 +164,8 @@ class FileDeleteView(LoginRequiredMixin, View):
 
 
 class FilePage(LoginRequiredMixin, TemplateView):
-    """One file: what it is, and for those who manage it its public links and a form for a new
-    one; a link just created shows its address here, once."""
+    """One file: what it is, and for those who manage it its public links, each address with a
+    copy button, and a form for a new one; a link just created is pointed out."""
 
     template_name = "workspace/files/file_detail.html"
 
@@ -181,7 +182,14 @@ class FilePage(LoginRequiredMixin, TemplateView):
         now = timezone.now()
         for link in links:
             link.state = link_state(link, now)
-            link.address = new_link["url"] if new_link and new_link["link"] == str(link.pk) else ""
+            token = services.public_link_token(link)
+            link.address = (
+                self.request.build_absolute_uri(
+                    reverse("public-files:download", kwargs={"token": token})
+                )
+                if token
+                else ""
+            )
         return super().get_context_data(
             file=file,
             can_manage=can_manage,
@@ -204,7 +212,7 @@ def link_state(link: PublicLink, now) -> str:
 
 
 class PublicLinkCreateView(LoginRequiredMixin, View):
-    """Create a public link, then show it on the file's page: its address only this once."""
+    """Create a public link, then show it on the file's page, pointed out with its address."""
 
     http_method_names = ["post"]
 

@@ -1,5 +1,5 @@
-"""A file's page lists its public links (created, expiry, downloads, state, revoke) and shows
-a new link's address once, with a copy button; only those who manage the file see links."""
+"""A file's page lists its public links (address with a copy button, created, expiry, downloads,
+state, revoke) and points out a new one; only those who manage the file see links."""
 
 import datetime
 
@@ -25,7 +25,7 @@ def page_of(client, file):
     return lxml.html.fromstring(response.content.decode())
 
 
-def test_a_new_links_address_is_shown_once_on_the_files_page_with_a_copy_button(client, user):
+def test_a_new_link_is_pointed_out_once_and_its_address_stays_listed(client, user):
     file = upload_file(user)
     client.force_login(user)
 
@@ -39,8 +39,9 @@ def test_a_new_links_address_is_shown_once_on_the_files_page_with_a_copy_button(
     assert first.xpath('//button[@id="new-link-copy"]')
     link = PublicLink.objects.get()
     assert first.xpath(f'//tr[@id="link-{link.pk}"]//code/text()') == [address]
-    assert not again.xpath('//input[@id="new-link-address"]')
-    assert address not in lxml.html.tostring(again).decode()
+    assert not again.xpath('//input[@id="new-link-address"]')  # pointed out once
+    assert again.xpath(f'//tr[@id="link-{link.pk}"]//code/text()') == [address]  # listed after
+    assert again.xpath(f'//tr[@id="link-{link.pk}"]//button[@data-copy]')
     assert client.get(address.split("testserver", 1)[1]).status_code == 200  # the real address
 
 
@@ -63,7 +64,35 @@ def test_the_page_lists_current_and_past_links_with_their_state_and_one_revoke(c
     assert "never" in rows[1].text_content()
     assert len(rows[0].xpath('.//form[contains(@action, "/revoke/")]')) == 1
     assert not rows[1].xpath(".//form")
-    assert "shown only when created" in rows[0].text_content()
+    for row, link in zip(rows, (current, old), strict=True):
+        address = row.xpath(".//code/text()")[0]
+        assert address.endswith(f"/f/{services.link_token(link.pk)}/")
+        assert row.xpath(".//button[@data-copy]")
+
+
+def test_a_link_token_is_not_stored_and_depends_on_the_secret_key(user, settings):
+    file = upload_file(user)
+    created = services.public_link_create(actor=user, file=file)
+    link = PublicLink.objects.get()
+
+    assert created.token == services.link_token(link.pk)
+    assert services.public_link_token(link) == created.token
+    assert created.token not in link.token_hash  # only its SHA-256 is kept
+    settings.SECRET_KEY = "another-secret-key-of-a-restored-database-" * 2
+    assert services.link_token(link.pk) != created.token
+    assert services.public_link_token(link) is None
+
+
+def test_a_link_made_with_a_random_token_shows_no_address(client, user):
+    file = upload_file(user)
+    link = services.public_link_create(actor=user, file=file).link
+    PublicLink.objects.filter(pk=link.pk).update(token_hash=services.token_hash("random-token"))
+    client.force_login(user)
+
+    row = page_of(client, file).xpath(f'//tr[@id="link-{link.pk}"]')[0]
+
+    assert "shown only when created" in row.text_content()
+    assert not row.xpath(".//code")
 
 
 def test_revoking_from_the_files_page_comes_back_to_it(client, user):
