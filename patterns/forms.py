@@ -28,6 +28,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.people import is_email, reach_filter
+from projects.models import Project
+from relations.access import visible_filter
 
 JSON_TEXTAREA = forms.Textarea(attrs={"rows": 6, "dir": "ltr", "spellcheck": "false"})
 SIMPLE_TYPES = {"string", "number", "integer", "boolean"}
@@ -39,6 +41,7 @@ PEOPLE_NAMES = frozenset(
 )
 ENTRY_SEPARATORS = re.compile(r"[\s,;]+")
 MAX_PEOPLE = 100
+MAX_PROJECT_CHOICES = 500
 REQUIRED_PROPERTY = re.compile(r"^'([^']+)' is a required property$")
 
 
@@ -287,8 +290,25 @@ class PatternInputForm(forms.Form):
             self.fields[name] = field_for(
                 property_schema, required=name in required, name=str(name)
             )
+            if name == "project" and is_uuid_string(property_schema) and user is not None:
+                self.fields[name] = self.project_field(self.fields[name], required=name in required)
             self.fields[name].label = self.fields[name].label or name.replace("_", " ").capitalize()
             self.fields[name].schema_required = name in required
+
+    def project_field(self, field: forms.Field, *, required: bool) -> forms.ChoiceField:
+        """Return a choice of the projects the runner may see, in place of a typed id."""
+        projects = (
+            Project.objects.filter(visible_filter(self.user, Project))
+            .order_by("name", "id")
+            .values_list("id", "name")[:MAX_PROJECT_CHOICES]
+        )
+        choices = [("", "—"), *((str(pk), name) for pk, name in projects)]
+        return forms.ChoiceField(
+            choices=choices,
+            required=required,
+            label=field.label,
+            help_text=field.help_text or _("One of the projects you can see."),
+        )
 
     @property
     def has_people(self) -> bool:

@@ -210,6 +210,33 @@ def test_every_system_pattern_asks_for_people_by_address(client, runner):
         assert "data-people-picker" in form[name].as_widget(), key
 
 
+def test_a_project_is_chosen_among_those_the_runner_may_see(
+    client, runner, django_capture_on_commit_callbacks
+):
+    mine = ProjectFactory(owner=runner, name="Mine")
+    theirs = ProjectFactory(name="Theirs")
+
+    form = client.get(reverse("patterns:pattern", args=["task_batch"])).context["form"]
+    refused = client.post(
+        reverse("patterns:pattern", args=["task_batch"]),
+        {"project": str(theirs.pk), "titles": "One"},
+    )
+    run(
+        client,
+        "task_batch",
+        {"project": str(mine.pk), "titles": "One\nTwo"},
+        django_capture_on_commit_callbacks,
+    )
+
+    assert [label for _value, label in form.fields["project"].choices] == ["—", "Mine"]
+    assert refused.status_code == 422
+    assert "project" in refused.context["form"].errors
+    assert sorted(Task.objects.filter(project=mine).values_list("title", flat=True)) == [
+        "One",
+        "Two",
+    ]
+
+
 def test_the_schemas_problem_lands_on_its_field(client, runner):
     make_pattern(
         runner,
