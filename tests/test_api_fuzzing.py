@@ -145,6 +145,25 @@ def path_parameters(objects: OwnedObjects, staff_target) -> dict[str, dict[str, 
             "task_id": str(o.task.pk),
             "depends_on_id": str(o.depends_on.pk),
         },
+        **comment_parameters(v1, "tasks", o.task, o.comment, o.comment_file),
+        **comment_parameters(v1, "documents", o.document, o.document_comment, o.comment_file),
+    }
+
+
+def comment_parameters(v1: str, plural: str, target, comment, file) -> dict[str, dict[str, str]]:
+    """Return the seeded path parameters of one kind of target's comment routes."""
+    base = f"{v1}/{plural}/{{target_id}}/comments/"
+    target_only = {"target_id": str(target.pk)}
+    with_comment = {**target_only, "comment_id": str(comment.pk)}
+    return {
+        base: target_only,
+        f"{base}people/": target_only,
+        f"{base}{{comment_id}}/": with_comment,
+        f"{base}{{comment_id}}/history/": with_comment,
+        f"{base}{{comment_id}}/attachments/{{file_id}}/download/": {
+            **with_comment,
+            "file_id": str(file.pk),
+        },
     }
 
 
