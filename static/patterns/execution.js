@@ -83,6 +83,29 @@
       box.textContent = (payload.error.step ? payload.error.step + ": " : "") + payload.error.message;
       box.hidden = false;
     }
+    refreshResults();
+  }
+
+  // What the finished run created and each step's output, as the server now renders them
+  // (links through the viewer's access): the same page read again, those parts swapped in.
+  function refreshResults() {
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var created = fresh.getElementById("execution-created");
+        var mine = document.getElementById("execution-created");
+        if (created && mine) mine.replaceWith(document.importNode(created, true));
+        fresh.querySelectorAll("#step-timeline tr.step-row").forEach(function (row) {
+          var here = stepRow(row.dataset.step);
+          var output = row.querySelector(".step-row__output");
+          if (here && output) {
+            here.querySelector(".step-row__output").replaceWith(document.importNode(output, true));
+          }
+        });
+      })
+      .catch(function () { /* the page still shows the run; a reload shows the rest */ });
   }
 
   function apply(event) {

@@ -153,6 +153,11 @@ def test_a_run_started_from_the_form_updates_its_page_live_until_it_succeeds(
     assert page.locator("#execution-status .status-badge").inner_text() == "Succeeded"
     assert page.locator("#step-pause .step-row__attempts").inner_text() == "1"
     assert page.evaluate("window.__loadedOnce") is True  # no reload happened
+    # The finished run's outputs are read again and shown in place.
+    from playwright.sync_api import expect
+
+    expect(page.locator("#step-announce .step-row__output")).to_contain_text("demo.announced")
+    expect(page.locator("#execution-created")).to_contain_text("Nothing this run created")
     execution = Execution.objects.get()
     assert execution.status == ExecutionStatus.SUCCEEDED
     assert execution.input == {"title": "Launch", "copies": 3}
