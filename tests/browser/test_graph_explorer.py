@@ -137,3 +137,10 @@ def test_find_by_name_then_pan_zoom_and_expand_a_node_in_place(live_server, page
     expect(page.locator(f'svg [data-node="{node_of(thread)}"]')).to_have_count(1)
     assert "expand=" in page.url
     assert page.evaluate("() => window.stillThisPage") is True  # swapped in, not reloaded
+
+    # The expanded node keeps the focus; Enter on it folds it again, from the keyboard.
+    node_link = page.locator(f'svg a:has([data-node="{node_of(pages[0])}"])')
+    expect(node_link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f'svg [data-node="{node_of(thread)}"]')).to_have_count(0)
+    assert "expand=" not in page.url
