@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
 from comments.markup import Mention, render_markup
 from comments.models import Comment, CommentRevision
@@ -23,11 +22,8 @@ from nexus_site.definitions.enums import Permission, Role
 from nexus_site.exceptions import NotFoundError
 from nexus_site.queries import first_or_none
 from projects.models import Task
-from relations.access import GRANTING_TYPES, grant_level, permission_on, permits
-from relations.algorithms import TraversalLimitExceeded
-from relations.hierarchy import ancestry
-from relations.models import Relationship
-from relations.nodes import Node, content_types_by_label, node_of, nodes_filter
+from relations.access import permission_on, permits, viewer_ids
+from relations.nodes import Node, node_of
 from workspace.documents import selectors as document_selectors
 from workspace.documents.models import Document
 from workspace.files.models import File
@@ -201,27 +197,6 @@ def threaded(comments: list[Comment]) -> list[Comment]:
 
 
 # --- people --------------------------------------------------------------------------------
-
-
-def viewer_ids(node: Node) -> set:
-    """Return the ids of the users a live owner or member grant lets see ``node``: on it or on
-    any container above it (administrators see everything and are not listed)."""
-    types = content_types_by_label()
-    try:
-        hierarchy = ancestry([node])
-    except TraversalLimitExceeded:  # as relations.access.can: too deep to decide grants nothing
-        return set()
-    now = timezone.now()
-    rows = Relationship.objects.filter(
-        nodes_filter("target", hierarchy.nodes, types),
-        source_type=types[get_user_model()._meta.label_lower],
-        type__in=GRANTING_TYPES,
-    ).values_list("source_id", "type", "metadata")
-    return {
-        source_id
-        for source_id, edge_type, metadata in rows
-        if grant_level(edge_type, metadata or {}, now=now) is not None
-    }
 
 
 def people_who_see(node: Node):

@@ -26,11 +26,11 @@ from django.utils.translation import gettext_lazy as _
 
 from comments.markup import mentioned_emails
 from comments.models import Comment, CommentAttachment, CommentRevision
-from comments.selectors import TASK, Target, decided, viewer_ids
+from comments.selectors import TASK, Target, decided
 from nexus_site.definitions.enums import EventType, Permission, Role
 from nexus_site.events.services import event_of, publish_many
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
-from relations.access import refusal_at
+from relations.access import refusal_at, viewer_ids
 from workspace.files.selectors import files_for_attachment
 
 MAX_BODY_LENGTH = 10_000

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from comments import selectors, services
-from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
-from workspace.documents.views import error_text
+from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError, error_text
 from workspace.files.responses import counted_download
 from workspace.files.views import public_error
 

@@ -111,3 +111,15 @@ class ServiceUnavailableError(BaseAppException):
     code = "service_unavailable"
     status = 503
     default_message = _("The service is unavailable. Try again later.")
+
+
+def error_text(exc: BaseAppException) -> str:
+    """Return the error's message followed by up to five of its details, each said once: a
+    detail the message already says (a refused import repeats its message) is left out."""
+    message = str(exc.message)
+    problems: list[str] = []
+    for value in exc.details.values():
+        for problem in map(str, value if isinstance(value, list) else [value]):
+            if problem and problem not in message and problem not in problems:
+                problems.append(problem)
+    return " ".join([message, *problems[:5]])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Model, Q
 from django.utils import timezone
@@ -431,6 +432,30 @@ def reachable_containers(user) -> set[Node]:
             _("You can see more than %(limit)d containers; ask an administrator to split them.")
             % {"limit": exc.limit}
         ) from exc
+
+
+def viewer_ids(node: Node) -> set:
+    """Return the ids of the users a live owner or member grant lets see ``node``: on it or on
+    any container above it (administrators see everything and are not listed).
+
+    The reverse of ``reachable_containers``: who should hear of something that happened on
+    ``node`` (comment mentions, notifications)."""
+    types = content_types_by_label()
+    try:
+        hierarchy = ancestry([node])
+    except TraversalLimitExceeded:  # as relations.access.can: too deep to decide grants nothing
+        return set()
+    now = timezone.now()
+    rows = Relationship.objects.filter(
+        nodes_filter("target", hierarchy.nodes, types),
+        source_type=types[get_user_model()._meta.label_lower],
+        type__in=GRANTING_TYPES,
+    ).values_list("source_id", "type", "metadata")
+    return {
+        source_id
+        for source_id, edge_type, metadata in rows
+        if grant_level(edge_type, metadata or {}, now=now) is not None
+    }
 
 
 # --- the gate ----------------------------------------------------------------------------------

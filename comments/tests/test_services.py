@@ -6,13 +6,15 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from comments import selectors, services
+from comments import services
 from comments.models import Comment, CommentAttachment, CommentRevision
-from comments.selectors import decided, document_target, viewer_ids
+from comments.selectors import decided, document_target
 from comments.tests.factories import comment_on
 from nexus_site.definitions.enums import MemberRole, Role
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
 from projects.tests.factories import ProjectFactory, TaskFactory, add_member
+from relations import access
+from relations.access import viewer_ids
 from relations.algorithms import TraversalLimitExceeded
 from relations.nodes import node_of
 from workspace.documents import services as documents
@@ -129,8 +131,7 @@ def test_a_hierarchy_too_deep_to_read_grants_no_mention(user, task, monkeypatch)
     def too_deep(nodes):
         raise TraversalLimitExceeded(1)
 
-    monkeypatch.setattr(selectors, "ancestry", too_deep)
-    written = services.comment_create(
-        actor=user, target=decided(user, task), body=f"@{member.email}"
-    )
+    target = decided(user, task)
+    monkeypatch.setattr(access, "ancestry", too_deep)
+    written = services.comment_create(actor=user, target=target, body=f"@{member.email}")
     assert written.mentions_refused == [member.email.lower()]

@@ -13,11 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError
+from nexus_site.exceptions import BaseAppException, GoneError, NotFoundError, error_text
 from workspace.chat import selectors, services
 from workspace.chat.consumers import format_cursor
 from workspace.chat.models import RoomKind
-from workspace.documents.views import error_text
 from workspace.files.responses import counted_download
 from workspace.files.views import public_error
 

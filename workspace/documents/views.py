@@ -15,7 +15,7 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from nexus_site.definitions.enums import Permission
-from nexus_site.exceptions import BaseAppException, NotFoundError
+from nexus_site.exceptions import BaseAppException, NotFoundError, error_text
 from relations.access import permits
 from workspace.documents import selectors, services
 from workspace.documents.diff import diff_content
@@ -29,18 +29,6 @@ def visible_or_404(load, *args, **kwargs):
         return load(*args, **kwargs)
     except NotFoundError as exc:
         raise Http404 from exc
-
-
-def error_text(exc: BaseAppException) -> str:
-    """Return the error's message followed by up to five of its details, each said once: a
-    detail the message already says (a refused import repeats its message) is left out."""
-    message = str(exc.message)
-    problems: list[str] = []
-    for value in exc.details.values():
-        for problem in map(str, value if isinstance(value, list) else [value]):
-            if problem and problem not in message and problem not in problems:
-                problems.append(problem)
-    return " ".join([message, *problems[:5]])
 
 
 class NewDocumentForm(forms.Form):

@@ -5,8 +5,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from nexus_site.exceptions import ValidationError
-from workspace.documents.views import error_text
+from nexus_site.exceptions import ValidationError, error_text
 
 
 @pytest.mark.django_db
