@@ -143,7 +143,8 @@
       headers: { "X-Requested-With": "fetch" },
     })
       .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
+        // A signed-out user is sent to the login page: go there as a page, not into the card.
+        if (!response.ok || response.redirected) throw new Error(String(response.status));
         return response.text();
       })
       .then(function (html) {
@@ -205,6 +206,10 @@
     list.hidden = false;
   }
 
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") list.hidden = true;
+  });
+
   input.addEventListener("input", function () {
     window.clearTimeout(timer);
     var text = input.value.trim();
@@ -217,10 +222,13 @@
       fetch(searchForm.dataset.searchUrl + "?q=" + encodeURIComponent(text), {
         credentials: "same-origin",
       })
-        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (response) {
+          return response.ok && !response.redirected ? response.json() : { results: [] };
+        })
         .then(function (data) {
           if (asked === text) show(data.results || []);
-        });
+        })
+        .catch(function () { list.hidden = true; });
     }, 200);
   });
 }());
