@@ -38,6 +38,7 @@ from relations.registry import registry
 
 RECENT_EXECUTIONS = 10
 USER_LABEL = "accounts.user"
+RUN_LABEL = "patterns.execution"  # a child run (pattern.run's output)
 # Keys of inputs and step outputs that name objects, and the objects they name.
 OBJECT_KEYS = {
     "project": "projects.project",
@@ -49,6 +50,7 @@ OBJECT_KEYS = {
     "users": USER_LABEL,
     "added": USER_LABEL,
     "skipped": USER_LABEL,
+    "execution": RUN_LABEL,
 }
 # What a step type creates: the keys of its output that name the new objects.
 CREATED_KEYS = {
@@ -356,6 +358,13 @@ class ExecutionShown:
                 people = get_user_model().objects.filter(reach_filter(self.user), pk__in=ids)
                 for person in people:
                     found[(kind, str(person.pk))] = Shown(person.full_name or person.email)
+                continue
+            if kind == RUN_LABEL:
+                runs = selectors.executions_visible_to(self.user).filter(pk__in=ids)
+                for run in runs:
+                    url = reverse("patterns:execution", args=[run.pk])
+                    name = gettext("Run of %(name)s") % {"name": run.pattern.name}
+                    found[(kind, str(run.pk))] = Shown(name, url)
                 continue
             model = registry.participants.get(kind)
             if model is None:

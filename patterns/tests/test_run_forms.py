@@ -310,6 +310,8 @@ def test_execution_links_what_the_run_created(
 
     html = client.get(reverse("patterns:execution", args=[execution.pk])).content.decode()
 
+    child = Execution.objects.get(parent_step__execution=execution, pattern__key="project_setup")
+    assert f'<a href="{reverse("patterns:execution", args=[child.pk])}">Run of ' in html
     created = html.split('id="execution-created"')[1].split("</section>")[0]
     assert f'<a href="{reverse("projects:board", args=[project.pk])}">Kickoff</a>' in created
     for task in Task.objects.filter(project=project):
