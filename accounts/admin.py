@@ -20,6 +20,8 @@ STAFF_EDITABLE_FIELDS = (
     "first_name",
     "last_name",
     "language",
+    "time_zone",
+    "avatar_color",
     "preferences",
     "role",
     "is_active",
@@ -106,7 +108,19 @@ class UserAdmin(auth_admin.UserAdmin):
     )
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "language", "preferences")}),
+        (
+            _("Personal info"),
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "language",
+                    "time_zone",
+                    "avatar_color",
+                    "preferences",
+                )
+            },
+        ),
         (_("Access"), {"fields": ("role", "is_active", "email_verified")}),
         (
             _("Login security"),

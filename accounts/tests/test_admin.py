@@ -42,6 +42,8 @@ def change_form_data(user: User, **changes) -> dict:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "language": user.language,
+        "time_zone": user.time_zone,
+        "avatar_color": user.avatar_color,
         "preferences": "{}",
         "role": user.role,
         "is_active": "on" if user.is_active else "",
@@ -190,6 +192,17 @@ def test_change_form_shows_a_user(admin_client, user):
 
     assert response.status_code == 200
     assert user.email in response.content.decode()
+
+
+def test_change_form_edits_the_time_zone_and_refuses_an_unknown_one(admin_client, user):
+    changed = admin_client.post(change_url(user), change_form_data(user, time_zone="Asia/Tokyo"))
+    refused = admin_client.post(change_url(user), change_form_data(user, time_zone="Mars/Olympus"))
+
+    assert changed.status_code == 302
+    assert refused.status_code == 200
+    assert "time_zone" in refused.context["adminform"].form.errors
+    user.refresh_from_db()
+    assert user.time_zone == "Asia/Tokyo"
 
 
 def test_change_form_edits_the_role(admin_client, user):
