@@ -1,5 +1,6 @@
-"""The notification e-mail a recipient may ask for (``preferences["mail_notifications"]``):
-sent to their real address, in their language, after the message is delivered.
+"""The notification e-mail a recipient may ask for (the "mail received" choice of their
+notification settings, or the older ``preferences["mail_notifications"]`` switch): sent to their
+real address, in their language, after the message is delivered.
 
 It shows what the recipient's copy shows and nothing more: the sender, the to and cc
 addresses (never bcc, read through ``recipients_visible_to``), the subject, the start of the
@@ -13,18 +14,22 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.notification_kinds import NotificationDelivery, NotificationKind
+from accounts.selectors import notification_preference
 from workspace.mail.models import MailAttachment, MailboxEntry, RecipientKind
 from workspace.mail.selectors import recipients_visible_to
 
-PREFERENCE = "mail_notifications"
 EXCERPT_LENGTH = 1000
 TEMPLATE = "workspace/mail/email/notification"
 
 
 def wants_notification(user) -> bool:
-    """Return whether ``user`` asked for an e-mail when mail arrives (off unless set)."""
-    preferences = user.preferences if isinstance(user.preferences, dict) else {}
-    return preferences.get(PREFERENCE, False) is True
+    """Return whether ``user`` asked for an e-mail as soon as mail arrives (off unless set).
+
+    A daily digest is not sent yet; until it is, that choice sends nothing.
+    """
+    delivery = notification_preference(user, NotificationKind.MAIL_RECEIVED)
+    return delivery == NotificationDelivery.IMMEDIATELY
 
 
 def excerpt(body: str) -> str:

@@ -109,6 +109,21 @@ def test_no_email_unless_the_recipient_asked_for_it(
     assert mailoutbox == []
 
 
+@pytest.mark.parametrize(
+    ("choice", "mailed"), [("immediately", True), ("daily_digest", False), ("never", False)]
+)
+def test_the_settings_choice_for_mail_received_decides_the_email(
+    alice, bob, mailoutbox, django_capture_on_commit_callbacks, choice, mailed
+):
+    bob.preferences = {"mail_notifications": True, "notifications": {"mail_received": choice}}
+    bob.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        write(alice, to=[bob])
+
+    assert [message.to for message in mailoutbox] == ([[bob.email]] if mailed else [])
+
+
 def test_the_email_goes_out_after_the_commit_to_the_real_address(
     alice, bob, carol, mailoutbox, django_capture_on_commit_callbacks
 ):
