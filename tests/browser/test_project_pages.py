@@ -63,6 +63,8 @@ def test_a_project_is_run_from_the_pages(live_server, browser, language, width):
 
         # A member, found by name with the people picker and picked with the keyboard.
         page.locator(f'.project-nav a[href="/projects/{project.pk}/members/"]').click()
+        page.wait_for_url(f"**/projects/{project.pk}/members/")
+        expect(page.locator("#id_person-value[data-people-picker-ready]")).to_be_attached()
         picker = page.locator("#id_person")
         picker.fill("ada")
         expect(page.locator(".people-picker__option")).to_have_count(1)
