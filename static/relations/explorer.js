@@ -10,12 +10,31 @@
   var ZOOM_STEP = 1.25;
   var PAN_STEP = 0.1; // of the visible width or height
   var DRAG_THRESHOLD = 4; // pixels before a press becomes a drag, not a click
+  var READABLE = 1.6; // drawing units per pixel at most in the first view (names stay legible)
 
   function zoomable(svg) {
     var initial = svg.getAttribute("viewBox").split(/[\s,]+/).map(Number);
     var box = initial.slice();
     var drag = null;
     var dragged = false;
+
+    // A big neighbourhood fitted whole would shrink its names past reading: the first view
+    // shows the middle (the centre node) at a legible size; "Fit" shows the whole drawing.
+    function firstView() {
+      var rect = svg.getBoundingClientRect();
+      if (!rect.width || !rect.height) return;
+      var units = Math.max(initial[2] / rect.width, initial[3] / rect.height);
+      if (units <= READABLE) return;
+      var width = rect.width * READABLE;
+      var height = rect.height * READABLE;
+      box = [
+        initial[0] + (initial[2] - width) / 2,
+        initial[1] + (initial[3] - height) / 2,
+        width,
+        height,
+      ];
+      apply();
+    }
 
     function apply() {
       svg.setAttribute("viewBox", box.map(function (n) { return n.toFixed(1); }).join(" "));
@@ -113,6 +132,7 @@
       if (handled) event.preventDefault();
     });
 
+    firstView();
     var figure = svg.closest(".graph");
     figure.querySelectorAll("[data-zoom]").forEach(function (button) {
       button.addEventListener("click", function () {

@@ -108,8 +108,15 @@ def test_find_by_name_then_pan_zoom_and_expand_a_node_in_place(live_server, page
     expect(page.locator("svg .graph-node--group")).to_contain_text("+6 more")
     expect(page.locator("#neighbours tbody tr")).to_have_count(36)
 
-    # Zoom with the keyboard and the buttons, pan by dragging, fit again.
+    # A big drawing opens at a legible size round its centre; "Fit" shows it whole.
+    svg_size = float(page.locator("#graph-svg").get_attribute("data-size"))
+    first = view_box(page)
+    assert first[2] < svg_size
+    page.locator('[data-zoom="reset"]').click()
     whole = view_box(page)
+    assert whole == [0, 0, svg_size, svg_size]
+
+    # Zoom and move with the keyboard, pan by dragging.
     page.locator("#graph-svg").focus()
     page.keyboard.press("+")
     assert view_box(page)[2] < whole[2]
