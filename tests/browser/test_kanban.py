@@ -171,3 +171,21 @@ def test_an_open_board_follows_another_users_moves_and_new_tasks(
     bob_page.locator("#add-review").press("Enter")
     added = alice_page.locator('.kanban__column[data-status="review"] .kanban-card')
     expect(added).to_contain_text("Fresh from Bob", timeout=3000)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_card_dragged_to_another_column_moves_there(live_server, page):
+    user = UserFactory()
+    project = ProjectFactory(owner=user)
+    task = TaskFactory(project=project, title="Dragged")
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+
+    with page.expect_response(f"**/api/v1/tasks/{task.pk}/"):
+        card_in(page, "todo", task).drag_to(
+            page.locator('.kanban__column[data-status="review"] .kanban__title')
+        )
+
+    card_in(page, "review", task).wait_for()
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.REVIEW
