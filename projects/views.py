@@ -27,6 +27,7 @@ from django.views.generic import ListView, TemplateView
 from accounts import people
 from nexus_site.definitions.enums import MemberRole, Permission, Role
 from nexus_site.exceptions import BaseAppException, NotFoundError
+from nexus_site.exceptions import error_text as shared_error_text
 from projects import selectors, services
 from projects.forms import (
     DependencyForm,
@@ -50,14 +51,23 @@ def visible_or_404(load, *args):
         raise Http404 from exc
 
 
+def blockers_text(exc: BaseAppException) -> str:
+    """Return the titles of the tasks a refused "done" waits on ("" when none): a blocker of
+    another project is named as such (the service leaves its title out)."""
+    blockers = exc.details.get("blockers") or []
+    if not blockers:
+        return ""
+    other = gettext("a task of another project")
+    titles = ", ".join(blocker.get("title") or other for blocker in blockers)
+    return gettext("Not done yet: %(titles)s") % {"titles": titles}
+
+
 def error_text(exc: BaseAppException) -> str:
-    """Return a refusal as one sentence: the message, then what the details add to it."""
-    problems = []
-    for value in exc.details.values():
-        for problem in value if isinstance(value, list) else [value]:
-            if isinstance(problem, str) and problem != str(exc.message):
-                problems.append(problem)
-    return " ".join([str(exc.message), *problems[:5]])
+    """Return a refusal as one sentence: nexus_site.exceptions.error_text, with the blockers
+    of a refused "done" named by title instead of written out as data."""
+    if exc.details.get("blockers"):
+        return f"{exc.message} {blockers_text(exc)}"
+    return shared_error_text(exc)
 
 
 def project_for(user, project_id, action: str) -> tuple[Project, str]:
@@ -675,11 +685,8 @@ class TaskPage(LoginRequiredMixin, TemplateView):
             services.task_update(actor=request.user, task=self.task, **form.changes())
         except BaseAppException as exc:
             add_service_errors(form, exc)
-            blockers = exc.details.get("blockers") or []
-            if blockers:
-                other = gettext("a task of another project")
-                titles = ", ".join(blocker["title"] or other for blocker in blockers)
-                form.add_error("status", gettext("Not done yet: %(titles)s") % {"titles": titles})
+            if exc.details.get("blockers"):
+                form.add_error("status", blockers_text(exc))
             return self.render_to_response(self.get_context_data(form=form), status=exc.status)
         messages.success(request, _("Task saved."))
         return HttpResponseRedirect(here)

@@ -132,13 +132,15 @@ def test_move_form_changes_the_status_and_returns_to_the_board(signed_in, projec
 
 def test_blocked_move_form_shows_the_reason_and_keeps_the_status(signed_in, project):
     task = TaskFactory(project=project)
-    TaskDependencyFactory(task=task, depends_on=TaskFactory(project=project))
+    blocker = TaskFactory(project=project, title="Design")
+    TaskDependencyFactory(task=task, depends_on=blocker)
 
     response = signed_in.post(
         reverse("projects:task-move", args=[task.pk]), {"status": "done"}, follow=True
     )
 
     assert "depends on tasks that are not done" in response.content.decode()
+    assert f"Not done yet: {blocker.title}" in response.content.decode()
     task.refresh_from_db()
     assert task.status == TaskStatus.TODO
 
