@@ -17,11 +17,8 @@ from django.db.models import Q, QuerySet
 from django.http import JsonResponse
 from django.views import View
 
-from nexus_site.definitions.enums import RelationType
 from nexus_site.exceptions import BaseAppException
-from relations.access import reachable_containers, sees_everything
-from relations.models import Relationship
-from relations.nodes import content_types_by_label, nodes_filter
+from relations.access import people_reach_filter
 
 MAX_RESULTS = 10
 MAX_QUERY = 100
@@ -33,23 +30,6 @@ def is_email(text: str) -> bool:
     except DjangoValidationError:
         return False
     return True
-
-
-def reach_filter(user) -> Q:
-    """Return a filter on users keeping those ``user`` may find by name."""
-    if sees_everything(user):
-        return Q()
-    containers = reachable_containers(user)
-    types = content_types_by_label()
-    people = Relationship.objects.filter(
-        source_type=types[get_user_model()._meta.label_lower],
-        type__in=[RelationType.OWNER, RelationType.MEMBER],
-    )
-    if containers:
-        people = people.filter(nodes_filter("target", containers, types))
-    else:
-        people = people.none()
-    return Q(pk=user.pk) | Q(pk__in=people.values("source_id"))
 
 
 def people_visible_to(user, query: str) -> QuerySet:
@@ -64,7 +44,7 @@ def people_visible_to(user, query: str) -> QuerySet:
         words &= (
             Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
         )
-    found = words & reach_filter(user)
+    found = words & people_reach_filter(user)
     if is_email(query):
         found |= Q(email__iexact=query)
     return (
@@ -84,7 +64,7 @@ def person_for(user, value: str):
     if is_email(value):
         return users.filter(email__iexact=value).first()
     try:
-        return users.filter(reach_filter(user), pk=value).first()
+        return users.filter(people_reach_filter(user), pk=value).first()
     except (DjangoValidationError, ValueError, BaseAppException):
         return None
 

@@ -27,9 +27,9 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.people import is_email, reach_filter
+from accounts.people import is_email
 from projects.models import Project
-from relations.access import visible_filter
+from relations.access import people_reach_filter, visible_filter
 
 JSON_TEXTAREA = forms.Textarea(attrs={"rows": 6, "dir": "ltr", "spellcheck": "false"})
 SIMPLE_TYPES = {"string", "number", "integer", "boolean"}
@@ -329,7 +329,7 @@ class PatternInputForm(forms.Form):
         emails = [entry for entry in entries if is_email(entry)]
         # As the picker finds people: an id among those the runner may find, an exact e-mail
         # whoever has it (accounts.people).
-        wanted = Q(pk__in=ids) & reach_filter(self.user) if ids else Q(pk__in=[])
+        wanted = Q(pk__in=ids) & people_reach_filter(self.user) if ids else Q(pk__in=[])
         for email in emails:
             wanted |= Q(email__iexact=email)
         found = list(

@@ -22,13 +22,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 
-from accounts.people import reach_filter
 from nexus_site.events.selectors import events_visible_to
 from nexus_site.exceptions import BaseAppException, ValidationError
 from patterns import selectors, services
 from patterns.forms import PatternInputForm, people_kind
 from patterns.models import Execution, ExecutionStatus, Pattern, StepRun, StepStatus
 from relations.access import (
+    people_reach_filter,
     reachable_containers,
     sees_everything,
     sharing_reach,
@@ -355,7 +355,7 @@ class ExecutionShown:
             if not ids:
                 continue
             if kind == USER_LABEL:
-                people = get_user_model().objects.filter(reach_filter(self.user), pk__in=ids)
+                people = get_user_model().objects.filter(people_reach_filter(self.user), pk__in=ids)
                 for person in people:
                     found[(kind, str(person.pk))] = Shown(person.full_name or person.email)
                 continue

@@ -458,6 +458,27 @@ def viewer_ids(node: Node) -> set:
     }
 
 
+def people_reach_filter(user) -> Q:
+    """Return a filter on users keeping those ``user`` may find by name: themself and the people
+    with an owner or member edge on something ``user`` reaches (everyone for an administrator).
+
+    The people picker, the pattern forms' people fields and the graph explorer's search use it,
+    so none of them lists the whole user table."""
+    if sees_everything(user):
+        return Q()
+    containers = reachable_containers(user)
+    types = content_types_by_label()
+    people = Relationship.objects.filter(
+        source_type=types[get_user_model()._meta.label_lower],
+        type__in=[RelationType.OWNER, RelationType.MEMBER],
+    )
+    if containers:
+        people = people.filter(nodes_filter("target", containers, types))
+    else:
+        people = people.none()
+    return Q(pk=user.pk) | Q(pk__in=people.values("source_id"))
+
+
 # --- the gate ----------------------------------------------------------------------------------
 
 

@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.people import reach_filter
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import Permission, RelationType
 from nexus_site.exceptions import NotFoundError, ValidationError
@@ -30,6 +29,7 @@ from relations import traversal
 from relations.access import (
     Decision,
     explain,
+    people_reach_filter,
     reachable_containers,
     sees_everything,
     sharing_reach,
@@ -256,7 +256,7 @@ def search_nodes(user, text: str, *, limit: int = SEARCH_RESULTS) -> list[Found]
     Every model that takes part in the graph is searched by its name fields, through the same
     visibility filter as every list (relations.access.visible_filter): one query per model,
     the user's reach read once. People are found by name only among those the people picker
-    finds (accounts.people.reach_filter: who shares something with the user), so a search
+    finds (relations.access.people_reach_filter: who shares something with the user), so a search
     never lists the whole directory.
     """
     text = text.strip()
@@ -284,7 +284,7 @@ def _search(user, text: str, limit: int) -> list[Found]:
         if has_field(model, "deleted_at"):
             rows = rows.filter(deleted_at__isnull=True)
         if model is people:
-            rows = rows.filter(reach_filter(user), is_active=True)
+            rows = rows.filter(people_reach_filter(user), is_active=True)
         kind = str(model._meta.verbose_name)
         found += [Found(node_of(obj), str(obj), kind) for obj in rows.order_by(names[0])[:limit]]
     folded = text.casefold()

@@ -136,13 +136,13 @@ def test_people_page_needs_login(client):
 
 
 def test_people_page_answers_a_too_large_reach_with_an_error_not_a_500(client, user, monkeypatch):
-    from accounts import people
     from nexus_site.exceptions import ValidationError
+    from relations import access
 
     def too_many(_user):
         raise ValidationError("Too many containers.")
 
-    monkeypatch.setattr(people, "reachable_containers", too_many)
+    monkeypatch.setattr(access, "reachable_containers", too_many)
     client.force_login(user)
 
     response = client.get(reverse("accounts:people"), {"q": "a"})
