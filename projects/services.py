@@ -466,7 +466,8 @@ def task_update(*, actor, task: Task, **fields: Any) -> Task:
     """Change a task's fields, with an activity row per changed field.
 
     Becoming done sets ``completed_at`` and needs every task it depends on to be done;
-    leaving done clears it. A status change is announced to the project.
+    leaving done clears it. Every change is announced to the project as ``task_updated``
+    (the changed field names), a status change also as ``task_status_changed``.
     """
     refuse_unknown(fields, TASK_FIELDS)
     require(actor, Permission.EDIT, task)
@@ -500,6 +501,20 @@ def task_update(*, actor, task: Task, **fields: Any) -> Task:
     validate(task)
     task.save(update_fields=update_fields)
     record(project=task.project, task=task, actor=actor, changes=changes)
+    # Every change, status included, so an open board needs to follow only this one type;
+    # values stay out (a description can be long): readers fetch the task they may see.
+    publish(
+        EventType.TASK_UPDATED,
+        {
+            "task": str(task.pk),
+            "project": str(task.project_id),
+            "title": task.title,
+            "fields": sorted(changes),
+        },
+        user_ids=[task.assignee_id] if task.assignee_id else [],
+        node=project_node(task.project),
+        actor=actor,
+    )
     if "status" in changes:
         publish(
             EventType.TASK_STATUS_CHANGED,
@@ -546,7 +561,8 @@ def ensure_unblocked(task: Task) -> None:
 
 @transaction.atomic
 def task_delete(*, actor, task: Task) -> None:
-    """Delete a task and its dependencies; the project's history keeps a row saying so."""
+    """Delete a task and its dependencies; the project's history keeps a row saying so and
+    ``task_deleted`` tells the project."""
     require(actor, Permission.EDIT, task)
     task = Task.objects.select_for_update().select_related("project").get(pk=task.pk)
     project = task.project
@@ -555,6 +571,14 @@ def task_delete(*, actor, task: Task) -> None:
         project=project,
         actor=actor,
         changes={"deleted_task": ({"id": task.pk, "title": task.title}, None)},
+    )
+    # Addressed to the project's node, which outlives the task, so its viewers still see it.
+    publish(
+        EventType.TASK_DELETED,
+        {"task": str(task.pk), "project": str(project.pk), "title": task.title},
+        user_ids=[task.assignee_id] if task.assignee_id else [],
+        node=project_node(project),
+        actor=actor,
     )
     task.delete()
 

@@ -46,6 +46,8 @@ class EventType(models.TextChoices):
     WORKER_PING = "worker_ping", _("Worker ping")
     TASK_CREATED = "task_created", _("Task created")
     TASK_STATUS_CHANGED = "task_status_changed", _("Task status changed")
+    TASK_UPDATED = "task_updated", _("Task updated")
+    TASK_DELETED = "task_deleted", _("Task deleted")
     PROJECT_MEMBER_ADDED = "project_member_added", _("Project member added")
     PROJECT_MEMBER_REMOVED = "project_member_removed", _("Project member removed")
     DOCUMENT_CREATED = "document_created", _("Document created")

@@ -1,6 +1,7 @@
-// The live board: one WebSocket on /ws/events/?types=task_created,task_status_changed (the
-// session cookie authenticates it; the server sends only events of objects the user may see).
-// When a task of this project is added or moves, the board's cards are read again from the
+// The live board: one WebSocket on /ws/events/?types=task_created,task_status_changed,
+// task_updated,task_deleted (the session cookie authenticates it; the server sends only events
+// of objects the user may see). When a task of this project is added, moves, is edited (title,
+// assignee, priority, ...) or is deleted, the board's cards are read again from the
 // page itself (the same HTML the server renders, with its translated labels) and swapped in,
 // column by column, keeping the focused card focused. A dropped socket reconnects and reads
 // the board once more, so nothing is missed. No visible string lives here.
@@ -8,7 +9,7 @@
   "use strict";
   const board = document.getElementById("kanban");
   if (!board || !board.dataset.project || !("WebSocket" in window)) return;
-  const types = "task_created,task_status_changed";
+  const types = "task_created,task_status_changed,task_updated,task_deleted";
   let timer = null;
   let retryDelay = 1000;
   let dropped = false;
