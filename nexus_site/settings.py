@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "workspace.apps.WorkspaceConfig",
     "patterns.apps.PatternsConfig",
     "comments.apps.CommentsConfig",
+    "search.apps.SearchConfig",
+    "notifications.apps.NotificationsConfig",
 ]
 if env_bool("NEXUS_GRAPH_LAB", False):
     # Stand-in graph models for the test suite and bench/ only (see relations/lab/apps.py).

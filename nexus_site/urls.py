@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("patterns.api.urls")),
     path("", include("nexus_site.events.api.urls")),
     path("", include("comments.api.urls")),
+    path("notifications/", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,8 @@ urlpatterns = [
     path("mail/", include("workspace.mail.urls")),
     path("chat/", include("workspace.chat.urls")),
     path("comments/", include("comments.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("task-attachments/", include("workspace.task_attachments.urls")),
     path("patterns/", include("patterns.urls")),
     path("f/", include("workspace.files.public_urls")),
     path("", DashboardView.as_view(), name="dashboard"),

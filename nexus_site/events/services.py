@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from nexus_site.events.listeners import call_after_commit
 from nexus_site.events.models import Event, EventAudience
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def publish_many(events: list[Event], *, held: bool = False) -> list[Event]:
                     EventAudience(event=event, user_id=user_id) for user_id in event.audience_users
                 )
     broadcast_after_commit(connection, [event.id for event in events])
+    call_after_commit(events, using=connection.alias)
     return written
 
 

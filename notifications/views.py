@@ -1,0 +1,77 @@
+"""The notifications pages: my notifications (unread or all), mark one read (and open its
+object), mark all read. Thin: notifications.selectors reads only the user's own (anyone
+else's is 404), notifications.services writes."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import ListView
+
+from nexus_site.exceptions import NotFoundError
+from notifications import selectors, services, wording
+
+UNREAD, ALL = "unread", "all"
+
+
+def list_url(show: str) -> str:
+    return reverse("notifications:list") + ("?show=unread" if show == UNREAD else "")
+
+
+class NotificationListPage(LoginRequiredMixin, ListView):
+    """My notifications, newest first, unread only or all."""
+
+    template_name = "notifications/list.html"
+    context_object_name = "notifications"
+    paginate_by = 30
+
+    def show(self) -> str:
+        return UNREAD if self.request.GET.get("show") == UNREAD else ALL
+
+    def get_queryset(self):
+        return selectors.notifications_of(self.request.user, unread=self.show() == UNREAD)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for notification in context["notifications"]:
+            notification.sentence = wording.sentence(notification)
+            notification.shown_title = notification.title or wording.UNTITLED
+        return {**context, "show": self.show()}
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """Mark one of my notifications read; with ``open``, go on to its object."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, notification_id):
+        try:
+            notification = selectors.notification_get(request.user, notification_id)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        services.notification_read(actor=request.user, notification=notification)
+        target = notification.url
+        if (
+            request.POST.get("open")
+            and target
+            and url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+        ):
+            return HttpResponseRedirect(target)
+        return HttpResponseRedirect(list_url(request.POST.get("show", "")))
+
+
+class ReadAllView(LoginRequiredMixin, View):
+    """Mark every notification of mine read."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        marked = services.notifications_read_all(actor=request.user)
+        if marked:
+            messages.success(request, _("All notifications are marked read."))
+        return HttpResponseRedirect(list_url(request.POST.get("show", "")))
