@@ -189,3 +189,40 @@ def test_a_card_dragged_to_another_column_moves_there(live_server, page):
 
     card_in(page, "review", task).wait_for()
     assert Task.objects.get(pk=task.pk).status == TaskStatus.REVIEW
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_open_board_follows_another_users_title_edit_and_deletion(
+    browser, settings, fresh_channel_layer
+):
+    from playwright.sync_api import expect
+
+    from tests.browser.test_chat import asgi_url, logged_in_page
+
+    settings.ALLOWED_HOSTS = ["*"]
+    alice = UserFactory()
+    project = ProjectFactory(owner=alice, name="Apollo")
+    bob = add_member(project, MemberRole.MEMBER)
+    task = TaskFactory(project=project, title="Old title")
+    url = asgi_url()
+    alice_page = logged_in_page(browser, url, alice)
+    alice_page.goto(f"{url}/projects/{project.pk}/")
+    expect(alice_page.locator("#kanban")).to_have_attribute("data-connected", "true")
+    bob_page = logged_in_page(browser, url, bob)
+
+    bob_page.goto(f"{url}/projects/tasks/{task.pk}/")
+    bob_page.locator("#id_title").fill("New title from Bob")
+    bob_page.locator("#task-form button[type=submit]").click()
+    bob_page.wait_for_load_state()
+
+    expect(card_in(alice_page, "todo", task)).to_contain_text("New title from Bob", timeout=3000)
+
+    bob_page.goto(f"{url}/projects/tasks/{task.pk}/delete/")
+    bob_page.get_by_role("button", name="Delete task").click()
+    bob_page.wait_for_url(f"**/projects/{project.pk}/")
+
+    expect(card_in(alice_page, "todo", task)).to_have_count(0, timeout=3000)
+    expect(alice_page.locator('.kanban__column[data-status="todo"] .kanban__count')).to_have_text(
+        "0"
+    )
