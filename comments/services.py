@@ -31,6 +31,7 @@ from nexus_site.definitions.enums import EventType, Permission, Role
 from nexus_site.events.services import event_of, publish_many
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
 from relations.access import refusal_at, viewer_ids
+from search import index as search_index
 from workspace.files.selectors import files_for_attachment
 
 MAX_BODY_LENGTH = 10_000
@@ -235,6 +236,7 @@ def comment_create(
     mentioned, refused = resolve_mentions(body, target)
     comment = Comment(**target.filter(), author=actor, body=body, reply_to=root)
     comment.save(force_insert=True)
+    search_index.entry_update(comment)
     if mentioned:
         comment.mentions.set(mentioned)
     if files:
@@ -271,6 +273,7 @@ def comment_edit(*, actor, target: Target, comment: Comment, body: str) -> Writt
     current.body = body
     current.edited_at = now
     current.save(update_fields=["body", "edited_at"])
+    search_index.entry_update(current)
     current.mentions.set(mentioned)
     announce(
         EventType.COMMENT_EDITED,
@@ -292,6 +295,7 @@ def comment_delete(*, actor, target: Target, comment: Comment) -> Comment:
     current.body = ""
     current.deleted_at = timezone.now()
     current.save(update_fields=["body", "deleted_at"])
+    search_index.entry_update(current)
     current.mentions.clear()
     current.revisions.all().delete()
     CommentAttachment.objects.filter(comment=current).delete()

@@ -38,6 +38,7 @@ from relations.access import require, require_named, require_placement
 from relations.algorithms import Graph, would_create_cycle
 from relations.models import Relationship
 from relations.nodes import node_of
+from search import index as search_index
 
 PROJECT_FIELDS = frozenset(
     {"name", "description", "status", "priority", "start_date", "end_date", "budget"}
@@ -186,6 +187,7 @@ def project_create(
         source=node_of(owner), target=node_of(project), type=RelationType.OWNER, created_by=actor
     )
     record(project=project, actor=actor, changes={"created": (None, project.name)})
+    search_index.entry_update(project)
     if parent is not None:
         project_parent_set(actor=actor, project=project, parent=parent)
     return project
@@ -209,6 +211,7 @@ def project_update(*, actor, project: Project, **fields: Any) -> Project:
     validate(project)
     project.save(update_fields=[*changes, "updated_at"])
     record(project=project, actor=actor, changes=changes)
+    search_index.entry_update(project)
     return project
 
 
@@ -217,6 +220,7 @@ def project_delete(*, actor, project: Project) -> None:
     """Delete a project with its tasks and history, and the graph rows that name it."""
     require(actor, Permission.MANAGE, project)
     relations.node_detach(node_of(project), actor=actor)
+    search_index.entry_delete(project)
     project.delete()
 
 
@@ -438,6 +442,7 @@ def task_create(
     validate(task)
     task.save(force_insert=True)
     record(project=project, task=task, actor=actor, changes={"created": (None, task.title)})
+    search_index.entry_update(task)
     publish(
         EventType.TASK_CREATED,
         {
@@ -501,6 +506,7 @@ def task_update(*, actor, task: Task, **fields: Any) -> Task:
     validate(task)
     task.save(update_fields=update_fields)
     record(project=task.project, task=task, actor=actor, changes=changes)
+    search_index.entry_update(task)
     # Every change, status included, so an open board needs to follow only this one type;
     # values stay out (a description can be long): readers fetch the task they may see.
     publish(
@@ -580,6 +586,7 @@ def task_delete(*, actor, task: Task) -> None:
         node=project_node(project),
         actor=actor,
     )
+    search_index.entry_delete(task)
     task.delete()
 
 

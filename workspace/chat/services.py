@@ -26,6 +26,7 @@ from relations import services as relations
 from relations.access import can, grant_level, require_named
 from relations.models import Relationship
 from relations.nodes import node_of
+from search import index as search_index
 from workspace.chat import realtime
 from workspace.chat.models import (
     ChatMessage,
@@ -389,6 +390,7 @@ def message_post(
         created_at=now,
     )
     message.save(force_insert=True)
+    search_index.entry_update(message)
     Room.objects.filter(pk=room.pk).update(last_message_at=now)
     if files:
         MessageAttachment.objects.bulk_create(
@@ -439,6 +441,7 @@ def message_edit(*, actor, message: ChatMessage, body: str) -> ChatMessage:
     current.edited_at = now
     current.mentions = [str(user.pk) for user in mentioned]
     current.save(update_fields=["body", "edited_at", "mentions"])
+    search_index.entry_update(current)
     message_event(EventType.MESSAGE_EDITED, current, actor=actor)
     announce_mentions(
         current, [user for user in mentioned if str(user.pk) not in before], actor=actor
@@ -460,6 +463,7 @@ def message_delete(*, actor, message: ChatMessage) -> ChatMessage:
     current.mentions = []
     current.deleted_at = timezone.now()
     current.save(update_fields=["body", "mentions", "deleted_at"])
+    search_index.entry_update(current)
     current.edits.all().delete()
     current.attachments.all().delete()
     message_event(EventType.MESSAGE_DELETED, current, actor=actor)

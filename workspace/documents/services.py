@@ -33,6 +33,7 @@ from relations import services as relations
 from relations.access import refusal_at, require, require_named
 from relations.models import Relationship
 from relations.nodes import node_of
+from search import index as search_index
 from workspace.documents.content import empty_content, validate_content
 from workspace.documents.models import Document, DocumentAttachment, DocumentType, DocumentVersion
 from workspace.documents.office import import_office
@@ -172,6 +173,7 @@ def document_create(
     )
     document.save(force_insert=True)
     write_version(document, author=actor)
+    search_index.entry_update(document)
     relations.relationship_record(
         source=node_of(actor), target=node_of(document), type=RelationType.OWNER, created_by=actor
     )
@@ -219,6 +221,7 @@ def document_update(
     current.version += 1
     current.save(update_fields=[*changes, "version", "updated_at"])
     write_version(current, author=actor)
+    search_index.entry_update(current)
     announce(EventType.DOCUMENT_UPDATED, current, actor=actor, changed=sorted(changes))
     return current
 
@@ -237,6 +240,7 @@ def document_version_restore(*, actor, document: Document, number: int) -> Docum
     current.version += 1
     current.save(update_fields=["title", "content", "version", "updated_at"])
     write_version(current, author=actor)
+    search_index.entry_update(current)
     announce(EventType.DOCUMENT_UPDATED, current, actor=actor, restored_from=number)
     return current
 
@@ -250,6 +254,7 @@ def document_delete(*, actor, document: Document) -> Document:
         raise NotFoundError()
     current.deleted_at = timezone.now()
     current.save(update_fields=["deleted_at", "updated_at"])
+    search_index.entry_update(current)
     announce(EventType.DOCUMENT_DELETED, current, actor=actor)
     return current
 
@@ -263,6 +268,7 @@ def document_restore(*, actor, document: Document) -> Document:
         raise ConflictError(_("This document is not in the trash."))
     current.deleted_at = None
     current.save(update_fields=["deleted_at", "updated_at"])
+    search_index.entry_update(current)
     announce(EventType.DOCUMENT_RESTORED, current, actor=actor)
     return current
 
@@ -275,6 +281,7 @@ def document_purge(*, actor, document: Document) -> None:
     current = locked(document)
     announce(EventType.DOCUMENT_DELETED, current, actor=actor, purged=True)
     relations.node_detach(node_of(current))
+    search_index.entry_delete(current)
     current.delete()
 
 

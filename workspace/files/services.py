@@ -41,6 +41,7 @@ from projects.models import Project
 from relations import services as relations
 from relations.access import require, require_named, require_placement
 from relations.nodes import node_of
+from search import index as search_index
 from workspace.files import content
 from workspace.files.models import Blob, File, PublicLink, valid_links_filter
 from workspace.files.selectors import logical_usage
@@ -154,6 +155,7 @@ def file_upload(
         relations.relationship_record(
             source=node_of(actor), target=node_of(file), type=RelationType.OWNER, created_by=actor
         )
+        search_index.entry_update(file)
         publish(
             EventType.FILE_UPLOADED,
             {"file": str(file.pk), "name": file.name, "size": file.size, "sha256": file.sha256},
@@ -192,6 +194,7 @@ def file_update(*, actor, file: File, **fields: Any) -> File:
             changed.append("project")
     if changed:
         file.save(update_fields=[*changed, "updated_at"])
+        search_index.entry_update(file)
     return file
 
 
@@ -207,6 +210,7 @@ def file_delete(*, actor, file: File) -> None:
     payload = {"file": str(file.pk), "name": file.name, "sha256": file.sha256}
     relations.node_detach(node_of(file), actor=actor)
     blob_id, owner_id = file.blob_id, file.owner_id
+    search_index.entry_delete(file)
     file.delete()
     blob_release(blob_id=blob_id)
     publish(EventType.FILE_DELETED, payload, user_ids=[actor.pk, owner_id], node=node, actor=actor)

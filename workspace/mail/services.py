@@ -32,6 +32,7 @@ from nexus_site.exceptions import (
     NotFoundError,
     ValidationError,
 )
+from search import index as search_index
 from workspace.files.models import File
 from workspace.files.selectors import files_for_attachment
 from workspace.mail import notifications, tasks
@@ -327,6 +328,7 @@ def mail_send(*, actor, entry: MailboxEntry) -> MailboxEntry:
     message.status = MailStatus.SENT
     message.sent_at = timezone.now()
     message.save(update_fields=["status", "sent_at", "updated_at"])
+    search_index.entry_update(message)
     entry.folder = MailFolder.SENT
     entry.save(update_fields=["folder"])
     copies = MailboxEntry.objects.bulk_create(

@@ -1,0 +1,84 @@
+"""Keep the index in step with the writes: called inside each write service's transaction."""
+
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
+from django.db.models import F, Model
+from django.utils import timezone
+
+from search import registry
+from search.models import TITLE_MAX_LENGTH, SearchEntry
+from search.texts import clean, config_for
+
+
+def vector_expression() -> SearchVector:
+    """Return the weighted vector of an entry's own columns, in its own configuration."""
+    config = F("config")
+    return SearchVector("title", weight="A", config=config) + SearchVector(
+        "body", weight="B", config=config
+    )
+
+
+def entry_update(obj: Model) -> None:
+    """Write (or remove) the entry of ``obj`` in the current transaction."""
+    kind = registry.kind_of(obj)
+    if kind is None:
+        return
+    text = kind.extract(obj)
+    if text is None:
+        entry_delete(obj)
+        return
+    entry, _created = SearchEntry.objects.update_or_create(
+        kind=kind.name,
+        object_id=obj.pk,
+        defaults={
+            "title": clean(text.title, limit=TITLE_MAX_LENGTH),
+            "body": clean(text.body),
+            "config": config_for(text.language),
+            "path": text.path,
+            "updated_at": timezone.now(),
+        },
+    )
+    if connection.vendor == "postgresql":
+        SearchEntry.objects.filter(pk=entry.pk).update(vector=vector_expression())
+
+
+def entry_delete(obj: Model) -> None:
+    """Remove the entry of ``obj`` (call before deleting its row: the id is read from it)."""
+    kind = registry.kind_of(obj)
+    if kind is not None and obj.pk is not None:
+        SearchEntry.objects.filter(kind=kind.name, object_id=obj.pk).delete()
+
+
+def entries_write(kind: registry.Kind, objects: list[Model]) -> int:
+    """Replace the entries of ``objects`` (one batch of a rebuild); return how many were kept."""
+    now = timezone.now()
+    rows = []
+    for obj in objects:
+        text = kind.extract(obj)
+        if text is not None:
+            rows.append(
+                SearchEntry(
+                    kind=kind.name,
+                    object_id=obj.pk,
+                    title=clean(text.title, limit=TITLE_MAX_LENGTH),
+                    body=clean(text.body),
+                    config=config_for(text.language),
+                    path=text.path,
+                    updated_at=now,
+                )
+            )
+    ids = [obj.pk for obj in objects]
+    SearchEntry.objects.filter(kind=kind.name, object_id__in=ids).delete()
+    SearchEntry.objects.bulk_create(rows)
+    if connection.vendor == "postgresql" and rows:
+        SearchEntry.objects.filter(kind=kind.name, object_id__in=ids).update(
+            vector=vector_expression()
+        )
+    return len(rows)
+
+
+def orphans_delete(kind: registry.Kind) -> int:
+    """Remove the entries of ``kind`` whose object no longer exists; return how many."""
+    existing = kind.model._default_manager.values("pk")
+    deleted, _ = SearchEntry.objects.filter(kind=kind.name).exclude(object_id__in=existing).delete()
+    return deleted

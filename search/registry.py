@@ -1,0 +1,54 @@
+"""How each kind of object takes part in the search: registered by kind, not imported.
+
+An app (or ``search.registrations`` for the apps that exist today) registers a ``Kind``: its
+model, how one object reads as text (``extract``), which objects a user may see (``visible``,
+a queryset the search uses as a SQL subquery) and the paths from the model to its project.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+
+@dataclass(frozen=True)
+class Text:
+    """What the index keeps of one object."""
+
+    title: str
+    body: str
+    language: str | None  # a Language code; the configuration follows from it
+    path: str  # the page that shows the object
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    model: type[Model]
+    # None: the object is not searchable now (in the trash, deleted) and leaves the index.
+    extract: Callable[[Any], Text | None]
+    visible: Callable[[Any], QuerySet]
+    # Lookups from the model to its project (any one matching); none: outside projects.
+    project_paths: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()  # select_related for extract, used by the rebuild
+
+
+_kinds: dict[str, Kind] = {}
+_by_model: dict[type[Model], Kind] = {}
+
+
+def register(kind: Kind) -> None:
+    """Let objects of ``kind.model`` be searched as ``kind.name``."""
+    _kinds[kind.name] = kind
+    _by_model[kind.model] = kind
+
+
+def kinds() -> dict[str, Kind]:
+    """Return the registered kinds by name, in registration order."""
+    return dict(_kinds)
+
+
+def kind_of(obj: Model) -> Kind | None:
+    """Return the kind ``obj`` is searched as, or None when its model takes no part."""
+    return _by_model.get(type(obj)._meta.concrete_model)
