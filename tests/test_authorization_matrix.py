@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from nexus_site.tests.isolation import clear_cache
+from notifications.tests.factories import notification_for
 from tests.owned_objects import OwnedObjects, owned_objects
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -199,6 +200,9 @@ ROUTES: dict[str, Kwargs] = {
     # relations, AI usage
     "relations-api:detail": lambda o: {"relationship_id": o.relationship.pk},
     "ai_usage-api:interaction-detail": lambda o: {"interaction_id": o.interaction.pk},
+    # notifications: one of A's, made when the route is walked
+    "notifications-api:read": lambda o: {"notification_id": notification_for(o.owner).pk},
+    "notifications:read": lambda o: {"notification_id": notification_for(o.owner).pk},
 }
 
 # Routes whose id is not an object a user owns, and why they are not in the matrix.
