@@ -31,6 +31,7 @@ from workspace.documents import services as documents
 from workspace.documents.models import Document
 from workspace.files.models import File
 from workspace.mail.models import MailboxEntry
+from workspace.task_attachments.services import task_attachment_add
 from workspace.tests.ai_usage.factories import InteractionFactory
 from workspace.tests.chat.factories import post
 from workspace.tests.documents.factories import DocumentFactory, share
@@ -59,6 +60,7 @@ class OwnedObjects:
     comment: Comment
     document_comment: Comment
     comment_file: File
+    task_file: File
     pattern: Pattern
     execution: Execution
     relationship: Relationship
@@ -93,6 +95,9 @@ def owned_objects(owner, viewer=None) -> OwnedObjects:
     pattern = make_pattern(owner)
     execution, _ = execution_start(actor=owner, pattern=pattern, input={})
     comment_file = upload_file(owner, b"commented\n", "commented.txt")
+    # Attached to the task, not in its project: the viewer reaches it only through the task.
+    task_file = upload_file(owner, b"tasked\n", "tasked.txt")
+    task_attachment_add(actor=owner, task=dependency.task, file_id=task_file.pk)
     comment = comments.comment_create(
         actor=owner,
         target=decided(owner, dependency.task),
@@ -131,6 +136,7 @@ def owned_objects(owner, viewer=None) -> OwnedObjects:
         comment=comment,
         document_comment=document_comment,
         comment_file=comment_file,
+        task_file=task_file,
         pattern=pattern,
         execution=execution,
         relationship=relationship,

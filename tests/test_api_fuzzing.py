@@ -139,7 +139,14 @@ def path_parameters(objects: OwnedObjects, staff_target) -> dict[str, dict[str, 
         f"{v1}/relations/{{relationship_id}}/": {"relationship_id": str(o.relationship.pk)},
         **{
             f"{v1}/tasks/{{task_id}}/{tail}": {"task_id": str(o.task.pk)}
-            for tail in ("", "dependencies/")
+            for tail in ("", "attachments/", "dependencies/")
+        },
+        **{
+            f"{v1}/tasks/{{task_id}}/attachments/{{file_id}}/{tail}": {
+                "task_id": str(o.task.pk),
+                "file_id": str(o.task_file.pk),
+            }
+            for tail in ("", "download/")
         },
         f"{v1}/tasks/{{task_id}}/dependencies/{{depends_on_id}}/": {
             "task_id": str(o.task.pk),

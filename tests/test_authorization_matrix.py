@@ -87,6 +87,15 @@ ROUTES: dict[str, Kwargs] = {
     "projects:task-add": project,
     "projects:task-delete": task,
     "projects:task-dependencies": task,
+    "task-attachments-api:task-attachments": task,
+    "task-attachments-api:task-attachment": lambda o: {**task(o), "file_id": o.task_file.pk},
+    "task-attachments-api:task-attachment-download": lambda o: {
+        **task(o),
+        "file_id": o.task_file.pk,
+    },
+    "task-attachments:add": task,
+    "task-attachments:download": lambda o: {**task(o), "file_id": o.task_file.pk},
+    "task-attachments:remove": lambda o: {**task(o), "file_id": o.task_file.pk},
     # documents
     "documents-api:document-detail": document,
     "documents-api:document-restore": document,
@@ -280,6 +289,8 @@ BODIES: dict[tuple[str, str], Kwargs] = {
     },
     ("projects:task-add", "POST"): lambda o: {"title": "Taken", "status": "todo"},
     ("projects:task-dependencies", "POST"): lambda o: {"remove": str(o.depends_on.pk)},
+    ("task-attachments-api:task-attachments", "POST"): lambda o: {"file": str(o.file.pk)},
+    ("task-attachments:add", "POST"): lambda o: {"existing": str(o.file.pk)},
     ("documents:shares", "POST"): lambda o: {"email": UserFactory().email, "permission": "manage"},
     ("files:public-link", "POST"): lambda o: {"max_downloads": "5"},
 }

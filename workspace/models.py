@@ -5,3 +5,4 @@ from workspace.chat.models import *  # noqa: F403
 from workspace.documents.models import *  # noqa: F403
 from workspace.files.models import *  # noqa: F403
 from workspace.mail.models import *  # noqa: F403
+from workspace.task_attachments.models import *  # noqa: F403

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("workspace.ai_usage.api.urls")),
     path("", include("workspace.mail.api.urls")),
     path("", include("workspace.chat.api.urls")),
+    path("", include("workspace.task_attachments.api.urls")),
 ]
