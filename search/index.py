@@ -9,6 +9,8 @@ from search import registry
 from search.models import TITLE_MAX_LENGTH, SearchEntry
 from search.texts import clean, config_for
 
+UPDATED_FIELDS = ["title", "body", "config", "path", "updated_at"]
+
 
 def vector_expression() -> SearchVector:
     """Return the weighted vector of an entry's own columns, in its own configuration."""
@@ -27,19 +29,29 @@ def entry_update(obj: Model) -> None:
     if text is None:
         entry_delete(obj)
         return
-    entry, _created = SearchEntry.objects.update_or_create(
-        kind=kind.name,
-        object_id=obj.pk,
-        defaults={
-            "title": clean(text.title, limit=TITLE_MAX_LENGTH),
-            "body": clean(text.body),
-            "config": config_for(text.language),
-            "path": text.path,
-            "updated_at": timezone.now(),
-        },
+    # One upsert statement whether or not the entry exists (the FTS5 triggers follow it).
+    SearchEntry.objects.bulk_create(
+        [entry_of(kind, obj, text, now=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["kind", "object_id"],
+        update_fields=UPDATED_FIELDS,
     )
     if connection.vendor == "postgresql":
-        SearchEntry.objects.filter(pk=entry.pk).update(vector=vector_expression())
+        SearchEntry.objects.filter(kind=kind.name, object_id=obj.pk).update(
+            vector=vector_expression()
+        )
+
+
+def entry_of(kind: registry.Kind, obj: Model, text: registry.Text, *, now) -> SearchEntry:
+    return SearchEntry(
+        kind=kind.name,
+        object_id=obj.pk,
+        title=clean(text.title, limit=TITLE_MAX_LENGTH),
+        body=clean(text.body),
+        config=config_for(text.language),
+        path=text.path,
+        updated_at=now,
+    )
 
 
 def entry_delete(obj: Model) -> None:
@@ -56,17 +68,7 @@ def entries_write(kind: registry.Kind, objects: list[Model]) -> int:
     for obj in objects:
         text = kind.extract(obj)
         if text is not None:
-            rows.append(
-                SearchEntry(
-                    kind=kind.name,
-                    object_id=obj.pk,
-                    title=clean(text.title, limit=TITLE_MAX_LENGTH),
-                    body=clean(text.body),
-                    config=config_for(text.language),
-                    path=text.path,
-                    updated_at=now,
-                )
-            )
+            rows.append(entry_of(kind, obj, text, now=now))
     ids = [obj.pk for obj in objects]
     SearchEntry.objects.filter(kind=kind.name, object_id__in=ids).delete()
     SearchEntry.objects.bulk_create(rows)
