@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("patterns.api.urls")),
     path("", include("nexus_site.events.api.urls")),
     path("", include("comments.api.urls")),
+    path("", include("search.api.urls")),
     path("notifications/", include("notifications.api.urls")),
 ]
 

@@ -7,6 +7,7 @@ own. Languages: none of these objects carries one, so each reads in its author's
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from search.registry import Kind, Text, register
 
@@ -127,12 +128,44 @@ def register_known() -> None:
             path=f"{page}#comment-{comment.pk}",
         )
 
-    register(Kind("project", Project, project_text, projects, ("pk",), ("owner",)))
-    register(Kind("task", Task, task_text, tasks, ("project",), ("reporter", "project__owner")))
-    register(Kind("document", Document, document_text, documents, ("project",), ("owner",)))
-    register(Kind("file", File, file_text, files, ("project",), ("owner",)))
-    register(Kind("mail", MailMessage, mail_text, mail, (), ("sender",)))
-    register(Kind("message", ChatMessage, chat_text, chat, ("room__project",), ("room", "author")))
+    register(
+        Kind("project", Project, project_text, projects, ("pk",), ("owner",), label=_("Projects"))
+    )
+    register(
+        Kind(
+            "task",
+            Task,
+            task_text,
+            tasks,
+            ("project",),
+            ("reporter", "project__owner"),
+            label=_("Tasks"),
+        )
+    )
+    register(
+        Kind(
+            "document",
+            Document,
+            document_text,
+            documents,
+            ("project",),
+            ("owner",),
+            label=_("Documents"),
+        )
+    )
+    register(Kind("file", File, file_text, files, ("project",), ("owner",), label=_("Files")))
+    register(Kind("mail", MailMessage, mail_text, mail, (), ("sender",), label=_("Mail")))
+    register(
+        Kind(
+            "message",
+            ChatMessage,
+            chat_text,
+            chat,
+            ("room__project",),
+            ("room", "author"),
+            label=_("Chat messages"),
+        )
+    )
     register(
         Kind(
             "comment",
@@ -141,5 +174,6 @@ def register_known() -> None:
             comments,
             ("task__project", "document__project"),
             ("author", "task", "document"),
+            label=_("Comments"),
         )
     )

@@ -32,6 +32,7 @@ class Kind:
     # Lookups from the model to its project (any one matching); none: outside projects.
     project_paths: tuple[str, ...] = ()
     related: tuple[str, ...] = ()  # select_related for extract, used by the rebuild
+    label: Any = ""  # the facet's name in the pages (a lazy translation)
 
 
 _kinds: dict[str, Kind] = {}
