@@ -39,6 +39,7 @@ urlpatterns = [
     path("mail/", include("workspace.mail.urls")),
     path("chat/", include("workspace.chat.urls")),
     path("comments/", include("comments.urls")),
+    path("search/", include("search.urls")),
     path("notifications/", include("notifications.urls")),
     path("task-attachments/", include("workspace.task_attachments.urls")),
     path("patterns/", include("patterns.urls")),
