@@ -28,6 +28,7 @@ inserts nothing and says so. PostgreSQL and SQLite (3.35+) both run it as one st
 whatever the number of recipients.
 """
 
+import dataclasses
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,7 +43,8 @@ from nexus_site.definitions.enums import EventType, RelationType, Role
 from nexus_site.events.models import Event
 from nexus_site.events.services import event_of, publish_many
 from nexus_site.ids import uuid7
-from notifications.models import Notification
+from notifications import emails
+from notifications.models import Action, Notification
 from relations.access import viewer_ids
 from relations.nodes import Node
 
@@ -50,21 +52,10 @@ from relations.nodes import Node
 NOTIFICATION_EVENT = "notification"
 
 
-class Action:
-    """What happened, as stored on a notification (the page words each one)."""
-
-    ASSIGNED = "assigned"
-    UNASSIGNED = "unassigned"
-    MENTIONED = "mentioned"
-    SHARED = "shared"
-    MAIL = "mail"
-    MEMBER_ADDED = "member_added"
-    MEMBER_REMOVED = "member_removed"
-    RUN_FAILED = "run_failed"
-
-
 # Literal names for the task events another change introduces (projects.services).
 TASK_UPDATED = "task_updated"
+# Published by notifications.due (beat), once per task and day.
+TASK_DUE = "task_due"
 
 DERIVED_TYPES = frozenset(
     {
@@ -77,6 +68,7 @@ DERIVED_TYPES = frozenset(
         EventType.PROJECT_MEMBER_ADDED,
         EventType.PROJECT_MEMBER_REMOVED,
         EventType.PATTERN_FAILED,
+        TASK_DUE,
     }
 )
 
@@ -144,6 +136,12 @@ def task_updated(event: Event, payload: dict) -> list[Notice]:
     if payload.get("previous_assignee"):
         notices.append(task_notice(Action.UNASSIGNED, payload, ids([payload["previous_assignee"]])))
     return notices
+
+
+def task_due(event: Event, payload: dict) -> list[Notice]:
+    action = Action.OVERDUE if payload.get("overdue") else Action.DUE_TOMORROW
+    notice = task_notice(action, payload, ids(event.audience_users))
+    return [dataclasses.replace(notice, kind=NotificationKind.TASK_DUE)]
 
 
 def task_notice(action: str, payload: dict, recipients: tuple[str, ...]) -> Notice:
@@ -311,6 +309,7 @@ RULES = {
     EventType.PROJECT_MEMBER_ADDED: member_added,
     EventType.PROJECT_MEMBER_REMOVED: member_removed,
     EventType.PATTERN_FAILED: pattern_failed,
+    TASK_DUE: task_due,
 }
 
 # The fan-out: one statement. {candidates} is one "SELECT %s, %s" row per candidate (its new
@@ -384,9 +383,11 @@ def derive(event: Event) -> int:
     created = 0
     with transaction.atomic():
         live = []
+        told_of: dict[str, set] = {}
         for notice in notices_for(event):
             for notification_id, recipient_id in notify(event, notice):
                 created += 1
+                told_of.setdefault(notice.kind, set()).add(recipient_id)
                 told = event_of(
                     NOTIFICATION_EVENT,
                     {
@@ -401,4 +402,6 @@ def derive(event: Event) -> int:
                 told.actor_id = event.actor_id
                 live.append(told)
         publish_many(live)
+        if told_of:
+            transaction.on_commit(lambda: emails.schedule_immediate(told_of), robust=True)
     return created

@@ -14,7 +14,22 @@ from django.utils.translation import gettext_lazy as _
 from accounts.notification_kinds import NotificationKind
 from nexus_site.ids import uuid7
 
-__all__ = ["Notification"]
+__all__ = ["Action", "Notification"]
+
+
+class Action:
+    """What happened, as stored on a notification (the page words each one)."""
+
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    MENTIONED = "mentioned"
+    SHARED = "shared"
+    MAIL = "mail"
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    RUN_FAILED = "run_failed"
+    DUE_TOMORROW = "due_tomorrow"
+    OVERDUE = "overdue"
 
 
 class Notification(models.Model):
@@ -44,6 +59,8 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When an e-mail (at once, grouped, or in the daily digest) carried it; None: not yet.
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

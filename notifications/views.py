@@ -5,14 +5,19 @@ else's is 404), notifications.services writes."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
 
+from accounts.notification_kinds import NotificationDelivery, NotificationKind
+from accounts.services import user_notification_preferences_set
 from nexus_site.exceptions import NotFoundError
-from notifications import selectors, services, wording
+from notifications import emails, selectors, services, wording
 
 UNREAD, ALL = "unread", "all"
 
@@ -75,3 +80,30 @@ class ReadAllView(LoginRequiredMixin, View):
         if marked:
             messages.success(request, _("All notifications are marked read."))
         return HttpResponseRedirect(list_url(request.POST.get("show", "")))
+
+
+# The token is the credential (a signed user and kinds, sent only to that user's address), and
+# mail clients' one-click unsubscribe (RFC 8058) posts without a CSRF token or a session.
+@method_decorator(csrf_exempt, name="dispatch")
+class UnsubscribePage(View):
+    """GET: say which e-mails a link stops and ask; POST: stop them (no sign-in needed)."""
+
+    http_method_names = ["get", "post"]
+    template_name = "notifications/unsubscribe.html"
+
+    def get(self, request, token):
+        return self.answer(request, token, done=False)
+
+    def post(self, request, token):
+        return self.answer(request, token, done=True)
+
+    def answer(self, request, token, *, done: bool):
+        found = emails.read_unsubscribe_token(token)
+        if found is None:
+            return render(request, self.template_name, {"invalid": True}, status=404)
+        user, kinds = found
+        if done:
+            never = dict.fromkeys(kinds, NotificationDelivery.NEVER)
+            user_notification_preferences_set(user=user, deliveries=never)
+        labels = [NotificationKind(kind).label for kind in kinds]
+        return render(request, self.template_name, {"done": done, "kind_labels": labels})

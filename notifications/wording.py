@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from notifications.derivation import Action
+from notifications.models import Action
 
 SENTENCES = {
     Action.ASSIGNED: _("%(actor)s assigned you a task"),
@@ -13,6 +13,8 @@ SENTENCES = {
     Action.MEMBER_ADDED: _("%(actor)s added you to a project"),
     Action.MEMBER_REMOVED: _("%(actor)s removed you from a project"),
     Action.RUN_FAILED: _("A pattern run of yours failed"),
+    Action.DUE_TOMORROW: _("A task of yours is due tomorrow"),
+    Action.OVERDUE: _("A task of yours is overdue"),
 }
 SOMEONE = _("Someone")
 UNTITLED = _("(untitled)")

@@ -219,6 +219,8 @@ NOT_AN_OBJECT: dict[str, str] = {
     "public-files:download": "a public link serves anyone who holds its token, by design",
     "accounts:avatar": "a random name per upload, served to any signed-in person who is shown it "
     "beside its owner's name (never to anonymous visitors); accounts/tests/test_settings_pages.py",
+    "notifications:unsubscribe": "a signed token naming one user and kinds, sent only to that "
+    "user's address, that can only turn their e-mails off; notifications/tests/test_emails.py",
 }
 
 # Staff-only routes: every non-staff caller gets 403 whatever the id, so nothing leaks.

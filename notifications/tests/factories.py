@@ -5,8 +5,7 @@ import datetime
 from django.utils import timezone
 
 from accounts.notification_kinds import NotificationKind
-from notifications.derivation import Action
-from notifications.models import Notification
+from notifications.models import Action, Notification
 
 _events = iter(range(1_000_000, 10_000_000))
 

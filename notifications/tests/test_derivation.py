@@ -15,8 +15,8 @@ from comments.tests.factories import comment_on
 from nexus_site.definitions.enums import EventType, Role
 from nexus_site.events.models import Event
 from nexus_site.events.services import publish
-from notifications.derivation import NOTIFICATION_EVENT, Action, Notice, derive, notify
-from notifications.models import Notification
+from notifications.derivation import NOTIFICATION_EVENT, Notice, derive, notify
+from notifications.models import Action, Notification
 from projects import services as projects
 from projects.tests.factories import ProjectFactory, TaskFactory, add_member
 from relations.nodes import node_of
