@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -243,7 +244,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "patterns.tasks.reclaim_executions",
         "schedule": timedelta(seconds=30),
     },
+    # Tasks due tomorrow or overdue, then the daily digests (notifications.due, .emails).
+    "announce-due-tasks": {
+        "task": "notifications.tasks.announce_due_tasks",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "send-notification-digests": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
+# Notifications e-mailed at once are grouped per person and kind over this many seconds.
+NOTIFICATIONS_EMAIL_WINDOW_SECONDS = int(os.environ.get("NOTIFICATIONS_EMAIL_WINDOW_SECONDS", "60"))
 
 # --- Patterns ------------------------------------------------------------------------------
 
