@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.notification_kinds import NotificationKind
 from accounts.tests.factories import UserFactory
 from comments.tests.factories import comment_on
-from nexus_site.definitions.enums import EventType, Role
+from nexus_site.definitions.enums import EventType, RelationType, Role
 from nexus_site.events.models import Event
 from nexus_site.events.services import publish
 from notifications.derivation import NOTIFICATION_EVENT, Notice, derive, notify
@@ -20,8 +20,10 @@ from notifications.models import Action, Notification
 from projects import services as projects
 from projects.tests.factories import ProjectFactory, TaskFactory, add_member
 from relations.nodes import node_of
+from relations.services import relationship_create
 from workspace.tests.chat.factories import make_room, post
 from workspace.tests.documents.factories import DocumentFactory, share
+from workspace.tests.files.factories import upload_file
 from workspace.tests.mail.factories import copy_of, write
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +65,35 @@ def test_a_task_created_for_a_member_tells_the_member(committed, user, project):
     assert notification.url == f"/projects/tasks/{task.pk}/"
     assert notification.actor_id == user.pk
     assert notification.read_at is None
+
+
+def test_a_task_reassigned_to_a_member_tells_the_new_assignee(committed, user, project):
+    first, second = add_member(project), add_member(project)
+    task = TaskFactory(project=project, assignee=first, title="Handover")
+    committed(projects.task_update, actor=user, task=task, assignee=second)
+    (notification,) = notices(second)
+    assert notification.action == Action.ASSIGNED
+    assert notification.title == "Handover"
+    assert not notices(first)  # told once task_updated names the previous assignee
+
+
+def test_a_task_updated_naming_the_previous_assignee_tells_them_it_was_taken(
+    committed, user, project
+):
+    first = add_member(project)
+    task = TaskFactory(project=project, title="Handover")
+    payload = {"task": str(task.pk), "title": task.title, "fields": ["assignee"]}
+    payload |= {"assignee": None, "previous_assignee": str(first.pk)}
+    committed(publish, "task_updated", payload, actor=user)
+    (notification,) = notices(first)
+    assert notification.action == Action.UNASSIGNED
+
+
+def test_a_task_edit_that_keeps_the_assignee_tells_nobody(committed, user, project):
+    member = add_member(project)
+    task = TaskFactory(project=project, assignee=member)
+    committed(projects.task_update, actor=user, task=task, title="Renamed")
+    assert not notices(member)
 
 
 def test_a_task_i_assign_to_myself_tells_nobody(committed, user, project):
@@ -137,6 +168,24 @@ def test_a_document_shared_with_me_tells_me_and_not_its_owner(committed, user):
     assert notification.kind == NotificationKind.SHARED_WITH_ME
     assert (notification.node_label, notification.node_id) == ("workspace.document", document.pk)
     assert notification.title == "Budget"
+    assert not notices(user)
+
+
+def test_a_file_shared_with_me_tells_me_with_its_name(committed, user):
+    reader = UserFactory()
+    file = upload_file(user, name="report.pdf")
+    committed(
+        relationship_create,
+        actor=user,
+        source=node_of(reader),
+        target=node_of(file),
+        type=RelationType.MEMBER,
+        metadata={"permission": "view"},
+    )
+    (notification,) = notices(reader)
+    assert notification.kind == NotificationKind.SHARED_WITH_ME
+    assert (notification.node_label, notification.title) == ("workspace.file", "report.pdf")
+    assert notification.url == f"/files/{file.pk}/"
     assert not notices(user)
 
 
