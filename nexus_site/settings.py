@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Derive the events whose notifications were never enqueued (notifications.catch_up).
+    "catch-up-notifications": {
+        "task": "notifications.tasks.catch_up",
+        "schedule": timedelta(minutes=1),
+    },
 }
 # Notifications e-mailed at once are grouped per person and kind over this many seconds.
 NOTIFICATIONS_EMAIL_WINDOW_SECONDS = int(os.environ.get("NOTIFICATIONS_EMAIL_WINDOW_SECONDS", "60"))

@@ -68,6 +68,7 @@ DERIVED_TYPES = frozenset(
         EventType.PROJECT_MEMBER_ADDED,
         EventType.PROJECT_MEMBER_REMOVED,
         EventType.PATTERN_FAILED,
+        EventType.AI_BUDGET_EXCEEDED,
         TASK_DUE,
     }
 )
@@ -79,6 +80,7 @@ FILE = "workspace.file"
 ROOM = "workspace.room"
 MAILBOX_ENTRY = "workspace.mailboxentry"
 EXECUTION = "patterns.execution"
+AI_BUDGET = "workspace.aibudget"
 USER = "accounts.user"
 
 
@@ -299,6 +301,29 @@ def pattern_failed(event: Event, payload: dict) -> list[Notice]:
     ]
 
 
+def ai_budget_exceeded(event: Event, payload: dict) -> list[Notice]:
+    """A project's budget: its managers who may still see it; a personal one: its person."""
+    spent = f"{payload.get('month', '')}: {payload.get('spent', '')} / "
+    spent += f"{payload.get('amount', '')} {payload.get('currency', '')}".strip()
+    common = {
+        "kind": NotificationKind.AI_BUDGET,
+        "action": Action.BUDGET_EXCEEDED,
+        "recipients": ids(event.audience_users),
+        "url": page("ai_usage:dashboard"),
+    }
+    if payload.get("project"):
+        from projects.models import Project
+
+        name = Project.objects.filter(pk=payload["project"]).values_list("name", flat=True).first()
+        title = f"{name} · {spent}" if name else spent
+        return [Notice(label=PROJECT, object_id=payload["project"], title=title, **common)]
+    if not payload.get("budget"):
+        return []
+    return [
+        Notice(label=AI_BUDGET, object_id=payload["budget"], title=spent, checked=False, **common)
+    ]
+
+
 RULES = {
     EventType.TASK_CREATED: task_created,
     TASK_UPDATED: task_updated,
@@ -310,6 +335,7 @@ RULES = {
     EventType.PROJECT_MEMBER_REMOVED: member_removed,
     EventType.PATTERN_FAILED: pattern_failed,
     TASK_DUE: task_due,
+    EventType.AI_BUDGET_EXCEEDED: ai_budget_exceeded,
 }
 
 # The fan-out: one statement. {candidates} is one "SELECT %s, %s" row per candidate (its new

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.notification_kinds import NotificationKind
 from nexus_site.ids import uuid7
 
-__all__ = ["Action", "Notification"]
+__all__ = ["Action", "DerivationCursor", "Notification"]
 
 
 class Action:
@@ -30,6 +30,7 @@ class Action:
     RUN_FAILED = "run_failed"
     DUE_TOMORROW = "due_tomorrow"
     OVERDUE = "overdue"
+    BUDGET_EXCEEDED = "budget_exceeded"
 
 
 class Notification(models.Model):
@@ -88,3 +89,19 @@ class Notification(models.Model):
     @property
     def node(self) -> str:
         return f"{self.node_label}:{self.node_id}" if self.node_label and self.node_id else ""
+
+
+class DerivationCursor(models.Model):
+    """How far the catch-up sweep (notifications.catch_up) has read the events outbox."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    last_event_id = models.BigIntegerField(_("last event"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("derivation cursor")
+        verbose_name_plural = _("derivation cursors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_event_id}"

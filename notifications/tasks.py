@@ -4,7 +4,7 @@ from celery import current_app, shared_task
 from django.db import DatabaseError
 
 from nexus_site.events.models import Event
-from notifications import due, emails
+from notifications import catch_up, due, emails
 from notifications.derivation import derive
 
 DERIVE_TASK = "notifications.tasks.derive_events"
@@ -45,3 +45,9 @@ def send_daily_digests() -> int:
 def announce_due_tasks() -> int:
     """Announce the tasks due tomorrow or overdue, once per task and day (beat)."""
     return due.announce_due_tasks()
+
+
+@shared_task(name="notifications.tasks.catch_up")
+def catch_up_events() -> int:
+    """Derive the events whose derivation was never enqueued (beat, every minute)."""
+    return catch_up.catch_up()

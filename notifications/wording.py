@@ -15,6 +15,7 @@ SENTENCES = {
     Action.RUN_FAILED: _("A pattern run of yours failed"),
     Action.DUE_TOMORROW: _("A task of yours is due tomorrow"),
     Action.OVERDUE: _("A task of yours is overdue"),
+    Action.BUDGET_EXCEEDED: _("An AI budget you watch was used up"),
 }
 SOMEONE = _("Someone")
 UNTITLED = _("(untitled)")

@@ -246,6 +246,29 @@ def test_a_failed_run_tells_its_starter_even_though_they_started_it(committed, u
     assert notification.title == "kickoff"
 
 
+# --- AI budgets ------------------------------------------------------------------------------
+
+
+def test_a_used_up_project_budget_tells_its_managers_who_may_see_it(committed, user, project):
+    gone = UserFactory()  # named by the publisher, but no longer on the project
+    payload = {"budget": "0193a1b2-0000-7000-8000-000000000002", "project": str(project.pk)}
+    payload |= {"month": "2026-12", "spent": "12.00", "amount": "10.00", "currency": "EUR"}
+    committed(publish, EventType.AI_BUDGET_EXCEEDED, payload, user_ids=[user.pk, gone.pk])
+    (notification,) = notices(user)
+    assert notification.kind == NotificationKind.AI_BUDGET
+    assert notification.title == f"{project.name} · 2026-12: 12.00 / 10.00 EUR"
+    assert notification.url == "/ai/"
+    assert not notices(gone)
+
+
+def test_a_used_up_personal_budget_tells_its_person(committed, user):
+    payload = {"budget": "0193a1b2-0000-7000-8000-000000000003", "project": None}
+    payload |= {"month": "2026-12", "spent": "5", "amount": "5", "currency": "USD"}
+    committed(publish, EventType.AI_BUDGET_EXCEEDED, payload, user_ids=[user.pk])
+    (notification,) = notices(user)
+    assert notification.action == Action.BUDGET_EXCEEDED
+
+
 # --- idempotence, volume, live ---------------------------------------------------------------
 
 
