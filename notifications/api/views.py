@@ -3,6 +3,7 @@ read, mark all read. Only ever the caller's own: anyone else's answers 404."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from notifications import selectors, services
 from notifications.api import serializers as s
 from notifications.models import Notification
 
-E400 = error_response_schema(_("unread is not a boolean."))
+E400 = error_response_schema(_("unread is not a boolean, or the cursor is not one of ours."))
 E401 = error_response_schema(_("Not signed in."))
 E404 = error_response_schema(_("No such notification, or not the caller's."))
 TAGS = ["notifications"]
@@ -28,6 +29,15 @@ class NotificationCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        """A cursor the client made up is a bad request (400), not a missing page."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound as exc:
+            raise BadRequestError(
+                _("The cursor is not valid."), details={"cursor": [str(exc.detail)]}
+            ) from exc
 
 
 class NotificationListView(GenericAPIView):

@@ -63,6 +63,13 @@ def test_a_bad_unread_value_is_a_400_in_the_envelope(auth_client):
     assert response.json()["error"]["code"] == "bad_request"
 
 
+def test_a_made_up_cursor_is_a_400_in_the_envelope(auth_client):
+    response = auth_client.get(LIST, {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+    assert "cursor" in response.json()["error"]["details"]
+
+
 def test_the_list_runs_the_same_queries_for_one_or_many(auth_client, user, other_user):
     notification_for(user, actor=other_user)
     with CaptureQueriesContext(connection) as one:
