@@ -418,6 +418,7 @@ def derive(event: Event) -> int:
                     NOTIFICATION_EVENT,
                     {
                         "notification": str(notification_id),
+                        "recipient": str(recipient_id),
                         "kind": notice.kind,
                         "action": notice.action,
                         "title": notice.title,

@@ -19,7 +19,8 @@ def notification_read(*, actor, notification: Notification) -> Notification:
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=notification.read_at
     )
-    publish(READ_EVENT, {"notifications": [str(notification.pk)]}, user_ids=[actor.pk])
+    payload = {"notifications": [str(notification.pk)], "recipient": str(actor.pk)}
+    publish(READ_EVENT, payload, user_ids=[actor.pk])
     return notification
 
 
@@ -30,5 +31,5 @@ def notifications_read_all(*, actor) -> int:
         read_at=timezone.now()
     )
     if marked:
-        publish(READ_EVENT, {"all": True}, user_ids=[actor.pk])
+        publish(READ_EVENT, {"all": True, "recipient": str(actor.pk)}, user_ids=[actor.pk])
     return marked

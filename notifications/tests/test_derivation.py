@@ -311,6 +311,7 @@ def test_each_new_notification_is_announced_live_to_its_recipient_only(committed
     assert told.audience_users == [str(member.pk)]
     assert told.payload["notification"] == str(notification.pk)
     assert told.payload["url"] == notification.url
+    assert told.payload["recipient"] == str(member.pk)
 
 
 def test_a_node_of_the_recipient_is_parsed_from_the_notification(user, project):

@@ -1,5 +1,6 @@
 // The header's bell: one WebSocket on /ws/events/?types=notification,notification_read (the
-// session cookie authenticates it; the server sends only the caller's own). When a
+// session cookie authenticates it; the server sends the caller's own, and staff everyone's,
+// so the payload's recipient is compared with the user). When a
 // notification arrives or some are marked read (on any of the user's pages), the unread count
 // is read again from the API and shown; a dropped socket reconnects and reads it once more.
 // No visible string lives here: the count is a number.
@@ -33,8 +34,10 @@
       retryDelay = 1000;
       if (dropped) refresh().catch(() => {});
     });
-    socket.addEventListener("message", () => {
-      refresh().catch(() => {});
+    socket.addEventListener("message", (message) => {
+      // Staff see every event: only this user's own notifications move this bell.
+      const event = JSON.parse(message.data);
+      if (event.payload && event.payload.recipient === bell.dataset.user) refresh().catch(() => {});
     });
     socket.addEventListener("close", (closing) => {
       bell.dataset.connected = "false";
