@@ -134,6 +134,21 @@ def test_a_mention_of_someone_who_cannot_see_the_object_tells_nobody(committed, 
     assert not notices(outsider)
 
 
+def test_a_deactivated_member_is_not_told(committed, user, project):
+    member = add_member(project)
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    task = TaskFactory(project=project)
+    committed(
+        publish,
+        EventType.MENTION,
+        {"task": str(task.pk), "title": task.title},
+        user_ids=[member.pk],
+        actor=user,
+    )
+    assert not notices(member)
+
+
 def test_an_administrator_mentioned_hears_of_it_without_a_grant(committed, user, project):
     admin = UserFactory(role=Role.ADMIN)
     task = TaskFactory(project=project)
