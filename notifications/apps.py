@@ -8,7 +8,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from nexus_site.events.listeners import set_committed_listener
-        from notifications.derivation import DERIVED_TYPES
+        from notifications.derivation import DERIVED_TYPES, worth_deriving
         from notifications.tasks import derive_after_commit
 
-        set_committed_listener("notifications", DERIVED_TYPES, derive_after_commit)
+        set_committed_listener(
+            "notifications", DERIVED_TYPES, derive_after_commit, wants=worth_deriving
+        )

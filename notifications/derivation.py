@@ -116,6 +116,23 @@ def ids(values: Iterable[Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(value) for value in values if value))
 
 
+def worth_deriving(event: Event) -> bool:
+    """Return whether ``event`` may notify anyone, from its payload alone (no query): the
+    committed listener enqueues a derivation only for these, not for every board move."""
+    payload = event.payload or {}
+    if event.type == EventType.TASK_CREATED:
+        return bool(payload.get("assignee"))
+    if event.type == TASK_UPDATED:
+        return "assignee" in (payload.get("fields") or [])
+    if event.type == EventType.RELATIONSHIP_CREATED:
+        return (
+            payload.get("type") == RelationType.MEMBER
+            and str(payload.get("source", "")).startswith(f"{USER}:")
+            and str(payload.get("target", "")).startswith(f"{FILE}:")
+        )
+    return event.type in DERIVED_TYPES
+
+
 def notices_for(event: Event) -> list[Notice]:
     """Return the notices ``event`` gives rise to (candidates before the access check)."""
     rule = RULES.get(event.type)

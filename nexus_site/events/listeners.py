@@ -6,30 +6,50 @@ commits, with the ids of that publish's events of the listener's types. A callba
 enqueue work (a Celery task); its failure is logged and never undoes the committed write.
 """
 
-import functools
 from collections.abc import Callable, Collection
+from typing import Any
 
 from django.db import transaction
 
 CommittedListener = Callable[[list[int]], None]
+# (unsaved or saved event) -> whether the listener wants it; a cheap test on its payload.
+EventFilter = Callable[[Any], bool]
 
 # Configuration set once per process at start (AppConfig.ready), never shared state.
-_listeners: dict[str, tuple[frozenset[str], CommittedListener]] = {}
+_listeners: dict[str, tuple[frozenset[str], EventFilter | None, CommittedListener]] = {}
 
 
 def set_committed_listener(
-    name: str, types: Collection[str], callback: CommittedListener | None
+    name: str,
+    types: Collection[str],
+    callback: CommittedListener | None,
+    *,
+    wants: EventFilter | None = None,
 ) -> None:
-    """Register ``callback`` under ``name`` for committed events of ``types`` (None removes)."""
+    """Register ``callback`` under ``name`` for committed events of ``types`` that ``wants``
+    accepts (all of them without it); None as callback removes it."""
     if callback is None:
         _listeners.pop(name, None)
     else:
-        _listeners[name] = (frozenset(types), callback)
+        _listeners[name] = (frozenset(types), wants, callback)
 
 
 def call_after_commit(events, *, using: str) -> None:
-    """Schedule each listener for the events of its types among ``events`` (saved)."""
-    for types, callback in _listeners.values():
-        event_ids = [event.id for event in events if event.type in types]
+    """Schedule each listener for the events it wants among ``events`` (saved)."""
+    for types, wants, callback in _listeners.values():
+        event_ids = [
+            event.id for event in events if event.type in types and (wants is None or wants(event))
+        ]
         if event_ids:
-            transaction.on_commit(functools.partial(callback, event_ids), using=using, robust=True)
+            transaction.on_commit(committed(callback, event_ids), using=using, robust=True)
+
+
+def committed(callback: CommittedListener, event_ids: list[int]) -> Callable[[], None]:
+    """Return ``callback`` bound to ``event_ids`` as a function (robust on_commit logs a
+    failure by the callable's ``__qualname__``, which a functools.partial lacks)."""
+
+    def call() -> None:
+        callback(event_ids)
+
+    call.__qualname__ = f"{getattr(callback, '__qualname__', 'listener')}[events]"
+    return call

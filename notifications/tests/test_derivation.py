@@ -13,6 +13,7 @@ from accounts.notification_kinds import NotificationKind
 from accounts.tests.factories import UserFactory
 from comments.tests.factories import comment_on
 from nexus_site.definitions.enums import EventType, RelationType, Role
+from nexus_site.events import listeners
 from nexus_site.events.models import Event
 from nexus_site.events.services import publish
 from notifications.derivation import NOTIFICATION_EVENT, Notice, derive, notify
@@ -327,6 +328,25 @@ def test_each_new_notification_is_announced_live_to_its_recipient_only(committed
     assert told.payload["notification"] == str(notification.pk)
     assert told.payload["url"] == notification.url
     assert told.payload["recipient"] == str(member.pk)
+
+
+def test_only_events_that_may_notify_enqueue_a_derivation(
+    django_capture_on_commit_callbacks, monkeypatch, user, project
+):
+    enqueued = []
+    listener = listeners._listeners["notifications"]
+    monkeypatch.setitem(
+        listeners._listeners, "notifications", (listener[0], listener[1], enqueued.append)
+    )
+    task = TaskFactory(project=project)
+    with django_capture_on_commit_callbacks(execute=True):
+        projects.task_update(actor=user, task=task, title="Renamed")
+        projects.task_create(actor=user, project=project, title="Nobody's")
+    assert enqueued == []
+    member = add_member(project)
+    with django_capture_on_commit_callbacks(execute=True):
+        projects.task_update(actor=user, task=task, assignee=member)
+    assert len(enqueued) == 1
 
 
 def test_a_node_of_the_recipient_is_parsed_from_the_notification(user, project):
