@@ -45,10 +45,25 @@ def test_task_update_publishes_task_updated_with_the_changed_field_names():
         "project": str(project.pk),
         "title": "Final",
         "fields": ["assignee", "description", "priority", "title"],
+        "assignee": str(member.pk),
     }
     assert updated.audience_node == str(node_of(project))
     assert updated.audience_users == [str(member.pk)]
     assert updated.actor_id == project.owner.pk
+
+
+def test_a_change_of_assignee_names_the_new_one_or_none():
+    project = ProjectFactory()
+    first, second = add_member(project), add_member(project)
+    task = TaskFactory(project=project, assignee=first)
+
+    services.task_update(actor=project.owner, task=task, assignee=second)
+    services.task_update(actor=project.owner, task=task, assignee=None)
+
+    taken, dropped = events(EventType.TASK_UPDATED)
+    assert taken.payload["assignee"] == str(second.pk)
+    assert dropped.payload["assignee"] is None
+    assert dropped.audience_users == []
 
 
 def test_a_status_change_is_announced_as_task_updated_and_task_status_changed():
