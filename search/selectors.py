@@ -18,7 +18,7 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import Count, F, FloatField, Q, QuerySet, TextField, Value
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
@@ -74,13 +74,21 @@ def counts_of(entries: QuerySet[SearchEntry]) -> dict[str, int]:
     return {name: counted.get(name, 0) for name in registry.kinds()}
 
 
-def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
+def postgres_query(found: list[str]) -> SearchQuery:
+    """The words in every configuration, OR-ed: one constant query the GIN index answers."""
     raw = text_query.tsquery(found)
-    queries = [SearchQuery(raw, search_type="raw", config=config) for config in ALL_CONFIGS]
-    combined = reduce(or_, queries)
+    return reduce(or_, (SearchQuery(raw, search_type="raw", config=c) for c in ALL_CONFIGS))
+
+
+def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
+    combined = postgres_query(found)
+    return entries.filter(vector=combined).annotate(rank=SearchRank(F("vector"), combined))
+
+
+def postgres_snippets(entries: QuerySet, found: list[str]) -> QuerySet:
     headline = SearchHeadline(
         "body",
-        combined,
+        postgres_query(found),
         config=F("config"),
         start_sel=text_query.MARK_START,
         stop_sel=text_query.MARK_END,
@@ -89,9 +97,7 @@ def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
         max_fragments=2,
         fragment_delimiter=" … ",
     )
-    return entries.filter(vector=combined).annotate(
-        rank=SearchRank(F("vector"), combined), marked=headline
-    )
+    return entries.annotate(marked=headline)
 
 
 def postgres_similar(entries: QuerySet, found: list[str]) -> QuerySet:
@@ -104,33 +110,45 @@ def postgres_similar(entries: QuerySet, found: list[str]) -> QuerySet:
     return (
         entries.annotate(**similarities)
         .filter(**close)
-        .annotate(
-            rank=reduce(add, (F(name) for name in similarities)) / len(similarities),
-            marked=Value("", output_field=TextField()),
-        )
+        .annotate(rank=reduce(add, (F(name) for name in similarities)) / len(similarities))
     )
+
+
+def no_snippets(entries: QuerySet, found: list[str]) -> QuerySet:
+    return entries.annotate(marked=Value("", output_field=TextField()))
+
+
+class FtsRow(Func):
+    """``(SELECT <select> FROM search_entry_fts WHERE search_entry_fts MATCH <match> AND rowid =
+    <the entry's id>)``: an FTS5 auxiliary function (bm25, snippet) for one entry, wherever
+    the entry's table is aliased (subqueries). ``select`` is one of this module's constants;
+    the words are a parameter."""
+
+    template = (
+        "(SELECT %(select)s FROM search_entry_fts WHERE search_entry_fts MATCH %(expressions)s)"
+    )
+    arg_joiner = " AND search_entry_fts.rowid = "
+
+    def __init__(self, select: str, match: str, output_field) -> None:
+        super().__init__(Value(match), F("pk"), output_field=output_field, select=select)
 
 
 def sqlite_matches(entries: QuerySet, found: list[str]) -> QuerySet:
     match = text_query.fts5_match(found)
-    per_row = (
-        "(SELECT {} FROM search_entry_fts WHERE search_entry_fts MATCH %s"
-        ' AND search_entry_fts.rowid = "search_searchentry"."id")'
-    )
     return entries.filter(
         pk__in=RawSQL("SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH %s", [match])
     ).annotate(
         # bm25 is lower for better matches; the title weighs ten times the text.
-        rank=RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
-            per_row.format("-bm25(search_entry_fts, 10.0, 1.0)"), [match], FloatField()
-        ),
-        marked=RawSQL(  # noqa: S611 - constant SQL, the words are a bound parameter
-            per_row.format(
-                f"snippet(search_entry_fts, -1, char(2), char(3), '…', {SNIPPET_WORDS // 2})"
-            ),
-            [match],
-        ),
+        rank=FtsRow("-bm25(search_entry_fts, 10.0, 1.0)", match, FloatField())
     )
+
+
+def sqlite_snippets(entries: QuerySet, found: list[str]) -> QuerySet:
+    snippet = f"snippet(search_entry_fts, -1, char(2), char(3), '…', {SNIPPET_WORDS // 2})"
+    return entries.annotate(marked=FtsRow(snippet, text_query.fts5_match(found), TextField()))
+
+
+ORDER = ("-rank", "-updated_at", "id")
 
 
 def search(
@@ -144,25 +162,30 @@ def search(
 ) -> Results:
     """Return what ``user`` may see that matches ``q``: best first, with snippets and counts.
 
-    The caller validates ``type`` (a registered kind), ``limit`` and ``offset``.
+    The caller validates ``type`` (a registered kind), ``limit`` and ``offset``. Snippets are
+    made for the page's rows only: the page's ids are chosen in a subquery first.
     """
     found = text_query.words(q)
     empty = Results(hits=[], counts=dict.fromkeys(registry.kinds(), 0), total=0, words=found)
     if not found or not getattr(user, "is_authenticated", False):
         return empty
+    postgres = connection.vendor == "postgresql"
+    match, snippets = (
+        (postgres_matches, postgres_snippets) if postgres else (sqlite_matches, sqlite_snippets)
+    )
     with sharing_reach():
         entries = SearchEntry.objects.filter(visible_entries(user, project=project))
-        postgres = connection.vendor == "postgresql"
-        matches = postgres_matches(entries, found) if postgres else sqlite_matches(entries, found)
+        matches = match(entries, found)
         counts, fuzzy = counts_of(matches), False
         if postgres and not any(counts.values()):
-            matches, fuzzy = postgres_similar(entries, found), True
+            match, snippets, fuzzy = postgres_similar, no_snippets, True
+            matches = match(entries, found)
             counts = counts_of(matches)
         if type is not None:
             matches = matches.filter(kind=type)
-        rows = matches.order_by("-rank", "-updated_at", "id").values(
-            "kind", "object_id", "title", "marked", "rank", "path"
-        )[offset : offset + limit]
+        page_ids = matches.order_by(*ORDER).values("pk")[offset : offset + limit]
+        page = snippets(match(SearchEntry.objects.filter(pk__in=page_ids), found), found)
+        rows = page.order_by(*ORDER).values("kind", "object_id", "title", "marked", "rank", "path")
         hits = [hit_of(row) for row in rows]
     total = counts.get(type, 0) if type is not None else sum(counts.values())
     return Results(hits=hits, counts=counts, total=total, words=found, fuzzy=fuzzy)
