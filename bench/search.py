@@ -1,0 +1,264 @@
+"""Search bench: a corpus of tasks, documents and chat messages, searched as a member who sees
+about a tenth of it, against the bare full-text query (no access filter) and an ``icontains`` scan.
+
+Builds ``--objects`` searchable objects in ``--projects`` projects (documents of 20-200 blocks,
+tasks, messages in one room per project; words drawn from a Zipf-like vocabulary), indexes them
+with ``manage.py rebuild_search_index``, makes a member of every tenth project, then times
+``--queries`` queries of 1-3 words from the vocabulary, each case against peers measured in the
+same run:
+
+- first page of 20 with snippets: ``search.selectors.search`` (access filter, ranking,
+  snippets, counts per kind);
+- search as you type: the same with the last word cut to its first three letters;
+- peers: the same full-text match and ranking with no access filter and no counts, and a plain
+  ``body icontains`` scan of the entries for the first word.
+
+Targets (issue 17, 1,000,000 objects, 2 cores): p95 <= 50 ms for the first page, <= 15 ms as you
+type (titles only; not a separate mode yet: this times the full query with a prefix).
+``.venv/bin/python bench/search.py --help`` lists the options; a smoke run:
+``.venv/bin/python bench/search.py --objects 3000 --projects 50 --queries 50``.
+"""
+
+import argparse
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if p not in {str(Path(__file__).parent), ""}]
+
+from bench.relations import configure_environment, ensure_database  # noqa: E402
+from bench.report import Printed, machine  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/nexus_bench_search"
+VOCABULARY = 5_000
+SYLLABLES = ["ka", "lo", "mi", "ra", "tu", "sen", "dor", "vel", "qui", "bar", "nex", "pol", "ith"]
+BATCH = 2_000
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=1_000_000, help="searchable objects")
+    parser.add_argument("--projects", type=int, default=1_000, help="projects they belong to")
+    parser.add_argument("--queries", type=int, default=300, help="timed queries per case")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the corpus and the queries")
+    parser.add_argument("--reuse", action="store_true", help="keep a corpus already built")
+    parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--allow-sqlite", action="store_true", help="allow a SQLite database (smoke runs only)"
+    )
+    args = parser.parse_args(argv)
+    if args.objects < 1_000 or args.projects < 10 or args.queries < 10:
+        parser.error("need at least 1000 objects, 10 projects and 10 queries")
+    return args
+
+
+def percentile(seconds: list[float], quantile: float) -> float:
+    """Nearest rank, in milliseconds (as the other benches)."""
+    ordered = sorted(seconds)
+    return ordered[max(0, math.ceil(len(ordered) * quantile) - 1)] * 1e3
+
+
+# --- the corpus ---------------------------------------------------------------------------
+
+
+class Words:
+    """A fixed vocabulary of made-up words, drawn with Zipf-like frequencies."""
+
+    def __init__(self, rng: random.Random) -> None:
+        words: set[str] = set()
+        while len(words) < VOCABULARY:
+            words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+        self.words = sorted(words)
+        self.weights = [1 / (rank + 1) for rank in range(len(self.words))]
+        self.rng = rng
+
+    def some(self, count: int) -> list[str]:
+        return self.rng.choices(self.words, weights=self.weights, k=count)
+
+    def text(self, count: int) -> str:
+        return " ".join(self.some(count))
+
+
+def build(args: argparse.Namespace, rng: random.Random):
+    """Create the corpus (bulk, around the services) and index it; return the member."""
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from nexus_site.definitions.enums import MemberRole, RelationType
+    from projects.models import Project, Task
+    from relations.nodes import node_of
+    from relations.services import relationship_record
+    from search.models import SearchEntry
+    from workspace.chat.models import ChatMessage, Room, RoomKind
+    from workspace.documents.models import Document
+
+    if args.reuse and SearchEntry.objects.count() >= args.objects:
+        return User.objects.get(email="member@bench.invalid")
+    call_command("flush", interactive=False, verbosity=0)
+    words = Words(rng)
+    owner = User.objects.create_user("owner@bench.invalid", "bench-password-1")
+    member = User.objects.create_user("member@bench.invalid", "bench-password-1")
+    projects = Project.objects.bulk_create(
+        Project(name=words.text(2), owner=owner) for _ in range(args.projects)
+    )
+    for n, project in enumerate(projects):
+        relationship_record(source=node_of(owner), target=node_of(project), type=RelationType.OWNER)
+        if n % 10 == 0:
+            relationship_record(
+                source=node_of(member),
+                target=node_of(project),
+                type=RelationType.MEMBER,
+                metadata={"role": MemberRole.MEMBER},
+            )
+    rooms = Room.objects.bulk_create(
+        Room(kind=RoomKind.PRIVATE, name=words.text(1), project=project, created_by=owner)
+        for project in projects
+    )
+    share = {"task": 0.4, "document": 0.2, "message": 0.4}
+    for kind, part in share.items():
+        total = int(args.objects * part)
+        for start in range(0, total, BATCH):
+            size = min(BATCH, total - start)
+            picks = [rng.randrange(len(projects)) for _ in range(size)]
+            if kind == "task":
+                Task.objects.bulk_create(
+                    Task(project=projects[p], title=words.text(4), description=words.text(30))
+                    for p in picks
+                )
+            elif kind == "document":
+                Document.objects.bulk_create(
+                    Document(
+                        title=words.text(3),
+                        doc_type="word",
+                        owner=owner,
+                        project=projects[p],
+                        content={"blocks": blocks(words, rng.randint(20, 200))},
+                    )
+                    for p in picks
+                )
+            else:
+                ChatMessage.objects.bulk_create(
+                    ChatMessage(room=rooms[p], author=owner, body=words.text(12)) for p in picks
+                )
+    call_command("rebuild_search_index", batch_size=BATCH)
+    return member
+
+
+def blocks(words: Words, count: int) -> list[dict]:
+    return [
+        {"type": "paragraph", "text": words.text(15)}
+        if n % 5
+        else {"type": "heading", "level": 2, "text": words.text(3)}
+        for n in range(count)
+    ]
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+class Report(Printed):
+    HEADER = ["case", "p50 ms", "p95 ms", "p95 / bare"]
+    ALIGNMENT = "|---|---:|---:|---:|"
+
+    def __init__(self, rows: list[list[str]], facts: list[str]) -> None:
+        self.rows, self.facts = rows, facts
+
+
+def timed(call, queries: list[str]) -> list[float]:
+    seconds = []
+    for q in queries:
+        started = time.perf_counter()
+        call(q)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def measure(member, args: argparse.Namespace, rng: random.Random) -> Report:
+    from django.db import connection
+
+    from search import query as text_query
+    from search import selectors
+    from search.models import SearchEntry
+    from search.selectors import search
+
+    vocabulary = Words(random.Random(args.seed))
+    queries = [vocabulary.text(rng.randint(1, 3)) for _ in range(args.queries)]
+    typed = [q[: max(3, len(q) - len(q.split()[-1]) + 3)] for q in queries]
+    if connection.vendor == "postgresql":
+        match, snippets = selectors.postgres_matches, selectors.postgres_snippets
+    else:
+        match, snippets = selectors.sqlite_matches, selectors.sqlite_snippets
+
+    def bare(q: str) -> list:
+        """The same match, ranking and snippets, with no access filter and no counts."""
+        found = text_query.words(q)
+        ids = match(SearchEntry.objects.all(), found).order_by("-rank").values("pk")[:20]
+        page = snippets(match(SearchEntry.objects.filter(pk__in=ids), found), found)
+        return list(page.values("kind", "object_id", "title", "marked", "rank"))
+
+    def scan(q: str) -> list:
+        first = text_query.words(q)[0]
+        return list(SearchEntry.objects.filter(body__icontains=first).values("id")[:20])
+
+    cases = {
+        "bare full-text query, no access filter (peer)": lambda q: bare(q),
+        "search, first page of 20 with snippets": lambda q: search(member, q),
+        "search as you type (last word: 3 letters)": None,
+        "icontains scan of the text (peer)": lambda q: scan(q),
+    }
+    for call in (bare, lambda q: search(member, q)):  # warm the caches once
+        timed(call, queries[:10])
+    results: dict[str, list[float]] = {}
+    for name, call in cases.items():
+        if call is None:
+            results[name] = timed(lambda q: search(member, q), typed)
+        else:
+            results[name] = timed(call, queries)
+    bare_p95 = percentile(results["bare full-text query, no access filter (peer)"], 0.95)
+    rows = [
+        [
+            name,
+            f"{percentile(seconds, 0.5):.1f}",
+            f"{percentile(seconds, 0.95):.1f}",
+            f"{percentile(seconds, 0.95) / bare_p95:.2f}",
+        ]
+        for name, seconds in results.items()
+    ]
+    entries = SearchEntry.objects.count()
+    facts = [
+        f"machine: {machine()}",
+        f"database: {connection.vendor}; {entries} entries, {args.projects} projects, "
+        f"the member sees every tenth project",
+        f"{args.queries} queries of 1-3 words from the corpus, seed {args.seed}",
+    ]
+    return Report(rows, facts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    configure_environment()
+    ensure_database(os.environ["DATABASE_URL"], allow_sqlite=args.allow_sqlite)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    rng = random.Random(args.seed)
+    member = build(args, rng)
+    report = measure(member, args, rng)
+    print(report.text())
+    if args.markdown:
+        args.markdown.write_text(report.markdown(command=" ".join(sys.argv)))
+        print(f"wrote {args.markdown}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
