@@ -50,3 +50,19 @@ def test_the_search_page_fits_a_phone(live_server, page):
     page.locator("#search-group-document").wait_for()
     assert page.locator("#header-search-input").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_header_box_suggests_as_you_type(live_server, page):
+    user = UserFactory()
+    document = DocumentFactory(owner=user, title="Expedition log", content=CONTENT)
+    log_in(page, live_server, user)
+
+    page.locator("#header-search-input").press_sequentially("quok")
+
+    suggestion = page.locator('#header-search-suggestions a[data-type="document"]')
+    suggestion.wait_for()
+    assert "Expedition log" in suggestion.inner_text()
+    suggestion.click()
+    page.wait_for_url(f"**/documents/{document.pk}/")
