@@ -23,6 +23,10 @@ class SearchQuerySerializer(serializers.Serializer):
     project = serializers.UUIDField(
         required=False, help_text=_("Only what belongs to this project.")
     )
+    titles = serializers.BooleanField(
+        default=False,
+        help_text=_("Match titles only, without snippets: for search as you type."),
+    )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
 

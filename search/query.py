@@ -17,23 +17,29 @@ def words(text: str) -> list[str]:
     return [word[:MAX_WORD_LENGTH] for word in found if word.strip("_")][:MAX_WORDS]
 
 
-def tsquery(found: list[str]) -> str:
+def tsquery(found: list[str], *, titles: bool = False) -> str:
     """Return a PostgreSQL ``to_tsquery`` text matching every word, the last as a prefix
-    (search as you type): ``'alpha' & 'bet':*``. Words hold only letters, digits and ``_``,
-    and are quoted anyway."""
+    (search as you type): ``'alpha' & 'bet':*``; with ``titles``, in the title's weight only:
+    ``'alpha':A & 'bet':*A``. Words hold only letters, digits and ``_``, and are quoted anyway."""
+    weight = "A" if titles else ""
     quoted = [f"'{word}'" for word in found]
     if quoted:
         quoted[-1] += ":*"
-    return " & ".join(quoted)
+    return " & ".join(
+        f"{term}{weight}" if term.endswith("*") else f"{term}:{weight}" if weight else term
+        for term in quoted
+    )
 
 
-def fts5_match(found: list[str]) -> str:
+def fts5_match(found: list[str], *, titles: bool = False) -> str:
     """Return an SQLite FTS5 ``MATCH`` expression: every word as a quoted string, the last as a
-    prefix: ``"alpha" "bet"*``."""
+    prefix: ``"alpha" "bet"*``; with ``titles``, in the title column only:
+    ``{title} : ("alpha" "bet"*)``."""
     quoted = ['"' + word.replace('"', '""') + '"' for word in found]
     if quoted:
         quoted[-1] += "*"
-    return " ".join(quoted)
+    words = " ".join(quoted)
+    return f"{{title}} : ({words})" if titles and words else words
 
 
 def snippet_html(marked: str) -> str:

@@ -6,7 +6,7 @@ PostgreSQL, when the words match nothing, the same two again for titles by trigr
 """
 
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import partial, reduce
 from operator import add, or_
 from typing import Any
 from uuid import UUID
@@ -74,14 +74,14 @@ def counts_of(entries: QuerySet[SearchEntry]) -> dict[str, int]:
     return {name: counted.get(name, 0) for name in registry.kinds()}
 
 
-def postgres_query(found: list[str]) -> SearchQuery:
+def postgres_query(found: list[str], *, titles: bool = False) -> SearchQuery:
     """The words in every configuration, OR-ed: one constant query the GIN index answers."""
-    raw = text_query.tsquery(found)
+    raw = text_query.tsquery(found, titles=titles)
     return reduce(or_, (SearchQuery(raw, search_type="raw", config=c) for c in ALL_CONFIGS))
 
 
-def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
-    combined = postgres_query(found)
+def postgres_matches(entries: QuerySet, found: list[str], *, titles: bool = False) -> QuerySet:
+    combined = postgres_query(found, titles=titles)
     return entries.filter(vector=combined).annotate(rank=SearchRank(F("vector"), combined))
 
 
@@ -103,7 +103,7 @@ def postgres_snippets(entries: QuerySet, found: list[str]) -> QuerySet:
     return entries.annotate(marked=headline)
 
 
-def postgres_similar(entries: QuerySet, found: list[str]) -> QuerySet:
+def postgres_similar(entries: QuerySet, found: list[str], *, titles: bool = True) -> QuerySet:
     """Titles close to every word (typos): trigram word similarity of each at least
     ``TRIGRAM_THRESHOLD``, ranked by their mean."""
     similarities = {
@@ -136,8 +136,8 @@ class FtsRow(Func):
         super().__init__(Value(match), F("pk"), output_field=output_field, select=select)
 
 
-def sqlite_matches(entries: QuerySet, found: list[str]) -> QuerySet:
-    match = text_query.fts5_match(found)
+def sqlite_matches(entries: QuerySet, found: list[str], *, titles: bool = False) -> QuerySet:
+    match = text_query.fts5_match(found, titles=titles)
     return entries.filter(
         pk__in=RawSQL("SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH %s", [match])
     ).annotate(
@@ -162,20 +162,21 @@ def search(
     project: UUID | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    titles: bool = False,
 ) -> Results:
     """Return what ``user`` may see that matches ``q``: best first, with snippets and counts.
 
     The caller validates ``type`` (a registered kind), ``limit`` and ``offset``. Snippets are
-    made for the page's rows only: the page's ids are chosen in a subquery first.
+    made for the page's rows only: the page's ids are chosen in a subquery first. ``titles``
+    (search as you type): titles only, no snippets.
     """
     found = text_query.words(q)
     empty = Results(hits=[], counts=dict.fromkeys(registry.kinds(), 0), total=0, words=found)
     if not found or not getattr(user, "is_authenticated", False):
         return empty
     postgres = connection.vendor == "postgresql"
-    match, snippets = (
-        (postgres_matches, postgres_snippets) if postgres else (sqlite_matches, sqlite_snippets)
-    )
+    match = partial(postgres_matches if postgres else sqlite_matches, titles=titles)
+    snippets = no_snippets if titles else postgres_snippets if postgres else sqlite_snippets
     with sharing_reach():
         entries = SearchEntry.objects.filter(visible_entries(user, project=project))
         matches = match(entries, found)

@@ -48,6 +48,7 @@ class SearchView(APIView):
             project=data.get("project"),
             limit=limit,
             offset=offset,
+            titles=data["titles"],
         )
         following = offset + limit if offset + limit < results.total else None
         preceding = max(offset - limit, 0) if offset > 0 else None

@@ -106,3 +106,10 @@ def test_the_answer_runs_a_constant_number_of_queries(auth_client, user):
     for n in range(5):
         task_in(project_of(user, name=f"Osprey {n}"), user, title=f"Osprey {n}")
     assert count() == few
+
+
+def test_titles_true_searches_titles_only(auth_client, user):
+    task_in(project_of(user), user, title="Kestrel", description="the pelican nests")
+
+    assert auth_client.get(URL, {"q": "kest", "titles": "true"}).json()["count"] == 1
+    assert auth_client.get(URL, {"q": "pelican", "titles": "true"}).json()["count"] == 0

@@ -172,6 +172,17 @@ def test_the_last_word_matches_as_a_prefix():
     assert found(owner, "budget quar") == [("task", task.pk)]
 
 
+def test_titles_only_matches_title_prefixes_and_not_the_text():
+    owner = UserFactory()
+    task = task_in(project_of(owner), owner, title="Quarterly budget", description="giraffe")
+
+    titles = search(owner, "quarterly bud", titles=True)
+
+    assert [(hit.type, hit.id) for hit in titles.hits] == [("task", task.pk)]
+    assert titles.hits[0].snippet == ""
+    assert search(owner, "giraffe", titles=True).total == 0
+
+
 def test_every_word_must_match():
     owner = UserFactory()
     task_in(project_of(owner), owner, title="Quarterly budget")

@@ -1,6 +1,6 @@
-// The header's search box suggests as you type: after a short pause, the first results of
-// GET /api/v1/search/ (the session authenticates it) appear under the box as links; Enter still
-// opens the full results page. Kind names come from the page (json_script), never from here.
+// The header's search box suggests as you type: after a short pause, the first titles that
+// match, from GET /api/v1/search/?titles=true (the session authenticates it), appear under the
+// box as links; Enter still opens the full results page (words inside the text too). Kind names come from the page (json_script), never from here.
 (() => {
   "use strict";
   const form = document.getElementById("header-search");
@@ -48,7 +48,7 @@
       return;
     }
     const mine = ++asked;
-    const url = `${form.dataset.apiUrl}?${new URLSearchParams({q, limit: "6"})}`;
+    const url = `${form.dataset.apiUrl}?${new URLSearchParams({q, limit: "6", titles: "true"})}`;
     const response = await fetch(url, {
       credentials: "same-origin",
       headers: {Accept: "application/json"},

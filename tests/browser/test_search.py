@@ -59,7 +59,7 @@ def test_the_header_box_suggests_as_you_type(live_server, page):
     document = DocumentFactory(owner=user, title="Expedition log", content=CONTENT)
     log_in(page, live_server, user)
 
-    page.locator("#header-search-input").press_sequentially("quok")
+    page.locator("#header-search-input").press_sequentially("exped")
 
     suggestion = page.locator('#header-search-suggestions a[data-type="document"]')
     suggestion.wait_for()
