@@ -37,6 +37,15 @@ SQLITE_REVERSE = [
 ]
 
 
+class PostgresTrigramExtension(TrigramExtension):
+    """pg_trgm on PostgreSQL; nothing elsewhere, in both directions (Django's operation asks
+    PostgreSQL's catalogue when unapplied, whatever the database)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def run(statements_by_vendor):
     def operation(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, ()):
@@ -53,7 +62,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        PostgresTrigramExtension(),
         migrations.CreateModel(
             name='SearchEntry',
             fields=[
