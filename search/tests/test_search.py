@@ -140,6 +140,23 @@ def test_a_project_member_finds_its_tasks_and_a_share_finds_a_document():
     assert set(found(reader, "gyroscope")) == {("document", document.pk)}
 
 
+def test_an_unshared_document_and_a_removed_member_stop_finding_at_once():
+    owner, reader, member = UserFactory(), UserFactory(), UserFactory()
+    document = DocumentFactory(owner=owner, title="Walrus census")
+    share(document, reader)
+    project = project_of(owner)
+    add_member(project, user=member)
+    task_in(project, owner, title="Walrus feeding")
+    assert search(reader, "walrus").total == 1
+    assert search(member, "walrus").total == 1
+
+    document_services.document_unshare(actor=owner, document=document, user=reader)
+    project_services.project_member_remove(actor=owner, project=project, user=member)
+
+    assert search(reader, "walrus").total == 0
+    assert search(member, "walrus").total == 0
+
+
 def test_counts_per_type_cover_every_kind_and_type_narrows_the_hits():
     owner = UserFactory()
     project = project_of(owner, name="Comet")
