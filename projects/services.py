@@ -508,8 +508,8 @@ def task_update(*, actor, task: Task, **fields: Any) -> Task:
     record(project=task.project, task=task, actor=actor, changes=changes)
     search_index.entry_update(task)
     # Every change, status included, so an open board needs to follow only this one type;
-    # values stay out (a description can be long) but for the new assignee, whom notifications
-    # tell: readers fetch the task they may see.
+    # values stay out (a description can be long) but for the new and previous assignees, whom
+    # notifications tell: readers fetch the task they may see.
     payload = {
         "task": str(task.pk),
         "project": str(task.project_id),
@@ -517,7 +517,9 @@ def task_update(*, actor, task: Task, **fields: Any) -> Task:
         "fields": sorted(changes),
     }
     if "assignee" in changes:
-        payload["assignee"] = str(task.assignee_id) if task.assignee_id else None
+        previous, current = changes["assignee"]
+        payload["assignee"] = str(current) if current else None
+        payload["previous_assignee"] = str(previous) if previous else None
     publish(
         EventType.TASK_UPDATED,
         payload,

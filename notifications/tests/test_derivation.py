@@ -68,14 +68,24 @@ def test_a_task_created_for_a_member_tells_the_member(committed, user, project):
     assert notification.read_at is None
 
 
-def test_a_task_reassigned_to_a_member_tells_the_new_assignee(committed, user, project):
+def test_a_task_reassigned_tells_the_new_assignee_and_the_previous_one(committed, user, project):
     first, second = add_member(project), add_member(project)
     task = TaskFactory(project=project, assignee=first, title="Handover")
     committed(projects.task_update, actor=user, task=task, assignee=second)
     (notification,) = notices(second)
     assert notification.action == Action.ASSIGNED
     assert notification.title == "Handover"
-    assert not notices(first)  # told once task_updated names the previous assignee
+    (taken,) = notices(first)
+    assert taken.action == Action.UNASSIGNED
+
+
+def test_a_task_unassigned_tells_the_previous_assignee_only(committed, user, project):
+    member = add_member(project)
+    task = TaskFactory(project=project, assignee=member, title="Handover")
+    committed(projects.task_update, actor=user, task=task, assignee=None)
+    (taken,) = notices(member)
+    assert taken.action == Action.UNASSIGNED
+    assert not notices(user)
 
 
 def test_a_task_updated_naming_the_previous_assignee_tells_them_it_was_taken(

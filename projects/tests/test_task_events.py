@@ -46,13 +46,14 @@ def test_task_update_publishes_task_updated_with_the_changed_field_names():
         "title": "Final",
         "fields": ["assignee", "description", "priority", "title"],
         "assignee": str(member.pk),
+        "previous_assignee": None,
     }
     assert updated.audience_node == str(node_of(project))
     assert updated.audience_users == [str(member.pk)]
     assert updated.actor_id == project.owner.pk
 
 
-def test_a_change_of_assignee_names_the_new_one_or_none():
+def test_a_change_of_assignee_names_the_new_one_or_none_and_the_previous_one():
     project = ProjectFactory()
     first, second = add_member(project), add_member(project)
     task = TaskFactory(project=project, assignee=first)
@@ -62,7 +63,9 @@ def test_a_change_of_assignee_names_the_new_one_or_none():
 
     taken, dropped = events(EventType.TASK_UPDATED)
     assert taken.payload["assignee"] == str(second.pk)
+    assert taken.payload["previous_assignee"] == str(first.pk)
     assert dropped.payload["assignee"] is None
+    assert dropped.payload["previous_assignee"] == str(second.pk)
     assert dropped.audience_users == []
 
 
