@@ -86,6 +86,7 @@ class Words:
 def build(args: argparse.Namespace, rng: random.Random):
     """Create the corpus (bulk, around the services) and index it; return the member."""
     from django.core.management import call_command
+    from django.db import connection
 
     from accounts.models import User
     from nexus_site.definitions.enums import MemberRole, RelationType
@@ -145,6 +146,9 @@ def build(args: argparse.Namespace, rng: random.Random):
                     ChatMessage(room=rooms[p], author=owner, body=words.text(12)) for p in picks
                 )
     call_command("rebuild_search_index", batch_size=BATCH)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics for the planner after the load
+            cursor.execute("ANALYZE")
     return member
 
 
