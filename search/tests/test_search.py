@@ -301,6 +301,13 @@ def test_a_search_runs_a_constant_number_of_queries():
     assert queries() == few
 
 
+def test_arabic_words_are_found_as_written():
+    owner = UserFactory(language="ar")
+    task = task_in(project_of(owner), owner, title="خطة المشروع الجديد")
+
+    assert found(owner, "المشروع") == [("task", task.pk)]
+
+
 @postgres_only
 def test_german_words_are_found_by_their_stem():
     owner = UserFactory(language="de")
