@@ -2,7 +2,7 @@
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
-from django.db.models import F, Model
+from django.db.models import F, Model, Value
 from django.utils import timezone
 
 from search import registry
@@ -12,10 +12,11 @@ from search.texts import clean, config_for
 UPDATED_FIELDS = ["title", "body", "config", "path", "updated_at"]
 
 
-def vector_expression() -> SearchVector:
-    """Return the weighted vector of an entry's own columns, in its own configuration."""
+def vector_expression(*, title: Value | None = None) -> SearchVector:
+    """Return the weighted vector of an entry's own columns (or of ``title`` and its text), in
+    its own configuration."""
     config = F("config")
-    return SearchVector("title", weight="A", config=config) + SearchVector(
+    return SearchVector(title or "title", weight="A", config=config) + SearchVector(
         "body", weight="B", config=config
     )
 
@@ -40,6 +41,26 @@ def entry_update(obj: Model) -> None:
         SearchEntry.objects.filter(kind=kind.name, object_id=obj.pk).update(
             vector=vector_expression()
         )
+    titles_follow(obj)
+
+
+def titles_follow(obj: Model) -> int:
+    """Retitle the entries titled after ``obj`` (a task's or document's comments, a room's chat
+    messages) with its current title, in the current transaction: one ``UPDATE`` per kind titled
+    after ``obj``'s model, touching only entries whose title differs. Return how many changed."""
+    changed = 0
+    for kind in registry.kinds().values():
+        for model, lookup, attribute in kind.titled_after:
+            if not isinstance(obj, model) or obj.pk is None:
+                continue
+            title = clean(getattr(obj, attribute), limit=TITLE_MAX_LENGTH)
+            dependents = kind.model._default_manager.filter(**{lookup: obj.pk}).values("pk")
+            entries = SearchEntry.objects.filter(kind=kind.name, object_id__in=dependents)
+            values: dict = {"title": title}
+            if connection.vendor == "postgresql":  # the vector from the new title, not the old
+                values["vector"] = vector_expression(title=Value(title))
+            changed += entries.exclude(title=title).update(**values)
+    return changed
 
 
 def entry_of(kind: registry.Kind, obj: Model, text: registry.Text, *, now) -> SearchEntry:

@@ -164,6 +164,7 @@ def register_known() -> None:
             ("room__project",),
             ("room", "author"),
             label=_("Chat messages"),
+            titled_after=((Room, "room", "name"),),
         )
     )
     register(
@@ -175,5 +176,6 @@ def register_known() -> None:
             ("task__project", "document__project"),
             ("author", "task", "document"),
             label=_("Comments"),
+            titled_after=((Task, "task", "title"), (Document, "document", "title")),
         )
     )

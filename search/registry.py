@@ -33,6 +33,10 @@ class Kind:
     project_paths: tuple[str, ...] = ()
     related: tuple[str, ...] = ()  # select_related for extract, used by the rebuild
     label: Any = ""  # the facet's name in the pages (a lazy translation)
+    # Entries titled after another object (a comment after its task): (that model, the lookup
+    # from this kind's model to it, that object's title attribute). search.index.titles_follow
+    # rewrites them when that title changes.
+    titled_after: tuple[tuple[type[Model], str, str], ...] = ()
 
 
 _kinds: dict[str, Kind] = {}

@@ -1,10 +1,13 @@
 """Search on behalf of a user: access in SQL, ranking, highlighted snippets, counts per kind.
 
 One request runs a fixed number of statements whatever it finds: the caller's reach (read once
-through ``relations.access.sharing_reach``), the page of results and the counts per kind; on
-PostgreSQL, when the words match nothing, the same two again for titles by trigram similarity.
+through ``relations.access.sharing_reach``), then on PostgreSQL one statement for the counts per
+kind and the page (the matches found once); when the words match nothing, the counts and the page
+of titles by trigram similarity. On SQLite, the counts and the page.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial, reduce
 from operator import add, or_
@@ -12,13 +15,13 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.postgres.search import (
-    SearchHeadline,
     SearchQuery,
     SearchRank,
     TrigramWordSimilarity,
 )
-from django.db import connection
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import BooleanField, Count, F, FloatField, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
@@ -31,6 +34,9 @@ from search.texts import ALL_CONFIGS
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
 TRIGRAM_THRESHOLD = 0.3
+# A little lower than TRIGRAM_THRESHOLD: the index's candidates are a superset whatever the
+# rounding of the operator's comparison; the exact condition is then checked as before.
+TRIGRAM_INDEX_THRESHOLD = 0.29
 SNIPPET_WORDS = 24
 
 
@@ -85,22 +91,36 @@ def postgres_matches(entries: QuerySet, found: list[str], *, titles: bool = Fals
     return entries.filter(vector=combined).annotate(rank=SearchRank(F("vector"), combined))
 
 
+# ts_headline parses and stems the whole text it is given: a long document's text is cut to a
+# window of ``HEADLINE_WINDOW`` characters, from ``HEADLINE_BEFORE`` characters before the first
+# place the first word appears as written (the start when it does not: a stemmed form).
+HEADLINE_WINDOW = 6_000
+HEADLINE_BEFORE = 2_000
+BODY = "search_searchentry.body"
+HEADLINE_SQL = (
+    "ts_headline(search_searchentry.config::regconfig, "
+    f"CASE WHEN length({BODY}) <= {HEADLINE_WINDOW} THEN {BODY} ELSE substr({BODY}, "
+    f"greatest(1, strpos(lower({BODY}), %s) - {HEADLINE_BEFORE}), {HEADLINE_WINDOW}) END, "
+    "to_tsquery(search_searchentry.config::regconfig, %s), %s)"
+)
+HEADLINE_OPTIONS = (
+    f"StartSel='{text_query.MARK_START}', StopSel='{text_query.MARK_END}', "
+    f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, "
+    "FragmentDelimiter=' … '"
+)
+
+
+def headline_params(found: list[str]) -> list[str]:
+    return [found[0], text_query.tsquery(found), HEADLINE_OPTIONS]
+
+
 def postgres_snippets(entries: QuerySet, found: list[str]) -> QuerySet:
     # In the entry's own configuration only: the OR of every configuration makes ts_headline
     # many times slower on long texts.
-    own = SearchQuery(text_query.tsquery(found), search_type="raw", config=F("config"))
-    headline = SearchHeadline(
-        "body",
-        own,
-        config=F("config"),
-        start_sel=text_query.MARK_START,
-        stop_sel=text_query.MARK_END,
-        max_words=SNIPPET_WORDS,
-        min_words=SNIPPET_WORDS // 2,
-        max_fragments=2,
-        fragment_delimiter=" … ",
+    return entries.annotate(
+        # Constant SQL; the words are parameters.
+        marked=RawSQL(HEADLINE_SQL, headline_params(found), output_field=TextField())  # noqa: S611
     )
-    return entries.annotate(marked=headline)
 
 
 def postgres_similar(entries: QuerySet, found: list[str], *, titles: bool = True) -> QuerySet:
@@ -110,11 +130,106 @@ def postgres_similar(entries: QuerySet, found: list[str], *, titles: bool = True
         f"similar_{n}": TrigramWordSimilarity(Value(word), "title") for n, word in enumerate(found)
     }
     close = {f"{name}__gte": TRIGRAM_THRESHOLD for name in similarities}
+    # The same condition through the trigram index first (``title %> word``, true from the
+    # lower threshold ``TRIGRAM_INDEX_THRESHOLD`` set by ``trigram_threshold``): without it every
+    # visible entry's title would be compared.
+    indexed = [WordSimilar(F("title"), Value(word)) for word in found]
     return (
-        entries.annotate(**similarities)
+        entries.filter(*indexed)
+        .annotate(**similarities)
         .filter(**close)
         .annotate(rank=reduce(add, (F(name) for name in similarities)) / len(similarities))
     )
+
+
+MATCHED_SQL = """
+WITH query AS (SELECT {tsquery} AS q),
+matched AS MATERIALIZED (
+    SELECT search_searchentry.id, search_searchentry.kind, search_searchentry.updated_at,
+           ts_rank(search_searchentry.vector, query.q) AS rank
+    FROM search_searchentry, query
+    WHERE search_searchentry.vector @@ query.q AND ({visible})
+),
+page AS (
+    SELECT id, rank, row_number() OVER (ORDER BY rank DESC, updated_at DESC, id) AS n
+    FROM matched WHERE %s::varchar IS NULL OR kind = %s
+    ORDER BY rank DESC, updated_at DESC, id LIMIT %s OFFSET %s
+)
+SELECT kind, count(*), NULL, NULL, NULL, NULL, NULL, NULL FROM matched GROUP BY kind
+UNION ALL
+SELECT search_searchentry.kind, NULL, page.n, search_searchentry.object_id,
+       search_searchentry.title, {marked}, page.rank, search_searchentry.path
+FROM page JOIN search_searchentry ON search_searchentry.id = page.id
+"""
+
+
+def postgres_search(
+    entries: QuerySet,
+    found: list[str],
+    *,
+    titles: bool,
+    type: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Return the counts per kind and the page's rows of the entries matching ``found``, in one
+    statement: the matches (access filter, ranking) are found once and reused by both, and the
+    headlines are made for the page's rows only."""
+    compiler = entries.query.get_compiler(connection=connection)
+    try:
+        visible, visible_params = compiler.compile(entries.query.where)
+    except EmptyResultSet:  # nothing visible (no kind in the project)
+        return dict.fromkeys(registry.kinds(), 0), []
+    raw = text_query.tsquery(found, titles=titles)
+    tsquery = " || ".join(f"to_tsquery('{config}'::regconfig, %s)" for config in ALL_CONFIGS)
+    marked = "''" if titles else HEADLINE_SQL
+    sql = MATCHED_SQL.format(tsquery=f"({tsquery})", visible=visible, marked=marked)
+    params = [raw] * len(ALL_CONFIGS) + list(visible_params) + [type, type, limit, offset]
+    if not titles:
+        params += headline_params(found)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    counts = dict.fromkeys(registry.kinds(), 0)
+    rows = []
+    for kind, n, position, object_id, title, marked_text, rank, path in fetched:
+        if n is not None:
+            counts[kind] = counts.get(kind, 0) + n
+        else:
+            rows.append(
+                {
+                    "n": position,
+                    "kind": kind,
+                    "object_id": object_id,
+                    "title": title,
+                    "marked": marked_text,
+                    "rank": rank,
+                    "path": path,
+                }
+            )
+    rows.sort(key=lambda row: row["n"])
+    return counts, rows
+
+
+class WordSimilar(Func):
+    """``title %> word``: the word's trigram word similarity to the title is at least
+    ``pg_trgm.word_similarity_threshold``; answered by the title's trigram GIN index."""
+
+    arg_joiner = " %%> "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+@contextmanager
+def trigram_threshold() -> Iterator[None]:
+    """Within this block, ``WordSimilar`` holds from ``TRIGRAM_INDEX_THRESHOLD`` on (one
+    ``SET LOCAL``, undone with the transaction)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(TRIGRAM_INDEX_THRESHOLD)],
+        )
+        yield
 
 
 def no_snippets(entries: QuerySet, found: list[str]) -> QuerySet:
@@ -174,25 +289,40 @@ def search(
     empty = Results(hits=[], counts=dict.fromkeys(registry.kinds(), 0), total=0, words=found)
     if not found or not getattr(user, "is_authenticated", False):
         return empty
-    postgres = connection.vendor == "postgresql"
-    match = partial(postgres_matches if postgres else sqlite_matches, titles=titles)
-    snippets = no_snippets if titles else postgres_snippets if postgres else sqlite_snippets
     with sharing_reach():
         entries = SearchEntry.objects.filter(visible_entries(user, project=project))
-        matches = match(entries, found)
-        counts, fuzzy = counts_of(matches), False
-        if postgres and not any(counts.values()):
-            match, snippets, fuzzy = postgres_similar, no_snippets, True
+        if connection.vendor == "postgresql":
+            counts, rows = postgres_search(
+                entries, found, titles=titles, type=type, limit=limit, offset=offset
+            )
+            fuzzy = not any(counts.values())
+            if fuzzy:  # no word matched: titles close to the words
+                with trigram_threshold():
+                    matches = postgres_similar(entries, found)
+                    counts = counts_of(matches)
+                    rows = orm_page(
+                        matches, found, postgres_similar, no_snippets, type, limit, offset
+                    )
+        else:
+            match = partial(sqlite_matches, titles=titles)
             matches = match(entries, found)
-            counts = counts_of(matches)
-        if type is not None:
-            matches = matches.filter(kind=type)
-        page_ids = matches.order_by(*ORDER).values("pk")[offset : offset + limit]
-        page = snippets(match(SearchEntry.objects.filter(pk__in=page_ids), found), found)
-        rows = page.order_by(*ORDER).values("kind", "object_id", "title", "marked", "rank", "path")
+            counts, fuzzy = counts_of(matches), False
+            snippets = no_snippets if titles else sqlite_snippets
+            rows = orm_page(matches, found, match, snippets, type, limit, offset)
         hits = [hit_of(row) for row in rows]
     total = counts.get(type, 0) if type is not None else sum(counts.values())
     return Results(hits=hits, counts=counts, total=total, words=found, fuzzy=fuzzy)
+
+
+def orm_page(matches, found, match, snippets, type, limit, offset) -> list[dict[str, Any]]:
+    """The page's rows of ``matches``: the ids chosen in a subquery, snippets for them only."""
+    if type is not None:
+        matches = matches.filter(kind=type)
+    page_ids = matches.order_by(*ORDER).values("pk")[offset : offset + limit]
+    page = snippets(match(SearchEntry.objects.filter(pk__in=page_ids), found), found)
+    return list(
+        page.order_by(*ORDER).values("kind", "object_id", "title", "marked", "rank", "path")
+    )
 
 
 def hit_of(row: dict[str, Any]) -> Hit:
