@@ -143,12 +143,11 @@ def postgres_similar(entries: QuerySet, found: list[str], *, titles: bool = True
 
 
 MATCHED_SQL = """
-WITH query AS (SELECT {tsquery} AS q),
-matched AS MATERIALIZED (
+WITH matched AS MATERIALIZED (
     SELECT search_searchentry.id, search_searchentry.kind, search_searchentry.updated_at,
-           ts_rank(search_searchentry.vector, query.q) AS rank
-    FROM search_searchentry, query
-    WHERE search_searchentry.vector @@ query.q AND ({visible})
+           {rank} AS rank
+    FROM search_searchentry{joined}
+    WHERE {where}
 ),
 page AS (
     SELECT id, rank, row_number() OVER (ORDER BY rank DESC, updated_at DESC, id) AS n
@@ -162,6 +161,8 @@ SELECT search_searchentry.kind, NULL, page.n, search_searchentry.object_id,
 FROM page JOIN search_searchentry ON search_searchentry.id = page.id
 """
 
+Rows = tuple[dict[str, int], list[dict[str, Any]]]
+
 
 def postgres_search(
     entries: QuerySet,
@@ -171,7 +172,7 @@ def postgres_search(
     type: str | None,
     limit: int,
     offset: int,
-) -> tuple[dict[str, int], list[dict[str, Any]]]:
+) -> Rows:
     """Return the counts per kind and the page's rows of the entries matching ``found``, in one
     statement: the matches (access filter, ranking) are found once and reused by both, and the
     headlines are made for the page's rows only."""
@@ -180,19 +181,53 @@ def postgres_search(
         visible, visible_params = compiler.compile(entries.query.where)
     except EmptyResultSet:  # nothing visible (no kind in the project)
         return dict.fromkeys(registry.kinds(), 0), []
-    raw = text_query.tsquery(found, titles=titles)
     tsquery = " || ".join(f"to_tsquery('{config}'::regconfig, %s)" for config in ALL_CONFIGS)
-    marked = "''" if titles else HEADLINE_SQL
-    sql = MATCHED_SQL.format(tsquery=f"({tsquery})", visible=visible, marked=marked)
-    params = [raw] * len(ALL_CONFIGS) + list(visible_params) + [type, type, limit, offset]
-    if not titles:
-        params += headline_params(found)
+    return counts_and_page(
+        rank=("ts_rank(search_searchentry.vector, query.q)", []),
+        joined=(
+            f", (SELECT ({tsquery}) AS q) AS query",
+            [text_query.tsquery(found, titles=titles)] * len(ALL_CONFIGS),
+        ),
+        where=(f"search_searchentry.vector @@ query.q AND ({visible})", list(visible_params)),
+        marked=("''", []) if titles else (HEADLINE_SQL, headline_params(found)),
+        type=type,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def postgres_similar_search(
+    entries: QuerySet, found: list[str], *, type: str | None, limit: int, offset: int
+) -> Rows:
+    """``postgres_search`` for titles close to the words (``postgres_similar``), no snippets."""
+    matches = postgres_similar(entries, found)
+    compiler = matches.query.get_compiler(connection=connection)
+    try:
+        where = compiler.compile(matches.query.where)
+    except EmptyResultSet:
+        return dict.fromkeys(registry.kinds(), 0), []
+    return counts_and_page(
+        rank=compiler.compile(matches.query.annotations["rank"]),
+        joined=("", []),
+        where=where,
+        marked=("''", []),
+        type=type,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def counts_and_page(*, rank, joined, where, marked, type, limit, offset) -> Rows:
+    """Run ``MATCHED_SQL`` with these (SQL, parameters) parts."""
+    parts = {"rank": rank, "joined": joined, "where": where}
+    sql = MATCHED_SQL.format(marked=marked[0], **{name: part[0] for name, part in parts.items()})
+    params = [*rank[1], *joined[1], *where[1], type, type, limit, offset, *marked[1]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     counts = dict.fromkeys(registry.kinds(), 0)
     rows = []
-    for kind, n, position, object_id, title, marked_text, rank, path in fetched:
+    for kind, n, position, object_id, title, marked_text, score, path in fetched:
         if n is not None:
             counts[kind] = counts.get(kind, 0) + n
         else:
@@ -203,7 +238,7 @@ def postgres_search(
                     "object_id": object_id,
                     "title": title,
                     "marked": marked_text,
-                    "rank": rank,
+                    "rank": score,
                     "path": path,
                 }
             )
@@ -298,10 +333,8 @@ def search(
             fuzzy = not any(counts.values())
             if fuzzy:  # no word matched: titles close to the words
                 with trigram_threshold():
-                    matches = postgres_similar(entries, found)
-                    counts = counts_of(matches)
-                    rows = orm_page(
-                        matches, found, postgres_similar, no_snippets, type, limit, offset
+                    counts, rows = postgres_similar_search(
+                        entries, found, type=type, limit=limit, offset=offset
                     )
         else:
             match = partial(sqlite_matches, titles=titles)
