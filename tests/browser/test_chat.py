@@ -129,7 +129,8 @@ RECORD_SOCKETS = """
   window.__sockets = [];
   function Recorded(url, protocols) {
     const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
-    window.__sockets.push(socket);
+    // The room's sockets only: the header's notification bell holds one of its own.
+    if (String(url).includes("/ws/chat/")) window.__sockets.push(socket);
     return socket;
   }
   Recorded.prototype = Native.prototype;
