@@ -21,6 +21,15 @@ def vector_expression(*, title: Value | None = None) -> SearchVector:
     )
 
 
+def vectors(*, title: Value | None = None) -> dict[str, SearchVector]:
+    """The PostgreSQL columns an entry's vectors are written to: ``vector`` and the title's own
+    ``title_vector`` (search as you type)."""
+    return {
+        "vector": vector_expression(title=title),
+        "title_vector": SearchVector(title or "title", config=F("config")),
+    }
+
+
 def entry_update(obj: Model) -> None:
     """Write (or remove) the entry of ``obj`` in the current transaction."""
     kind = registry.kind_of(obj)
@@ -38,9 +47,7 @@ def entry_update(obj: Model) -> None:
         update_fields=UPDATED_FIELDS,
     )
     if connection.vendor == "postgresql":
-        SearchEntry.objects.filter(kind=kind.name, object_id=obj.pk).update(
-            vector=vector_expression()
-        )
+        SearchEntry.objects.filter(kind=kind.name, object_id=obj.pk).update(**vectors())
     titles_follow(obj)
 
 
@@ -58,7 +65,7 @@ def titles_follow(obj: Model) -> int:
             entries = SearchEntry.objects.filter(kind=kind.name, object_id__in=dependents)
             values: dict = {"title": title}
             if connection.vendor == "postgresql":  # the vector from the new title, not the old
-                values["vector"] = vector_expression(title=Value(title))
+                values.update(vectors(title=Value(title)))
             changed += entries.exclude(title=title).update(**values)
     return changed
 
@@ -94,9 +101,7 @@ def entries_write(kind: registry.Kind, objects: list[Model]) -> int:
     SearchEntry.objects.filter(kind=kind.name, object_id__in=ids).delete()
     SearchEntry.objects.bulk_create(rows)
     if connection.vendor == "postgresql" and rows:
-        SearchEntry.objects.filter(kind=kind.name, object_id__in=ids).update(
-            vector=vector_expression()
-        )
+        SearchEntry.objects.filter(kind=kind.name, object_id__in=ids).update(**vectors())
     return len(rows)
 
 

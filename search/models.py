@@ -27,6 +27,8 @@ class SearchEntry(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     # PostgreSQL only (GIN-indexed by the migration); stays empty on SQLite, where FTS5 indexes.
     vector = SearchVectorField(null=True, editable=False)
+    # PostgreSQL only: the title's own (unweighted) vector, GIN-indexed, for titles-only search.
+    title_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("search entry")

@@ -182,13 +182,19 @@ def postgres_search(
     except EmptyResultSet:  # nothing visible (no kind in the project)
         return dict.fromkeys(registry.kinds(), 0), []
     tsquery = " || ".join(f"to_tsquery('{config}'::regconfig, %s)" for config in ALL_CONFIGS)
+    ranked = [text_query.tsquery(found, titles=titles)] * len(ALL_CONFIGS)
+    if titles:
+        # Matched through the titles' own vector and its GIN index (the weighted query on
+        # ``vector`` rechecks every candidate's whole vector), ranked as before.
+        selected = f", ({tsquery}) AS t"
+        words = ranked + [text_query.tsquery(found)] * len(ALL_CONFIGS)
+        condition = "search_searchentry.title_vector @@ query.t"
+    else:
+        selected, words, condition = "", ranked, "search_searchentry.vector @@ query.q"
     return counts_and_page(
         rank=("ts_rank(search_searchentry.vector, query.q)", []),
-        joined=(
-            f", (SELECT ({tsquery}) AS q) AS query",
-            [text_query.tsquery(found, titles=titles)] * len(ALL_CONFIGS),
-        ),
-        where=(f"search_searchentry.vector @@ query.q AND ({visible})", list(visible_params)),
+        joined=(f", (SELECT ({tsquery}) AS q{selected}) AS query", words),
+        where=(f"{condition} AND ({visible})", list(visible_params)),
         marked=("''", []) if titles else (HEADLINE_SQL, headline_params(found)),
         type=type,
         limit=limit,

@@ -85,13 +85,15 @@ def test_an_unchanged_title_rewrites_nothing():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's tsvector")
-def test_a_retitled_entry_has_the_vector_a_fresh_write_would_give():
+def test_a_retitled_entry_has_the_vectors_a_fresh_write_would_give():
     owner = UserFactory()
     task = task_in(project_of(owner), owner, title="Old name")
     comment = comment_on(task, owner, body="see the walrus")
     project_services.task_update(actor=owner, task=task, title="Walrus plan")
-    retitled = entry_of(comment).vector
+    retitled = entry_of(comment)
 
     index.entry_update(type(comment).objects.get(pk=comment.pk))
 
-    assert entry_of(comment).vector == retitled
+    fresh = entry_of(comment)
+    assert (fresh.vector, fresh.title_vector) == (retitled.vector, retitled.title_vector)
+    assert fresh.title_vector == "'plan':2 'walrus':1"
