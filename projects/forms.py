@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MinValueValidator
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions.enums import MemberRole
@@ -107,8 +109,17 @@ class TaskForm(forms.Form):
     tags = TagsField(
         label=_("Tags"),
         required=False,
-        help_text=_("Separate tags with commas (at most %(count)d, %(length)d characters each).")
-        % {"count": MAX_TAGS, "length": MAX_TAG_LENGTH},
+        # Formatted when shown, in the page's language (a lazy string formatted here would be
+        # turned into English once, at import).
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "Separate tags with commas (at most %(count)d, %(length)d characters each)."
+                )
+                % {"count": MAX_TAGS, "length": MAX_TAG_LENGTH}
+            ),
+            str,
+        )(),
     )
     # When the page was loaded: a save over someone else's newer change is refused once.
     loaded = forms.CharField(widget=forms.HiddenInput, required=False)

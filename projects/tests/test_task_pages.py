@@ -407,3 +407,13 @@ def test_quick_add_with_a_made_up_column_returns_to_the_first_one(signed_in, pro
     assert response.status_code == 302
     assert response.url.endswith("#add-todo")
     assert not Task.objects.filter(project=project).exists()
+
+
+def test_the_task_forms_help_texts_are_in_the_readers_language(signed_in, user, task):
+    user.language = "de"
+    user.save(update_fields=["language"])
+
+    page = signed_in.get(reverse("projects:task", args=[task.pk])).content.decode()
+
+    assert "Schlagwörter mit Kommas trennen (höchstens 20, je 50 Zeichen)." in page
+    assert "Separate tags with commas" not in page
