@@ -7,9 +7,10 @@ the listener enqueues one Celery task, sent by name, that derives them. Chosen o
 beat-driven consumer reading the outbox from a stored cursor because a notification must reach
 the bell within a second (a beat tick is seconds away, and beat runs as one process), and
 because the core then knows nothing of notifications. Its cost: an event whose task could not
-be enqueued (broker down at that moment) is not derived; the derivation is idempotent (the
-unique (recipient, event) constraint), so a catch-up sweep over the outbox can be added
-without any double notification (see docs/notifications.md).
+be enqueued (broker down at that moment) waits for the catch-up sweep
+(``notifications.catch_up``, beat, reading the outbox from a stored cursor); the derivation is
+idempotent (the unique (recipient, event) constraint), so the sweep never notifies twice (see
+docs/notifications.md).
 
 The rules. Each event type names its candidates (the assignee, the mentioned, the person a
 document or file was shared with, the mail recipient, the member, the run's starter) and the
@@ -52,15 +53,13 @@ from relations.nodes import Node
 NOTIFICATION_EVENT = "notification"
 
 
-# Literal names for the task events another change introduces (projects.services).
-TASK_UPDATED = "task_updated"
 # Published by notifications.due (beat), once per task and day.
 TASK_DUE = "task_due"
 
 DERIVED_TYPES = frozenset(
     {
         EventType.TASK_CREATED,
-        TASK_UPDATED,
+        EventType.TASK_UPDATED,
         EventType.MENTION,
         EventType.DOCUMENT_SHARED,
         EventType.RELATIONSHIP_CREATED,
@@ -122,7 +121,7 @@ def worth_deriving(event: Event) -> bool:
     payload = event.payload or {}
     if event.type == EventType.TASK_CREATED:
         return bool(payload.get("assignee"))
-    if event.type == TASK_UPDATED:
+    if event.type == EventType.TASK_UPDATED:
         return "assignee" in (payload.get("fields") or [])
     if event.type == EventType.RELATIONSHIP_CREATED:
         return (
@@ -343,7 +342,7 @@ def ai_budget_exceeded(event: Event, payload: dict) -> list[Notice]:
 
 RULES = {
     EventType.TASK_CREATED: task_created,
-    TASK_UPDATED: task_updated,
+    EventType.TASK_UPDATED: task_updated,
     EventType.MENTION: mention,
     EventType.DOCUMENT_SHARED: document_shared,
     EventType.RELATIONSHIP_CREATED: relationship_created,
