@@ -63,6 +63,7 @@ ERROR_DESCRIPTIONS = {
     "403": _("Signed in, but not allowed to do this (or the CSRF check of a session failed)."),
     "404": _("No such object, or not visible to the caller."),
     "409": _("Conflicts with the current state or with a concurrent change."),
+    "415": _("The body's media type is missing or not one the endpoint reads."),
     "422": _("Invalid data or query parameters; field messages in details."),
     "429": _("Too many requests; details.retry_after_seconds says when to try again."),
     "503": _("A backing service (cache or broker) is unavailable; try again later."),
@@ -84,6 +85,8 @@ def error_codes_of(path: str, method: str, operation: dict, view_class: type | N
     )
     if "requestBody" in operation or takes_query:
         codes.add("422")
+    if "requestBody" in operation:
+        codes.add("415")  # DRF refuses a body whose Content-Type no parser reads, or none
     if getattr(view_class, "throttle_classes", None):
         codes |= {"429", "503"}
     return codes
