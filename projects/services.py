@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import EventType, MemberRole, Permission, RelationType, Role
-from nexus_site.events.services import publish
+from nexus_site.events.services import event_of, publish, publish_many
 from nexus_site.exceptions import (
     AuthorizationError,
     BusinessRuleError,
@@ -381,17 +381,40 @@ def project_member_remove(*, actor, project: Project, user) -> None:
         raise NotFoundError(_("This user is not a member of the project."))
     role = edge.metadata.get("role", MemberRole.MEMBER)
     relations.relationship_erase(relationship=edge, actor=actor)
-    for task in Task.objects.select_for_update().filter(project=project, assignee=user):
+    unassigned = list(Task.objects.select_for_update().filter(project=project, assignee=user))
+    for task in unassigned:
         task.assignee = None
         task.save(update_fields=["assignee", "updated_at"])
         record(project=project, task=task, actor=actor, changes={"assignee": (user.pk, None)})
     record(project=project, actor=actor, changes={"member": ({"user": user, "role": role}, None)})
-    publish(
-        EventType.PROJECT_MEMBER_REMOVED,
-        {"project": str(project.pk), "user": str(user.pk)},
-        user_ids=[user.pk],
-        node=project_node(project),
-        actor=actor,
+    node = project_node(project)
+    # Each unassigned task as task_update announces it, so open boards follow.
+    publish_many(
+        [
+            *(
+                event_of(
+                    EventType.TASK_UPDATED,
+                    {
+                        "task": str(task.pk),
+                        "project": str(project.pk),
+                        "title": task.title,
+                        "fields": ["assignee"],
+                        "assignee": None,
+                        "previous_assignee": str(user.pk),
+                    },
+                    node=node,
+                    actor=actor,
+                )
+                for task in unassigned
+            ),
+            event_of(
+                EventType.PROJECT_MEMBER_REMOVED,
+                {"project": str(project.pk), "user": str(user.pk)},
+                user_ids=[user.pk],
+                node=node,
+                actor=actor,
+            ),
+        ]
     )
 
 

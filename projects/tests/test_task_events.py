@@ -127,3 +127,23 @@ def test_members_read_edits_and_deletions_in_the_events_api_and_outsiders_never(
     outsider_sees = event_types_seen_by(other_user)
     assert EventType.TASK_UPDATED not in outsider_sees
     assert EventType.TASK_DELETED not in outsider_sees
+
+
+def test_removing_a_member_announces_each_task_it_unassigns():
+    project = ProjectFactory()
+    member = add_member(project, MemberRole.MEMBER)
+    theirs = [TaskFactory(project=project, assignee=member) for _ in range(2)]
+    TaskFactory(project=project)  # nobody's: not announced
+
+    services.project_member_remove(actor=project.owner, project=project, user=member)
+
+    announced = events(EventType.TASK_UPDATED)
+    assert sorted(event.payload["task"] for event in announced) == sorted(
+        str(task.pk) for task in theirs
+    )
+    for event in announced:
+        assert event.payload["fields"] == ["assignee"]
+        assert event.payload["assignee"] is None
+        assert event.payload["previous_assignee"] == str(member.pk)
+        assert event.audience_node == str(node_of(project))
+    assert len(events(EventType.PROJECT_MEMBER_REMOVED)) == 1
