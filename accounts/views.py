@@ -3,6 +3,7 @@ and the signed-in user's settings."""
 
 import hashlib
 import re
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -340,7 +341,7 @@ class SettingsPage(LoginRequiredMixin, View):
         return render_settings(request)
 
 
-class SettingsFormView(LoginRequiredMixin, View):
+class SettingsFormView(LoginRequiredMixin, View, ABC):
     """Save one section of the settings page; an invalid post shows the page again (422)
     with the input kept and the errors on the fields, and changes nothing."""
 
@@ -361,8 +362,9 @@ class SettingsFormView(LoginRequiredMixin, View):
                 form.add_service_errors(exc)
         return render_settings(request, status=422, **{self.section: form})
 
+    @abstractmethod
     def save(self, data: dict) -> HttpResponse:
-        raise NotImplementedError
+        """Write the section's cleaned data through its service and answer (each section's own)."""
 
 
 class ProfileSettingsView(SettingsFormView):
