@@ -123,7 +123,7 @@ def wait_until(done, worker: Worker, what: str) -> float:
 def create_executions(pattern, actor, count: int) -> list:
     from django.db import transaction
 
-    from patterns.services import new_execution
+    from patterns.runs import new_execution
 
     version = pattern.versions.get(number=pattern.current_version)
     with transaction.atomic():
@@ -237,7 +237,7 @@ def run_inline(execution_ids: list, profile: Path | None) -> tuple[float, Counte
 def run_through_worker(execution_ids: list, worker: Worker) -> float:
     """Enqueue every execution at once; return the seconds until the last has finished."""
     from patterns.models import Execution
-    from patterns.tasks import enqueue_execution
+    from patterns.dispatch import enqueue_execution
 
     started = time.perf_counter()
     for execution_id in execution_ids:

@@ -11,7 +11,7 @@ other.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 from django.conf import settings
@@ -21,6 +21,9 @@ from jsonschema.exceptions import ValidationError as SchemaValidationError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
+
+if TYPE_CHECKING:
+    from patterns.models import Pattern
 
 
 def regex_timeout_seconds() -> float:
@@ -170,3 +173,29 @@ def first_cycle(edges: dict[int, list[int]], locations: dict[int, str]) -> str |
                 state[following] = 1
                 path.append((following, iter(edges.get(following, ()))))
     return None
+
+
+MAX_INPUT_PROBLEMS = 50
+# An input schema's references resolve inside the schema only: nothing is fetched (no
+# requests to addresses a user wrote), and a reference to nowhere is refused when saved.
+NO_RETRIEVAL = Registry()
+
+
+def input_problems(pattern: Pattern, data: Any) -> list[dict[str, str]]:
+    """Return what is wrong with ``data`` as input of ``pattern`` (empty when it fits)."""
+    validator = InputValidator(pattern.input_schema or {}, registry=NO_RETRIEVAL)
+    problems = []
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda error: list(error.path))
+    except Unresolvable as exc:  # a schema saved before references were checked
+        message = _("The input schema has a reference that cannot be resolved: %(error)s")
+        return [{"path": "", "message": str(message % {"error": exc})}]
+    except RecursionError:  # a schema saved before reference loops were refused
+        message = _("The input schema refers back to itself endlessly; fix the schema.")
+        return [{"path": "", "message": str(message)}]
+    for error in errors:
+        path = "/".join(str(part) for part in error.path)
+        problems.append({"path": path, "message": error.message})
+        if len(problems) >= MAX_INPUT_PROBLEMS:
+            break
+    return problems

@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from modeltranslation.utils import auto_populate
-from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
@@ -24,28 +23,29 @@ from nexus_site.exceptions import (
     AuthorizationError,
     BusinessRuleError,
     ConflictError,
-    NotFoundError,
     ValidationError,
 )
 from patterns import steps
+from patterns.dispatch import enqueue_execution
 from patterns.engine.definition import PatternDefinition, checksum
 from patterns.engine.validation import Problem, validate_definition
-from patterns.input_schema import InputValidator, endless_reference_loop
+from patterns.executor import execution_run_inline
+from patterns.input_schema import (
+    NO_RETRIEVAL,
+    endless_reference_loop,
+    input_problems,
+)
 from patterns.models import (
     Execution,
     ExecutionStatus,
     Pattern,
     PatternKind,
     PatternVersion,
-    StepRun,
 )
+from patterns.runs import new_execution, version_to_run
 from patterns.store import store_put
 
 PATTERN_FIELDS = frozenset({"name", "description", "is_active", "input_schema"})
-MAX_INPUT_PROBLEMS = 50
-# An input schema's references resolve inside the schema only: nothing is fetched (no
-# requests to addresses a user wrote), and a reference to nowhere is refused when saved.
-NO_RETRIEVAL = Registry()
 REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
 # Keywords whose values are data, not subschemas: a "$ref" key in there is no reference.
 DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
@@ -156,26 +156,6 @@ def unresolvable_references(schema: dict[str, Any]) -> list[str]:
         except Unresolvable:
             unresolved.append(reference)
     return sorted(set(unresolved))
-
-
-def input_problems(pattern: Pattern, data: Any) -> list[dict[str, str]]:
-    """Return what is wrong with ``data`` as input of ``pattern`` (empty when it fits)."""
-    validator = InputValidator(pattern.input_schema or {}, registry=NO_RETRIEVAL)
-    problems = []
-    try:
-        errors = sorted(validator.iter_errors(data), key=lambda error: list(error.path))
-    except Unresolvable as exc:  # a schema saved before references were checked
-        message = _("The input schema has a reference that cannot be resolved: %(error)s")
-        return [{"path": "", "message": str(message % {"error": exc})}]
-    except RecursionError:  # a schema saved before reference loops were refused
-        message = _("The input schema refers back to itself endlessly; fix the schema.")
-        return [{"path": "", "message": str(message)}]
-    for error in errors:
-        path = "/".join(str(part) for part in error.path)
-        problems.append({"path": path, "message": error.message})
-        if len(problems) >= MAX_INPUT_PROBLEMS:
-            break
-    return problems
 
 
 def ensure_can_change(actor, pattern: Pattern) -> None:
@@ -309,55 +289,6 @@ def pattern_delete(*, actor, pattern: Pattern) -> None:
 # --- executions ---------------------------------------------------------------------------
 
 
-def version_to_run(pattern: Pattern, number: int | None) -> PatternVersion:
-    """Return version ``number``, or the newest one (read now, not from a stale instance)."""
-    if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
-        raise ValidationError(details={"version": [_("A version is a whole number.")]})
-    versions = pattern.versions.all()
-    version = (
-        versions.order_by("-number").first()
-        if number is None
-        else versions.filter(number=number).first()
-    )
-    if version is None:
-        raise NotFoundError(_("This pattern has no version %(number)s.") % {"number": number})
-    return version
-
-
-def new_execution(
-    *,
-    pattern: Pattern,
-    version: PatternVersion,
-    input: Any,
-    actor,
-    idempotency_key: str = "",
-    parent_step: StepRun | None = None,
-) -> Execution:
-    """Create an execution with a pending row for each of its steps (validated input)."""
-    if not pattern.is_active:
-        raise BusinessRuleError(_("This pattern is not active."))
-    problems = input_problems(pattern, input)
-    if problems:
-        raise ValidationError(
-            _("The input does not match the pattern's input schema."),
-            details={"input": problems},
-        )
-    execution = Execution.objects.create(
-        pattern=pattern,
-        version=version,
-        input=input,
-        started_by=actor,
-        idempotency_key=idempotency_key,
-        parent_step=parent_step,
-    )
-    definition = version.definition
-    StepRun.objects.bulk_create(
-        StepRun(execution=execution, step_id=step["id"], type=step["type"], position=index)
-        for index, step in enumerate(definition["steps"])
-    )
-    return execution
-
-
 def execution_start(
     *,
     actor,
@@ -370,8 +301,6 @@ def execution_start(
 
     Returns ``(execution, created)``.
     """
-    from patterns.tasks import enqueue_execution
-
     ensure_can_run(actor)
     idempotency_key = (idempotency_key or "").strip()
     if len(idempotency_key) > 200:
@@ -406,8 +335,6 @@ def execution_start(
 @transaction.atomic
 def execution_cancel(*, actor, execution: Execution) -> Execution:
     """Stop scheduling steps and undo the finished ones; a finished run cannot be cancelled."""
-    from patterns.tasks import enqueue_execution
-
     execution = Execution.objects.select_for_update().get(pk=execution.pk)
     if execution.is_finished:
         raise ConflictError(
@@ -431,8 +358,6 @@ def pattern_dry_run(
 
     Nothing is kept: no row, no event, no task enqueued after commit.
     """
-    from patterns.executor import execution_run_inline
-
     ensure_can_run(actor)
     with transaction.atomic():
         execution = new_execution(

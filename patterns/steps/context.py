@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from nexus_site.events.services import publish
 from patterns.engine.definition import StepDefinition
-from patterns.models import Execution
+from patterns.models import Execution, Pattern
+
+
+class ChildRuns(Protocol):
+    """How a step runs another pattern inside its own transaction, and undoes such a run;
+    the executor provides it, so that no step imports the executor."""
+
+    def run(self, pattern: Pattern, *, version: int | None, input: Any) -> Execution:
+        """Start ``pattern`` as a child of this step and run it to its end."""
+
+    def compensate(self, execution: Execution) -> bool:
+        """Undo the finished steps of a child run, newest first; False if one could not be."""
 
 
 @dataclass
@@ -27,6 +38,8 @@ class StepContext:
     dry_run: bool = False
     # What a deferred step kept between its calls (see StepDeferred), else empty.
     state: dict[str, Any] = field(default_factory=dict)
+    # Child runs of composite steps (``pattern.run``); None where no executor drives the step.
+    children: ChildRuns | None = None
 
     @property
     def pattern_key(self) -> str:

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from conftest import bearer_client
 from nexus_site.tests.outages import broker_unreachable
+from patterns.dispatch import enqueue_execution
 from patterns.models import Execution, ExecutionStatus
-from patterns.tasks import enqueue_execution, reclaim_executions
+from patterns.tasks import reclaim_executions
 from patterns.tests.factories import make_pattern
 
 # Real commits: the run is enqueued by an on_commit callback, as in production.

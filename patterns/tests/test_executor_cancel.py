@@ -6,7 +6,7 @@ from accounts.tests.factories import UserFactory
 from nexus_site.events.models import Event
 from patterns import executor, steps
 from patterns.models import Execution, ExecutionStatus, StepStatus
-from patterns.services import new_execution
+from patterns.runs import new_execution
 from patterns.tests.factories import make_pattern
 from projects.models import Task
 from projects.tests.factories import ProjectFactory

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import UserFactory
 from patterns import executor
 from patterns.models import ExecutionStatus
-from patterns.services import new_execution
+from patterns.runs import new_execution
 from patterns.tests.factories import make_pattern
 
 ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"

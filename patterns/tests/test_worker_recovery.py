@@ -18,7 +18,8 @@ from nexus_site.events.models import Event
 from nexus_site.tests.test_celery_worker import CELERY, ROOT, database_url
 from patterns import executor
 from patterns.models import Execution, ExecutionStatus, StepStatus
-from patterns.services import execution_start, new_execution
+from patterns.runs import new_execution
+from patterns.services import execution_start
 from patterns.steps import StepError
 from patterns.tasks import reclaim_executions
 from patterns.tests.factories import make_pattern

@@ -1,31 +1,22 @@
-"""Run an execution: steps in dependency order, each in one transaction with its record and
-its events, retries with backoff, timeouts, compensation, cancel, and a lease that lets
-another worker resume a run whose worker died.
+"""The run loop: steps in dependency order, each in one transaction with its record and its
+events; read-only steps batched; retries with backoff, timeouts, compensation and cancel.
 
-Crash safety rests on two facts. A step's work, its ``StepRun`` row and its events commit
-together or not at all, so a crash never leaves a step half-applied. And a step runs only
-after its row is locked and found still pending, so two workers that both believe they own
-a run (one slow, one that reclaimed it) never apply the same step twice.
+A step runs only after its row is locked and found still pending, so two workers that both
+believe they own a run (one slow, one that reclaimed it) never apply the same step twice.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import copy
 import datetime
+import enum
 import logging
-import os
-import signal
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,14 +39,18 @@ from patterns.engine.planning import (
     skipped_by_conditions,
 )
 from patterns.engine.references import PatternReferenceError, render_parameters
-from patterns.models import (
-    Execution,
-    ExecutionStatus,
-    Pattern,
-    PatternVersion,
-    StepRun,
-    StepStatus,
+from patterns.executor.commits import engine_transaction, relaxed_commits
+from patterns.executor.leases import (
+    acquire,
+    hold_lease,
+    lease_seconds,
+    release_until,
+    worker_name,
 )
+from patterns.executor.rows import load_step_runs, lock_step_run, save_succeeded
+from patterns.executor.timeouts import time_limit
+from patterns.models import Execution, ExecutionStatus, Pattern, StepRun, StepStatus
+from patterns.runs import new_execution, version_to_run
 from patterns.steps import StepDeferred, StepTimeoutError
 from patterns.steps.context import StepContext
 from patterns.store import definition_for
@@ -69,169 +64,22 @@ FINISH_EVENTS = {
     ExecutionStatus.CANCELLED: EventType.PATTERN_CANCELLED,
 }
 INTERNAL_ERROR = _("The step failed unexpectedly.")
-CANCEL = object()  # what a step attempt returns when it found the run cancelled
-BATCH_DECLINED = object()  # the read-only batch did not run: run the step on its own
 MAX_BATCH = 50
 UNBATCHED_TYPES = frozenset({"wait"})  # it defers itself: always on its own
-SUCCESS_FIELDS = [  # what a succeeded step's row changes
-    "status",
-    "attempts",
-    "parameters",
-    "output",
-    "error",
-    "next_attempt_at",
-    "started_at",
-    "finished_at",
-    "finished_seq",
-]
 
 
-# One statement for the rows of succeeded steps, one or a whole batch (PostgreSQL). Only
-# placeholders are repeated into it, one row of them per step; Django's bulk_update builds a
-# CASE per field and row, and even a one-row save compiles for longer than it runs.
-BATCH_UPDATE = """
-UPDATE patterns_steprun AS run SET
-    status = batch.status, attempts = batch.attempts, parameters = batch.parameters,
-    output = batch.output, error = NULL, next_attempt_at = NULL,
-    started_at = batch.started_at, finished_at = batch.finished_at,
-    finished_seq = batch.finished_seq
-FROM (VALUES {rows}) AS batch(id, status, attempts, parameters, output, started_at,
-    finished_at, finished_seq)
-WHERE run.id = batch.id
-"""
-BATCH_ROW = (
-    "(%s::uuid, %s, %s::integer, %s::jsonb, %s::jsonb, %s::timestamptz, %s::timestamptz,"
-    " %s::integer)"
-)
+class Turn(enum.Enum):
+    """What one turn of the loop (a step, a batch, a finish) leaves the loop to do next."""
 
-
-def save_succeeded(runs: list[StepRun]) -> None:
-    """Write the rows of succeeded steps (``SUCCESS_FIELDS``): one statement on PostgreSQL,
-    one per row elsewhere."""
-    if connection.vendor != "postgresql":
-        for run in runs:
-            StepRun.objects.filter(pk=run.pk).update(
-                **{name: getattr(run, name) for name in SUCCESS_FIELDS}
-            )
-        return
-    from psycopg.types.json import Jsonb
-
-    values: list[Any] = []
-    for run in runs:
-        values += [
-            run.pk,
-            run.status,
-            run.attempts,
-            Jsonb(run.parameters),
-            Jsonb(run.output),
-            run.started_at,
-            run.finished_at,
-            run.finished_seq,
-        ]
-    sql = BATCH_UPDATE.format(rows=", ".join([BATCH_ROW] * len(runs)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-
-
-# The row of one step, locked, with its run's cancel flag: the first statement of every step's
-# transaction, raw because compiling it through the ORM cost more than running it.
-LOCK_STEP_RUN = """
-SELECT run.*, execution.cancel_requested AS cancel_requested
-FROM patterns_steprun AS run
-JOIN patterns_execution AS execution ON execution.id = run.execution_id
-WHERE run.id = %s
-"""
-
-# A run's step rows (Runner._load_runs), raw for the same reason.
-LOAD_STEP_RUNS = "SELECT * FROM patterns_steprun WHERE execution_id = %s"
-
-
-def db_value(model, pk: Any) -> Any:
-    """Return ``pk`` as the database stores it, for a raw statement (SQLite keeps UUIDs as hex)."""
-    return model._meta.pk.get_db_prep_value(pk, connection)
-
-
-def lock_step_run(pk: Any) -> StepRun:
-    """Return the step row ``pk`` locked until the transaction ends, with ``cancel_requested``."""
-    sql = LOCK_STEP_RUN
-    if connection.features.has_select_for_update_of:
-        sql += "FOR UPDATE OF run"
-    return next(iter(StepRun.objects.raw(sql, [db_value(StepRun, pk)])))
-
-
-class _BatchDeclined(Exception):
-    """Nothing could join the batch: leave it to the one-step path."""
-
-
-def lease_seconds() -> int:
-    return int(getattr(settings, "PATTERNS_LEASE_SECONDS", 60))
+    NEXT = "next"  # go on with the next ready step
+    CANCEL = "cancel"  # a cancel was requested: undo the finished steps and end cancelled
+    ONE_BY_ONE = "one_by_one"  # the read-only batch did not run: run the step on its own
+    STOP = "stop"  # the run ended, waits for a later time, or another worker drives it now
 
 
 def inline_wait_seconds() -> float:
     """Waits up to this long are slept through by the worker holding the run."""
     return float(getattr(settings, "PATTERNS_INLINE_WAIT_SECONDS", 2.0))
-
-
-def synchronous_commit() -> bool:
-    """False: the engine's commits do not wait for the disk (PostgreSQL only, opt-in)."""
-    return bool(getattr(settings, "PATTERNS_SYNCHRONOUS_COMMIT", True))
-
-
-@contextlib.contextmanager
-def engine_transaction() -> Iterator[None]:
-    """One transaction of the engine: a step with its record and events, a lease, a finish.
-
-    With ``PATTERNS_SYNCHRONOUS_COMMIT`` off, PostgreSQL acknowledges its commit before the
-    WAL reaches the disk. Each transaction stays all or nothing; a database crash can lose
-    the last fraction of a second of them, and the run then resumes before the lost step.
-    """
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if (
-            outermost
-            and not _relaxed_session.get()
-            and connection.vendor == "postgresql"
-            and not synchronous_commit()
-        ):
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        yield
-
-
-_relaxed_session: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "patterns_relaxed_session", default=False
-)
-
-
-@contextlib.contextmanager
-def relaxed_commits() -> Iterator[None]:
-    """For one run, turn off waiting for the disk once per session instead of per transaction.
-
-    Only with ``PATTERNS_SYNCHRONOUS_COMMIT`` off, on PostgreSQL, outside any transaction;
-    the setting is reset afterwards so the connection goes back to the pool as it came.
-    """
-    if (
-        synchronous_commit()
-        or connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or _relaxed_session.get()
-    ):
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
-    token = _relaxed_session.set(True)
-    try:
-        yield
-    finally:
-        _relaxed_session.reset(token)
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
-
-
-def worker_name() -> str:
-    """Return this worker's name for leases: host, process and thread."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def error_of(exc: BaseException) -> dict[str, Any]:
@@ -246,34 +94,8 @@ def error_of(exc: BaseException) -> dict[str, Any]:
     return {"code": "internal_error", "message": str(INTERNAL_ERROR)}
 
 
-class _Alarm(BaseException):
-    """Raised by SIGALRM inside a step; a BaseException so no step swallows it."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block after ``seconds`` where signals allow it (the main thread).
-
-    Elsewhere the caller measures the elapsed time afterwards; the step's transaction is
-    rolled back either way, so a timed-out step leaves nothing behind.
-    """
-    usable = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-    if not usable or seconds <= 0:
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise _Alarm()
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except _Alarm:
-        raise StepTimeoutError() from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+class _BatchDeclined(Exception):
+    """Nothing could join the batch: leave it to the one-step path."""
 
 
 class Runner:
@@ -311,60 +133,62 @@ class Runner:
 
     def run(self) -> Execution:
         """Run steps until the execution finishes or has to wait for a later time."""
-        self.runs = self._load_runs()
+        self.runs = load_step_runs(self.execution.pk)
         while True:
-            states = {step_id: run.status for step_id, run in self.runs.items()}
-            outputs = {
-                step_id: run.output
-                for step_id, run in self.runs.items()
-                if run.status == StepStatus.SUCCEEDED
-            }
-            skipped = skipped_by_conditions(self.definition, states, outputs)
-            if skipped:
-                self._mark_skipped(skipped)
-                continue
-            ready = ready_steps(self.definition, states)
-            now = timezone.now()
-            due = [
-                step_id
-                for step_id in ready
-                if self.runs[step_id].next_attempt_at is None
-                or self.runs[step_id].next_attempt_at <= now
-            ]
-            if due:
-                outcome = self._run_read_only_batch(due[0], states, outputs)
-                if outcome is BATCH_DECLINED:
-                    # The step's transaction reads the cancel flag with the step's row: no
-                    # query of its own per step, and as fresh as a check just before it.
-                    outcome = self._run_step(self.definition.step(due[0]), outputs)
-                if outcome is CANCEL:
-                    return self._cancel()
-                if outcome is not None:
-                    return outcome
-                continue
-            if not ready:  # nothing left to run; the finish reads the cancel flag itself
-                finished = self._finish(ExecutionStatus.SUCCEEDED, None)
-                return self._cancel() if finished is CANCEL else finished
-            if not self.inline and self._cancel_requested():  # before sleeping
-                return self._cancel()
-            # Every ready step waits for a later time.
-            wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
-            delay = (wake - now).total_seconds()
-            if self.inline or self._eager() or delay <= inline_wait_seconds():
-                if not self.inline and not self._hold_lease(delay):
-                    return self.execution  # another worker owns the run now
-                if not self.dry_run:
-                    self.sleep(max(delay, 0))
-                else:
-                    for step_id in ready:
-                        self.runs[step_id].next_attempt_at = None
-                continue
-            return self._defer(wake)
+            turn = self._turn()
+            if turn is Turn.CANCEL:
+                self._compensate()
+                self._finish(ExecutionStatus.CANCELLED, None)
+                return self.execution
+            if turn is Turn.STOP:
+                return self.execution
 
-    def _load_runs(self) -> dict[str, StepRun]:
-        """Return the run's step rows by step id (raw: compiling it cost more than the read)."""
-        rows = StepRun.objects.raw(LOAD_STEP_RUNS, [db_value(Execution, self.execution.pk)])
-        return {run.step_id: run for run in rows}
+    def _turn(self) -> Turn:
+        """Take one turn: skip what conditions rule out, run the next due step (or a batch),
+        finish, sleep through a short wait, or give the run back until a later time."""
+        states = {step_id: run.status for step_id, run in self.runs.items()}
+        outputs = {
+            step_id: run.output
+            for step_id, run in self.runs.items()
+            if run.status == StepStatus.SUCCEEDED
+        }
+        skipped = skipped_by_conditions(self.definition, states, outputs)
+        if skipped:
+            self._mark_skipped(skipped)
+            return Turn.NEXT
+        ready = ready_steps(self.definition, states)
+        now = timezone.now()
+        due = [
+            step_id
+            for step_id in ready
+            if self.runs[step_id].next_attempt_at is None
+            or self.runs[step_id].next_attempt_at <= now
+        ]
+        if due:
+            turn = self._run_read_only_batch(due[0], states, outputs)
+            if turn is Turn.ONE_BY_ONE:
+                # The step's transaction reads the cancel flag with the step's row: no
+                # query of its own per step, and as fresh as a check just before it.
+                turn = self._run_step(self.definition.step(due[0]), outputs)
+            return turn
+        if not ready:  # nothing left to run; the finish reads the cancel flag itself
+            return self._finish(ExecutionStatus.SUCCEEDED, None)
+        if not self.inline and self._cancel_requested():  # before sleeping
+            return Turn.CANCEL
+        # Every ready step waits for a later time.
+        wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
+        delay = (wake - now).total_seconds()
+        if self.inline or self._eager() or delay <= inline_wait_seconds():
+            if not self.inline and not hold_lease(self.execution, self.owner, delay):
+                return Turn.STOP  # another worker owns the run now
+            if not self.dry_run:
+                self.sleep(max(delay, 0))
+            else:
+                for step_id in ready:
+                    self.runs[step_id].next_attempt_at = None
+            return Turn.NEXT
+        release_until(self.execution, self.owner, wake)
+        return Turn.STOP
 
     def _eager(self) -> bool:
         from nexus_site.celery import app
@@ -373,10 +197,6 @@ class Runner:
 
     def _cancel_requested(self) -> bool:
         return Execution.objects.filter(pk=self.execution.pk, cancel_requested=True).exists()
-
-    def _cancel(self) -> Execution:
-        self._compensate()
-        return self._finish(ExecutionStatus.CANCELLED, None)
 
     # --- steps that change nothing, together ----------------------------------------------
 
@@ -394,19 +214,19 @@ class Runner:
 
     def _run_read_only_batch(
         self, first: str, states: dict[str, str], outputs: dict[str, Any]
-    ) -> Execution | object | None:
+    ) -> Turn:
         """Run ``first`` and the read-only steps ready after it in one transaction.
 
         A step that changes no data (a condition, a path search, a no-op) can run again
         without harm, so consecutive ones share one transaction: their rows, their events
         and one commit. Anything unusual (an error, a timeout, a wait, a step another worker
-        holds) rolls the whole batch back and returns ``BATCH_DECLINED``: the steps then run
+        holds) rolls the whole batch back and returns ``Turn.ONE_BY_ONE``: the steps then run
         one transaction each, as every data-changing step always does.
         """
         if self.inline or self.batching_off or not self._batchable(first):
-            return BATCH_DECLINED
-        if not self._hold_lease(self.definition.step(first).timeout_seconds):
-            return self.execution  # another worker owns the run now
+            return Turn.ONE_BY_ONE
+        if not hold_lease(self.execution, self.owner, self.definition.step(first).timeout_seconds):
+            return Turn.STOP  # another worker owns the run now
         states, outputs = dict(states), dict(outputs)
         done: list[StepRun] = []
         clock = time.monotonic()
@@ -419,7 +239,7 @@ class Runner:
                     .values_list("step_id", "execution__cancel_requested")
                 )
                 if any(locked.values()):
-                    return CANCEL
+                    return Turn.CANCEL
                 step_id: str | None = first
                 while step_id is not None:
                     if step_id not in locked or len(done) >= MAX_BATCH:
@@ -438,10 +258,10 @@ class Runner:
         except Exception as exc:
             if not isinstance(exc, _BatchDeclined):
                 self.batching_off = True  # the steps go one by one from here, errors and all
-            return BATCH_DECLINED
+            return Turn.ONE_BY_ONE
         for run in done:
             self.runs[run.step_id] = run
-        return None
+        return Turn.NEXT
 
     def _next_batchable(self, states: dict[str, str], outputs: dict[str, Any]) -> str | None:
         if skipped_by_conditions(self.definition, states, outputs):
@@ -476,15 +296,16 @@ class Runner:
             attempt=attempt,
             dry_run=self.dry_run,
             state=state or {},
+            children=InlineChildren(parent_step=run, actor=self.actor, dry_run=self.dry_run),
         )
 
-    def _run_step(self, step: StepDefinition, outputs: dict[str, Any]) -> Execution | object | None:
-        """Run one attempt of ``step``; return the execution when the run ended because of it,
-        ``CANCEL`` when a cancel was requested (the step is left untouched)."""
+    def _run_step(self, step: StepDefinition, outputs: dict[str, Any]) -> Turn:
+        """Run one attempt of ``step``; ``Turn.CANCEL`` when a cancel was requested (the step
+        is left untouched), ``Turn.STOP`` when the run ended because of it."""
         run = self.runs[step.id]
         attempt = run.attempts + 1
-        if not self.inline and not self._hold_lease(step.timeout_seconds):
-            return self.execution  # another worker owns the run now
+        if not self.inline and not hold_lease(self.execution, self.owner, step.timeout_seconds):
+            return Turn.STOP  # another worker owns the run now
         context = self._context(step, run, attempt)
         started = timezone.now()
         parameters: Any = None
@@ -493,9 +314,9 @@ class Runner:
                 locked = lock_step_run(run.pk)
                 if locked.status != StepStatus.PENDING:
                     self.runs[step.id] = locked  # done by a worker that held the run before
-                    return None
+                    return Turn.NEXT
                 if locked.cancel_requested and not self.inline:
-                    return CANCEL
+                    return Turn.CANCEL
                 parameters = self._parameters(step, outputs)
                 output = self._call(step, context, parameters)
                 self._mark_succeeded(
@@ -503,10 +324,10 @@ class Runner:
                 )
                 save_succeeded([locked])
             self.runs[step.id] = locked
-            return None
+            return Turn.NEXT
         except StepDeferred as deferred:
             self._save_deferral(run, deferred, started)
-            return None
+            return Turn.NEXT
         except Exception as exc:
             if not isinstance(exc, BaseAppException | PatternReferenceError):
                 logger.exception("Step %s of execution %s failed", step.id, self.execution.pk)
@@ -592,14 +413,14 @@ class Runner:
         exc: BaseException,
         parameters: Any,
         started,
-    ) -> Execution | None:
+    ) -> Turn:
         error = error_of(exc)
         retry = should_retry(step.retry, attempt, error["code"])
         delay = (next_retry_delay(step.retry, attempt) or 0) if retry else None
         now = timezone.now()
         with engine_transaction():
             if not self._still_pending(step.id):
-                return None
+                return Turn.NEXT
             run.attempts = attempt
             run.parameters = parameters
             run.error = error
@@ -637,8 +458,18 @@ class Runner:
                 retry_in_seconds=delay,
                 error=error,
             )
+            if not retry:
+                # The specification's ``error`` event: what failed and why, for triggers.
+                self._publish(
+                    EventType.ERROR,
+                    source="step",
+                    step=step.id,
+                    step_type=step.type,
+                    attempt=attempt,
+                    error=error,
+                )
         if retry or step.on_error == ON_ERROR_CONTINUE:
-            return None
+            return Turn.NEXT
         failure = {"step": step.id, **error}
         if step.on_error == ON_ERROR_COMPENSATE:
             if self._compensate():
@@ -650,7 +481,7 @@ class Runner:
 
     def compensate(self) -> bool:
         """Undo the finished steps of this run (a composite step being undone)."""
-        self.runs = self._load_runs()
+        self.runs = load_step_runs(self.execution.pk)
         return self._compensate()
 
     def _compensate(self) -> bool:
@@ -693,27 +524,6 @@ class Runner:
 
     # --- the execution's own state ------------------------------------------------------
 
-    def _hold_lease(self, busy_seconds: float) -> bool:
-        """Make sure the lease outlives the next step or sleep; False when another worker took it.
-
-        ``busy_seconds`` is how long this worker may go without renewing: a step's timeout, or
-        a wait it sleeps through (a lease shorter than the sleep would let the reclaim task
-        hand a live run to a second worker).
-        """
-        now = timezone.now()
-        needed = now + datetime.timedelta(seconds=busy_seconds + lease_seconds())
-        expires = self.execution.lease_expires_at
-        if expires is not None and expires >= needed - datetime.timedelta(
-            seconds=lease_seconds() / 2
-        ):
-            return True
-        renewed = Execution.objects.filter(pk=self.execution.pk, lease_owner=self.owner).update(
-            lease_expires_at=needed
-        )
-        if renewed:
-            self.execution.lease_expires_at = needed
-        return bool(renewed)
-
     def _mark_skipped(self, step_ids: list[str]) -> None:
         StepRun.objects.filter(execution=self.execution, step_id__in=step_ids).update(
             status=StepStatus.SKIPPED
@@ -721,21 +531,9 @@ class Runner:
         for step_id in step_ids:
             self.runs[step_id].status = StepStatus.SKIPPED
 
-    def _defer(self, wake: datetime.datetime) -> Execution:
-        """Give the run back until ``wake``; a task picks it up then (or the reclaim task)."""
-        from patterns.tasks import enqueue_execution
-
-        with engine_transaction():
-            Execution.objects.filter(pk=self.execution.pk, lease_owner=self.owner).update(
-                lease_owner="", lease_expires_at=None, resume_at=wake
-            )
-            countdown = max((wake - timezone.now()).total_seconds(), 0)
-            transaction.on_commit(lambda: enqueue_execution(self.execution.pk, countdown=countdown))
-        self.execution.lease_owner, self.execution.resume_at = "", wake
-        return self.execution
-
-    def _finish(self, status: str, error: dict[str, Any] | None) -> Execution | object:
-        """End the run with ``status``; ``CANCEL`` instead of succeeding when a cancel came.
+    def _finish(self, status: str, error: dict[str, Any] | None) -> Turn:
+        """End the run with ``status`` (``Turn.STOP``); ``Turn.CANCEL`` instead of succeeding
+        when a cancel came.
 
         One statement writes the end and checks that this worker still holds the lease: a
         worker that lost it (paused past it) must not finish the run a second time.
@@ -761,8 +559,8 @@ class Runner:
                 execution.refresh_from_db()
                 owned = execution.status == ExecutionStatus.RUNNING
                 if owned and execution.lease_owner == self.owner and execution.cancel_requested:
-                    return CANCEL
-                return execution  # the run is another worker's now, or finished by it
+                    return Turn.CANCEL
+                return Turn.STOP  # the run is another worker's now, or finished by it
             pending = [
                 run.step_id
                 for run in self.runs.values()
@@ -784,7 +582,15 @@ class Runner:
                 duration_ms=round((now - execution.started_at).total_seconds() * 1000, 3),
                 error=error,
             )
-        return execution
+            if status in (ExecutionStatus.FAILED, ExecutionStatus.COMPENSATED):
+                self._publish(
+                    EventType.ERROR,
+                    source="execution",
+                    status=status,
+                    step=(error or {}).get("step"),
+                    error=error,
+                )
+        return Turn.STOP
 
     def _publish(self, event_type: str, **payload: Any) -> None:
         """Publish an event of the run; held inside a read-only batch (written with its rows)."""
@@ -797,98 +603,6 @@ class Runner:
             actor=self.actor,
         )
         publish_many([event], held=True)
-
-
-# A run with what a worker needs of its pattern and version, in one statement that the ORM
-# took longer to compile than PostgreSQL to run (a worker starts every run with it).
-LOAD_RUN = """
-SELECT execution.*, pattern.key AS pattern_key, version.number AS version_number,
-    version.checksum AS version_checksum
-FROM patterns_execution AS execution
-JOIN patterns_pattern AS pattern ON pattern.id = execution.pattern_id
-JOIN patterns_patternversion AS version ON version.id = execution.version_id
-WHERE execution.id = %s
-"""
-
-
-def load_run(execution_id: Any) -> Execution | None:
-    """Return the execution locked until the transaction ends, its pattern and version loaded
-    as far as a run reads them (the rest loads on first use); None when there is none."""
-    sql = LOAD_RUN
-    if connection.features.has_select_for_update_of:
-        sql += "FOR UPDATE OF execution"
-    found = list(Execution.objects.raw(sql, [db_value(Execution, execution_id)]))
-    if not found:
-        return None
-    execution = found[0]
-    execution.pattern = Pattern.from_db(
-        connection.alias, ["id", "key"], [execution.pattern_id, execution.pattern_key]
-    )
-    execution.version = PatternVersion.from_db(
-        connection.alias,
-        ["id", "pattern_id", "number", "checksum"],
-        [
-            execution.version_id,
-            execution.pattern_id,
-            execution.version_number,
-            execution.version_checksum,
-        ],
-    )
-    return execution
-
-
-def acquire(execution_id: Any, owner: str) -> Execution | None:
-    """Take the lease of a run that is pending, running unowned, or whose lease ran out.
-
-    Returns the execution, or None when it is finished, unknown or held by a live worker.
-    The first worker to take it publishes ``pattern_started``.
-    """
-    now = timezone.now()
-    with engine_transaction():
-        execution = load_run(execution_id)
-        if execution is None or not (
-            execution.status in (ExecutionStatus.PENDING, ExecutionStatus.RUNNING)
-            and (
-                execution.lease_owner in ("", owner)
-                or execution.lease_expires_at is None
-                or execution.lease_expires_at < now
-            )
-        ):
-            return None
-        first_start = execution.status == ExecutionStatus.PENDING
-        version = execution.version
-        longest_step = max(
-            step.timeout_seconds
-            for step in definition_for(
-                execution.pattern.key,
-                version_id=version.pk,
-                number=version.number,
-                checksum=version.checksum,
-            ).steps
-        )
-        execution.status = ExecutionStatus.RUNNING
-        execution.lease_owner = owner
-        # Long enough for any one step: a run renews it only when it runs long in total.
-        execution.lease_expires_at = now + datetime.timedelta(
-            seconds=lease_seconds() + longest_step
-        )
-        execution.started_at = execution.started_at or now
-        execution.resume_at = None
-        execution.save(
-            update_fields=["status", "lease_owner", "lease_expires_at", "started_at", "resume_at"]
-        )
-        if first_start:
-            publish(
-                EventType.PATTERN_STARTED,
-                {
-                    "pattern": execution.pattern.key,
-                    "execution": str(execution.pk),
-                    "version": execution.version.number,
-                },
-                user_ids=[execution.started_by_id] if execution.started_by_id else (),
-                actor=execution.started_by,
-            )
-    return execution
 
 
 def execution_run(execution_id: Any, *, owner: str = "", sleep=time.sleep) -> Execution | None:
@@ -920,16 +634,24 @@ def execution_run_inline(execution: Execution, *, dry_run: bool = False) -> Exec
     return Runner(execution, inline=True, dry_run=dry_run).run()
 
 
-def executions_to_reclaim(now: datetime.datetime | None = None) -> list[Any]:
-    """Return the runs no live worker is driving: lease expired, or due but unowned."""
-    now = now or timezone.now()
-    grace = datetime.timedelta(seconds=lease_seconds())
-    return list(
-        Execution.objects.filter(parent_step__isnull=True)
-        .filter(
-            Q(status=ExecutionStatus.RUNNING, lease_expires_at__lt=now)
-            | Q(status=ExecutionStatus.RUNNING, lease_owner="", resume_at__lt=now - grace)
-            | Q(status=ExecutionStatus.PENDING, created_at__lt=now - grace)
+@dataclass
+class InlineChildren:
+    """The child runs of one step (``pattern.run``): run inside the step's transaction, so
+    they commit or roll back with it, and undone through their own runner."""
+
+    parent_step: StepRun
+    actor: Any
+    dry_run: bool = False
+
+    def run(self, pattern: Pattern, *, version: int | None, input: Any) -> Execution:
+        child = new_execution(
+            pattern=pattern,
+            version=version_to_run(pattern, version),
+            input=input,
+            actor=self.actor,
+            parent_step=self.parent_step,
         )
-        .values_list("pk", flat=True)
-    )
+        return execution_run_inline(child, dry_run=self.dry_run)
+
+    def compensate(self, execution: Execution) -> bool:
+        return Runner(execution, inline=True).compensate()
