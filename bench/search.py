@@ -20,6 +20,7 @@ type (titles only).
 """
 
 import argparse
+import itertools
 import math
 import os
 import random
@@ -73,33 +74,38 @@ class Words:
         while len(words) < VOCABULARY:
             words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
         self.words = sorted(words)
-        self.weights = [1 / (rank + 1) for rank in range(len(self.words))]
+        weights = [1 / (rank + 1) for rank in range(len(self.words))]
+        self.cumulative = list(itertools.accumulate(weights))  # the draws of ``weights=``
         self.rng = rng
 
     def some(self, count: int) -> list[str]:
-        return self.rng.choices(self.words, weights=self.weights, k=count)
+        return self.rng.choices(self.words, cum_weights=self.cumulative, k=count)
 
     def text(self, count: int) -> str:
         return " ".join(self.some(count))
 
 
 def build(args: argparse.Namespace, rng: random.Random):
-    """Create the corpus (bulk, around the services) and index it; return the member."""
+    """Create the corpus and index it; return the member.
+
+    On PostgreSQL the objects and their entries are written with ``COPY`` (``bulk_load``); on
+    SQLite (smoke runs) through the ORM and ``manage.py rebuild_search_index``.
+    """
     from django.core.management import call_command
     from django.db import connection
 
     from accounts.models import User
     from nexus_site.definitions.enums import MemberRole, RelationType
-    from projects.models import Project, Task
+    from projects.models import Project
     from relations.nodes import node_of
     from relations.services import relationship_record
     from search.models import SearchEntry
-    from workspace.chat.models import ChatMessage, Room, RoomKind
-    from workspace.documents.models import Document
+    from workspace.chat.models import Room, RoomKind
 
     if args.reuse and SearchEntry.objects.count() >= args.objects:
         return User.objects.get(email="member@bench.invalid")
     call_command("flush", interactive=False, verbosity=0)
+    started = time.perf_counter()
     words = Words(rng)
     owner = User.objects.create_user("owner@bench.invalid", "bench-password-1")
     member = User.objects.create_user("member@bench.invalid", "bench-password-1")
@@ -108,7 +114,7 @@ def build(args: argparse.Namespace, rng: random.Random):
     )
     for n, project in enumerate(projects):
         relationship_record(source=node_of(owner), target=node_of(project), type=RelationType.OWNER)
-        if n % 10 == 0:
+        if n % 10 == 0:  # the member sees every tenth project: about 10% of the entries
             relationship_record(
                 source=node_of(member),
                 target=node_of(project),
@@ -119,19 +125,40 @@ def build(args: argparse.Namespace, rng: random.Random):
         Room(kind=RoomKind.PRIVATE, name=words.text(1), project=project, created_by=owner)
         for project in projects
     )
-    share = {"task": 0.4, "document": 0.2, "message": 0.4}
-    for kind, part in share.items():
-        total = int(args.objects * part)
-        for start in range(0, total, BATCH):
-            size = min(BATCH, total - start)
-            picks = [rng.randrange(len(projects)) for _ in range(size)]
+    if connection.vendor == "postgresql":
+        bulk_load(args, rng, words, projects, rooms, owner)
+    else:
+        orm_load(args, rng, words, projects, rooms, owner)
+        call_command("rebuild_search_index", batch_size=BATCH)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics for the planner after the load
+            cursor.execute("VACUUM ANALYZE")
+    print(f"built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return member
+
+
+SHARE = {"task": 0.4, "document": 0.2, "message": 0.4}
+
+
+def corpus(args, rng, words, projects, rooms, owner):
+    """Yield batches of unsaved objects (tasks, documents, messages in the ``SHARE``
+    proportions, interleaved as they would be created over time) in random projects."""
+    from projects.models import Task
+    from workspace.chat.models import ChatMessage
+    from workspace.documents.models import Document
+
+    plan = [kind for kind, part in SHARE.items() for _ in range(int(args.objects * part))]
+    rng.shuffle(plan)
+    for start in range(0, len(plan), BATCH):
+        batch = []
+        for kind in plan[start : start + BATCH]:
+            p = rng.randrange(len(projects))
             if kind == "task":
-                Task.objects.bulk_create(
+                batch.append(
                     Task(project=projects[p], title=words.text(4), description=words.text(30))
-                    for p in picks
                 )
             elif kind == "document":
-                Document.objects.bulk_create(
+                batch.append(
                     Document(
                         title=words.text(3),
                         doc_type="word",
@@ -139,17 +166,157 @@ def build(args: argparse.Namespace, rng: random.Random):
                         project=projects[p],
                         content={"blocks": blocks(words, rng.randint(20, 200))},
                     )
-                    for p in picks
                 )
             else:
-                ChatMessage.objects.bulk_create(
-                    ChatMessage(room=rooms[p], author=owner, body=words.text(12)) for p in picks
-                )
-    call_command("rebuild_search_index", batch_size=BATCH)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # fresh statistics for the planner after the load
-            cursor.execute("ANALYZE")
-    return member
+                batch.append(ChatMessage(room=rooms[p], author=owner, body=words.text(12)))
+        yield batch
+
+
+def orm_load(args, rng, words, projects, rooms, owner) -> None:
+    for batch in corpus(args, rng, words, projects, rooms, owner):
+        by_model: dict = {}
+        for obj in batch:
+            by_model.setdefault(type(obj), []).append(obj)
+        for model, objects in by_model.items():
+            model.objects.bulk_create(objects)
+
+
+STAGE = "bench_search_stage"
+ENTRY_COLUMNS = ["kind", "object_id", "title", "body", "config", "path", "updated_at"]
+# The migrations' GIN indexes, dropped for the load and built again after it.
+GIN_INDEXES = [
+    "search_entry_vector_gin",
+    "search_entry_title_trgm",
+    "search_entry_title_vector_gin",
+]
+
+
+def index_statements() -> list[str]:
+    """The migrations' own ``CREATE INDEX`` statements of ``GIN_INDEXES``."""
+    import importlib
+
+    statements = []
+    for name in ("0001_initial", "0002_searchentry_title_vector"):
+        module = importlib.import_module(f"search.migrations.{name}")
+        statements += [sql for sql in module.POSTGRES_SQL if sql.startswith("CREATE INDEX")]
+    assert len(statements) == len(GIN_INDEXES), statements
+    return statements
+
+
+def vector_sql() -> tuple[str, list]:
+    """The production expressions of ``vector`` and ``title_vector`` (search.index.vectors),
+    compiled by Django as its ``UPDATE`` does, over columns of ``search_searchentry``."""
+    from django.db import connection
+
+    from search import index
+    from search.models import SearchEntry
+
+    query = SearchEntry.objects.all().query
+    compiler = query.get_compiler(connection=connection)
+    parts, params = [], []
+    for name in ("vector", "title_vector"):
+        sql, part_params = compiler.compile(index.vectors()[name].resolve_expression(query))
+        parts.append(sql)
+        params += part_params
+    return ", ".join(parts), params
+
+
+def copy_objects(cursor, objects: list) -> None:
+    """``COPY`` unsaved model instances (one model) into their table, every concrete column
+    prepared as ``bulk_create`` prepares it (defaults, ``auto_now``, JSON)."""
+    from django.db import connection
+
+    model = type(objects[0])
+    fields = model._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for obj in objects:
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+
+
+def bulk_load(args, rng, words, projects, rooms, owner) -> None:
+    """Write the objects with ``COPY`` and their entries as the index does: the entry of each
+    object from its kind's own ``extract`` (search.registrations), its vectors by the production
+    expression in SQL; the GIN indexes are built after the load."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+    from django.utils import timezone
+
+    from search import index, registry
+
+    phase = time.perf_counter()
+    with connection.cursor() as cursor:
+        for name in GIN_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {STAGE} (n bigint GENERATED ALWAYS AS IDENTITY, "
+            "kind varchar(16), object_id uuid, title varchar(300), body text, "
+            "config varchar(16), path varchar(300), updated_at timestamptz)"
+        )
+    raw = connection.connection  # psycopg's own connection: COPY
+    done = 0
+    # The projects exist already (bulk_create): only their entries are written.
+    batches = itertools.chain([projects], corpus(args, rng, words, projects, rooms, owner))
+    for n, batch in enumerate(batches):
+        now = timezone.now()
+        by_model: dict = {}
+        entries = []
+        for obj in batch:
+            if n:
+                by_model.setdefault(type(obj), []).append(obj)
+            kind = registry.kind_of(obj)
+            text = kind.extract(obj)
+            entry = index.entry_of(kind, obj, text, now=now)
+            entries.append([getattr(entry, column) for column in ENTRY_COLUMNS])
+        with raw.cursor() as cursor:
+            for objects in by_model.values():
+                copy_objects(cursor, objects)
+            columns = ", ".join(ENTRY_COLUMNS)
+            with cursor.copy(f"COPY {STAGE} ({columns}) FROM STDIN") as copy:
+                for row in entries:
+                    copy.write_row(row)
+        done += len(batch) if n else 0
+        print(f"\rcopied {done}/{args.objects}", end="", file=sys.stderr, flush=True)
+    print(f" in {time.perf_counter() - phase:.0f} s", file=sys.stderr)
+
+    phase = time.perf_counter()
+    vectors, params = vector_sql()
+    quoted = ", ".join(f'"search_searchentry".{column}' for column in ENTRY_COLUMNS)
+    insert = (
+        f"INSERT INTO search_searchentry ({', '.join(ENTRY_COLUMNS)}, vector, title_vector) "
+        f'SELECT {quoted}, {vectors} FROM {STAGE} AS "search_searchentry" '
+        'WHERE "search_searchentry".n %% 2 = %s ORDER BY "search_searchentry".n'
+    )
+
+    def entries_of(part: int) -> None:  # two halves at once: one per core
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute(insert, [*params, part])
+        finally:
+            connections["default"].close()
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(entries_of, [0, 1]))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {STAGE}")
+    print(f"entries and vectors in {time.perf_counter() - phase:.0f} s", file=sys.stderr)
+
+    phase = time.perf_counter()
+
+    def create(statement: str) -> None:
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+                cursor.execute(statement)
+        finally:
+            connections["default"].close()
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(create, index_statements()))
+    print(f"GIN indexes in {time.perf_counter() - phase:.0f} s", file=sys.stderr)
 
 
 def blocks(words: Words, count: int) -> list[dict]:
