@@ -8,9 +8,16 @@ class PatternsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
+        from nexus_site.events.listeners import set_committed_listener
         from patterns import panels, steps
+        from patterns import tasks as _registered  # noqa: F401 - tasks are sent by name
         from patterns.system import onboarding_start
+        from patterns.triggers import firing
 
         steps.load_builtin()
         hooks.on_user_created(onboarding_start)
         panels.register()
+        # Any event type may start a run: the listener asks which ones triggers listen to.
+        set_committed_listener(
+            "patterns.triggers", None, firing.fire_after_commit, wants=firing.wants
+        )

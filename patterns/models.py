@@ -161,6 +161,8 @@ class Execution(models.Model):
         related_name="pattern_executions",
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, blank=True, default="")
+    # How many trigger hops led to this run: 0 when a person, a schedule or a call started it.
+    chain_depth = models.PositiveSmallIntegerField(_("chain depth"), default=0)
     parent_step = models.ForeignKey(
         "StepRun",
         verbose_name=_("called by step"),
@@ -288,3 +290,148 @@ class PatternSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pattern_id} ({self.run_as_id})"
+
+
+class TriggerOutcome(models.TextChoices):
+    STARTED = "started", _("Run started")
+    RATE_LIMITED = "rate_limited", _("Stopped by the rate limit")
+    DEPTH_LIMITED = "depth_limited", _("Stopped by the chain depth limit")
+    REFUSED = "refused", _("Refused")
+
+
+class PatternTrigger(models.Model):
+    """Start a pattern when a matching event is published, as the trigger's owner.
+
+    An event matches when its type is ``event_type``, it concerns ``scope_node`` (or, with
+    ``with_descendants``, anything under it in the parent hierarchy; anything at all without a
+    scope), the owner may see it, and every condition of ``filter`` holds on it. The run's
+    input is ``input_map`` with ``{{ event.… }}`` references filled in from the event.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    name = models.CharField(_("name"), max_length=120)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="pattern_triggers",
+    )
+    pattern = models.ForeignKey(
+        Pattern, verbose_name=_("pattern"), on_delete=models.CASCADE, related_name="triggers"
+    )
+    # A pinned version number; empty runs the newest version at the time of the event.
+    version = models.PositiveIntegerField(_("version"), null=True, blank=True)
+    event_type = models.CharField(_("event type"), max_length=64)
+    scope_node = models.CharField(_("scope"), max_length=128, blank=True, default="")
+    with_descendants = models.BooleanField(_("and everything under it"), default=True)
+    # Conditions on the event, all of which must hold: {"path": "payload.status", "equals": x}
+    # or {"path": ..., "in": [x, y]}.
+    filter = models.JSONField(_("filter"), default=list, blank=True)
+    input_map = models.JSONField(_("input"), default=dict, blank=True)
+    # Runs it may start per minute; empty uses PATTERNS_TRIGGER_RATE_PER_MINUTE.
+    rate_per_minute = models.PositiveIntegerField(_("runs per minute"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Why the engine turned it off (its owner lost access to the scope or the pattern).
+    disabled_reason = models.CharField(_("disabled because"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pattern trigger")
+        verbose_name_plural = _("pattern triggers")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["event_type"],
+                name="patterns_trigger_type_idx",
+                condition=Q(is_active=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriggerFiring(models.Model):
+    """What one trigger did with one event; unique per trigger and event (exactly once)."""
+
+    id = models.BigAutoField(primary_key=True)
+    trigger = models.ForeignKey(
+        PatternTrigger, verbose_name=_("trigger"), on_delete=models.CASCADE, related_name="firings"
+    )
+    # The event's id in the outbox (no foreign key: retention may purge old events).
+    event_id = models.BigIntegerField(_("event"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=TriggerOutcome.choices)
+    execution = models.ForeignKey(
+        Execution,
+        verbose_name=_("execution"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trigger_firings",
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("trigger firing")
+        verbose_name_plural = _("trigger firings")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["trigger", "event_id"], name="patterns_firing_once"),
+        ]
+        indexes = [
+            models.Index(fields=["trigger", "created_at"], name="patterns_firing_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trigger_id} #{self.event_id} ({self.outcome})"
+
+
+class TriggerCursor(models.Model):
+    """How far the triggers' catch-up sweep has read the events outbox."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    last_event_id = models.BigIntegerField(_("last event"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("trigger cursor")
+        verbose_name_plural = _("trigger cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_event_id}"
+
+
+class ExecutionSignal(models.Model):
+    """A signal sent to a run (``POST executions/{id}/signals/{name}/``): an approval decision
+    or any named payload a ``signal.wait`` step waits for. A step consumes one signal once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    execution = models.ForeignKey(
+        Execution, verbose_name=_("execution"), on_delete=models.CASCADE, related_name="signals"
+    )
+    step_id = models.CharField(_("step"), max_length=100)
+    name = models.CharField(_("name"), max_length=64)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # A waiting step takes the first signal sent to it; later ones are refused.
+            models.UniqueConstraint(fields=["execution", "step_id"], name="patterns_signal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.execution_id}/{self.step_id}"

@@ -38,6 +38,7 @@ def new_execution(
     actor,
     idempotency_key: str = "",
     parent_step: StepRun | None = None,
+    chain_depth: int = 0,
 ) -> Execution:
     """Create an execution with a pending row for each of its steps (validated input)."""
     if not pattern.is_active:
@@ -55,6 +56,7 @@ def new_execution(
         started_by=actor,
         idempotency_key=idempotency_key,
         parent_step=parent_step,
+        chain_depth=chain_depth,
     )
     definition = version.definition
     StepRun.objects.bulk_create(

@@ -8,6 +8,8 @@ from patterns import executor
 from patterns.dispatch import RUN_TASK, enqueue_execution
 from patterns.models import PatternSchedule
 from patterns.services import execution_start
+from patterns.triggers import firing
+from patterns.triggers.firing import FIRE_TASK
 
 
 @shared_task(name=RUN_TASK)
@@ -36,3 +38,15 @@ def run_scheduled_pattern(schedule_id: str) -> str | None:
         actor=schedule.run_as, pattern=schedule.pattern, input=schedule.input
     )
     return str(execution.pk)
+
+
+@shared_task(name=FIRE_TASK)
+def fire_triggers(event_ids: list[int]) -> int:
+    """Start the runs of the triggers these committed events match; return how many."""
+    return firing.fire_events(event_ids)
+
+
+@shared_task(name="patterns.tasks.catch_up_triggers")
+def catch_up_triggers() -> int:
+    """Fire the triggers of the events after the cursor that nothing fired yet (beat)."""
+    return firing.catch_up()

@@ -6,3 +6,9 @@ class EventsConfig(AppConfig):
     name = "nexus_site.events"
     label = "events"
     verbose_name = _("Events")
+
+    def ready(self) -> None:
+        from nexus_site.events.retention import events_purge
+        from nexus_site.retention import register_purger
+
+        register_purger("events", events_purge)

@@ -71,6 +71,10 @@ class EventsConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
     group message; such a message is dropped when the replay already sent that event. Live
     events are not filtered by id: one committed late with a lower id must still be sent.
     The socket closes with 4401 when the user's credentials are revoked (user_recheck).
+
+    Two group messages (nexus_site.events.services): ``event.committed`` carries ids, read
+    back and checked here; ``event.addressed`` carries events that name their users alone,
+    rendered, with whom each is for: sent as they are to those users' sockets (staff: all).
     """
 
     async def connect(self) -> None:
@@ -123,21 +127,53 @@ class EventsConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
     async def event_committed(self, message: dict) -> None:
         """Send the newly committed events the caller may see that pass the filters, in order.
 
-        One message carries the ids of one committed transaction (``ids``); ``id`` is the
-        older single-event form.
+        One message carries the ids of one committed transaction (``ids``), and when it can
+        their ``types`` in the same order (an id of a type this socket did not ask for is
+        skipped unread); ``id`` is the older single-event form.
         """
         event_ids = message.get("ids")
         if not isinstance(event_ids, list):
             event_ids = [message.get("id")]
-        for event_id in event_ids:
-            if not isinstance(event_id, int):
+        types = message.get("types")
+        if not isinstance(types, list) or len(types) != len(event_ids):
+            types = [None] * len(event_ids)
+        for event_id, type in zip(event_ids, types, strict=True):
+            if not isinstance(event_id, int) or self.seen_before(event_id):
                 continue
-            if event_id in self.replayed:
-                self.replayed.discard(event_id)  # each event is broadcast once
+            if self.types and type is not None and type not in self.types:
                 continue
             event = await visible_event(self.user, event_id, types=self.types, pattern=self.pattern)
             if event is not None:
                 await self.send_json(event)
+
+    async def event_addressed(self, message: dict) -> None:
+        """Send the events of the message that name this socket's user (staff: all of them),
+        rendered by the publisher: no check is left but the socket's filters."""
+        events = message.get("events")
+        if not isinstance(events, list):
+            return
+        if self.user.is_staff:
+            positions = range(len(events))
+        else:
+            positions = (message.get("to") or {}).get(str(self.user.pk)) or []
+        for position in positions:
+            event = events[position] if 0 <= position < len(events) else None
+            if not isinstance(event, dict) or not isinstance(event.get("id"), int):
+                continue
+            if self.seen_before(event["id"]):
+                continue
+            if self.types and event.get("type") not in self.types:
+                continue
+            if self.pattern and (event.get("payload") or {}).get("pattern") != self.pattern:
+                continue
+            await self.send_json(event)
+
+    def seen_before(self, event_id: int) -> bool:
+        """Return whether the replay sent ``event_id`` already (each event comes live once)."""
+        if event_id in self.replayed:
+            self.replayed.discard(event_id)
+            return True
+        return False
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Ignore client messages: this stream is one-way."""

@@ -16,29 +16,31 @@ CommittedListener = Callable[[list[int]], None]
 EventFilter = Callable[[Any], bool]
 
 # Configuration set once per process at start (AppConfig.ready), never shared state.
-_listeners: dict[str, tuple[frozenset[str], EventFilter | None, CommittedListener]] = {}
+_listeners: dict[str, tuple[frozenset[str] | None, EventFilter | None, CommittedListener]] = {}
 
 
 def set_committed_listener(
     name: str,
-    types: Collection[str],
+    types: Collection[str] | None,
     callback: CommittedListener | None,
     *,
     wants: EventFilter | None = None,
 ) -> None:
-    """Register ``callback`` under ``name`` for committed events of ``types`` that ``wants``
-    accepts (all of them without it); None as callback removes it."""
+    """Register ``callback`` under ``name`` for committed events of ``types`` (None: of any
+    type) that ``wants`` accepts (all of them without it); None as callback removes it."""
     if callback is None:
         _listeners.pop(name, None)
     else:
-        _listeners[name] = (frozenset(types), wants, callback)
+        _listeners[name] = (None if types is None else frozenset(types), wants, callback)
 
 
 def call_after_commit(events, *, using: str) -> None:
     """Schedule each listener for the events it wants among ``events`` (saved)."""
     for types, wants, callback in _listeners.values():
         event_ids = [
-            event.id for event in events if event.type in types and (wants is None or wants(event))
+            event.id
+            for event in events
+            if (types is None or event.type in types) and (wants is None or wants(event))
         ]
         if event_ids:
             transaction.on_commit(committed(callback, event_ids), using=using, robust=True)

@@ -23,6 +23,8 @@ class Event(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    # How many automated runs led to it: 0 for what a person did, a run's depth inside it.
+    chain_depth = models.PositiveSmallIntegerField(_("chain depth"), default=0)
 
     class Meta:
         verbose_name = _("event")

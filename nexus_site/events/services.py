@@ -1,9 +1,25 @@
 """Publish domain events through the outbox: a row in the caller's transaction, then a
-broadcast to channel-layer groups once that transaction commits."""
+broadcast to channel-layer groups once that transaction commits.
+
+Two messages on that group, chosen per event by its audience (``is_addressed``):
+
+- an event with an audience node goes as its id (``COMMITTED_MESSAGE``); each socket reads it
+  back and decides whether its user may see it;
+- an event addressed only to named users (no node) goes already rendered, with the users it
+  names (``ADDRESSED_MESSAGE``): a socket sends the ones naming its user (staff: all), with no
+  query. A notification for each of a project's 1,000 members is then one message that the
+  channel layer stores once per server process, not 1,000 ids read back by each of 1,000
+  sockets (docs/PERFORMANCE.md, Notifications).
+
+Either way a message carries the events' types, so a socket that asked for other types skips
+them without a query. One transaction's events keep their order on every socket: they are sent
+in runs of the same kind of message, one after the other.
+"""
 
 import asyncio
 import contextlib
 import contextvars
+import json
 import logging
 import os
 import threading
@@ -21,11 +37,14 @@ logger = logging.getLogger(__name__)
 
 EVENTS_GROUP = "events"
 COMMITTED_MESSAGE = "event.committed"
+# The events addressed to users alone, rendered, with whom each is for.
+ADDRESSED_MESSAGE = "event.addressed"
 # Events and their audience rows in one statement (PostgreSQL); the tables are
 # nexus_site.events.models.Event and EventAudience. One row of placeholders per event.
 INSERT_WITH_AUDIENCE = """
 WITH new_event AS (
-    INSERT INTO events_event (type, payload, audience_users, audience_node, actor_id, created_at)
+    INSERT INTO events_event
+        (type, payload, audience_users, audience_node, actor_id, created_at, chain_depth)
     VALUES {rows} RETURNING id, audience_users
 ), new_audience AS (
     INSERT INTO events_eventaudience (event_id, user_id)
@@ -34,7 +53,22 @@ WITH new_event AS (
 )
 SELECT id FROM new_event ORDER BY id
 """
-EVENT_ROW = "(%s, %s, %s, %s, %s, %s)"
+EVENT_ROW = "(%s, %s, %s, %s, %s, %s, %s)"
+
+# How many automated runs led to what is being published now: 0 outside any run; inside a
+# pattern run, that run's chain depth (the executor sets it). Triggers read it off events to
+# stop chains of runs starting runs (patterns.triggers).
+_chain_depth: contextvars.ContextVar[int] = contextvars.ContextVar("nexus_chain_depth", default=0)
+
+
+@contextlib.contextmanager
+def chain_depth(depth: int) -> Iterator[None]:
+    """Tag every event published in this block with ``depth`` (``Event.chain_depth``)."""
+    token = _chain_depth.set(depth)
+    try:
+        yield
+    finally:
+        _chain_depth.reset(token)
 
 
 def publish(
@@ -69,6 +103,7 @@ def event_of(
         audience_node=node,
         actor=actor,
         created_at=timezone.now(),
+        chain_depth=_chain_depth.get(),
     )
 
 
@@ -103,7 +138,7 @@ def publish_many(events: list[Event], *, held: bool = False) -> list[Event]:
                 EventAudience.objects.bulk_create(
                     EventAudience(event=event, user_id=user_id) for user_id in event.audience_users
                 )
-    broadcast_after_commit(connection, [event.id for event in events])
+    broadcast_after_commit(connection, events)
     call_after_commit(events, using=connection.alias)
     return written
 
@@ -139,17 +174,17 @@ class PendingBroadcast:
 
     def __init__(self, connection):
         self.connection = connection
-        self.ids: list[int] = []
+        self.events: list[Event] = []
 
     def flush(self) -> None:
         if self.connection.__dict__.get(PENDING_ATTRIBUTE) is self:
             del self.connection.__dict__[PENDING_ATTRIBUTE]
-        if self.ids:
-            broadcast(list(dict.fromkeys(self.ids)))
+        if self.events:
+            deliver(list({event.id: event for event in self.events}.values()))
 
 
-def broadcast_after_commit(connection, event_ids: list[int]) -> None:
-    """Queue ``event_ids`` so that each committed transaction is broadcast in one message.
+def broadcast_after_commit(connection, events: list[Event]) -> None:
+    """Queue ``events`` (saved) so that each committed transaction is delivered at once.
 
     The first publish of a transaction registers one flush after commit; later ones add their
     id to it. A transaction that publishes many events (a batch of pattern steps) costs the
@@ -161,10 +196,10 @@ def broadcast_after_commit(connection, event_ids: list[int]) -> None:
     if pending is not None and any(
         callback == pending.flush for _sids, callback, *_rest in connection.run_on_commit
     ):
-        pending.ids.extend(event_ids)
+        pending.events.extend(events)
         return
     pending = PendingBroadcast(connection)
-    pending.ids.extend(event_ids)
+    pending.events.extend(events)
     connection.__dict__[PENDING_ATTRIBUTE] = pending
     transaction.on_commit(pending.flush, using=connection.alias)  # now, outside a transaction
 
@@ -186,6 +221,7 @@ def _insert_with_audience(connection, events: list[Event]) -> list[int]:
             event.audience_node,
             event.actor_id,
             event.created_at,
+            event.chain_depth,
         ]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -195,7 +231,8 @@ def _insert_with_audience(connection, events: list[Event]) -> list[int]:
 
 
 def broadcast(event_ids: int | list[int]) -> None:
-    """Tell live listeners that events are committed; they fetch and filter them themselves."""
+    """Tell every live listener that events are committed; they fetch and filter them
+    themselves (any event, whatever its audience: the sockets decide)."""
     from channels.layers import get_channel_layer
 
     ids = [event_ids] if isinstance(event_ids, int) else list(event_ids)
@@ -206,6 +243,77 @@ def broadcast(event_ids: int | list[int]) -> None:
         run_async(layer.group_send(EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "ids": ids}))
     except Exception:  # a broadcast failure must never undo a committed write
         logger.exception("Could not broadcast events %s", ids)
+
+
+def is_addressed(event: Event) -> bool:
+    """Return whether ``event``'s audience is its named users alone (and staff)."""
+    return not event.audience_node
+
+
+def rendered(event: Event) -> dict[str, Any]:
+    """Return ``event`` (saved) as the sockets send it: EventSerializer's shape, with the
+    payload as read back from the database."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from nexus_site.events.api.serializers import event_body
+
+    payload = json.loads(json.dumps(event.payload, cls=DjangoJSONEncoder))
+    with timezone.override(None):  # the sockets render times in the default zone
+        return event_body(
+            {
+                "id": event.id,
+                "type": event.type,
+                "payload": payload,
+                "actor_id": event.actor_id,
+                "created_at": event.created_at,
+            }
+        )
+
+
+def runs(events: list[Event]) -> list[tuple[bool, list[Event]]]:
+    """Split ``events`` into runs of consecutive events of the same message kind, in order."""
+    split: list[tuple[bool, list[Event]]] = []
+    for event in events:
+        addressed = is_addressed(event)
+        if split and split[-1][0] == addressed:
+            split[-1][1].append(event)
+        else:
+            split.append((addressed, [event]))
+    return split
+
+
+def deliver(events: list[Event]) -> None:
+    """Send committed ``events`` to the sockets that may show them (see the module's text)."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None or not events:
+        return
+    try:
+        run_async(deliver_runs(layer, events))
+    except Exception:  # a broadcast failure must never undo a committed write
+        logger.exception("Could not deliver events %s", [event.id for event in events])
+
+
+async def deliver_runs(layer, events: list[Event]) -> None:
+    for addressed, run in runs(events):
+        if addressed:
+            await layer.group_send(EVENTS_GROUP, addressed_message(run))
+        else:
+            ids, types = [event.id for event in run], [event.type for event in run]
+            await layer.group_send(
+                EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "ids": ids, "types": types}
+            )
+
+
+def addressed_message(events: list[Event]) -> dict[str, Any]:
+    """Return the message carrying ``events`` rendered (``events``) and, for each user they
+    name, the positions of theirs in that list (``to``)."""
+    to: dict[str, list[int]] = {}
+    for position, event in enumerate(events):
+        for user_id in event.audience_users:
+            to.setdefault(str(user_id), []).append(position)
+    return {"type": ADDRESSED_MESSAGE, "events": [rendered(event) for event in events], "to": to}
 
 
 _thread_loops = threading.local()

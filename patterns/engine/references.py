@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 REFERENCE_ROOTS: tuple[str, ...] = ("input", "steps")
+# A trigger's input map reads the event that fired it: ``{{ event.payload.task }}``.
+TRIGGER_ROOTS: tuple[str, ...] = ("event",)
 
 _REFERENCE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
@@ -70,8 +72,12 @@ class ReferenceSite:
     expression: str
 
 
-def parse_reference(expression: str) -> Reference:
-    """Return the reference written in ``expression`` (the text between the braces)."""
+def parse_reference(expression: str, roots: tuple[str, ...] = REFERENCE_ROOTS) -> Reference:
+    """Return the reference written in ``expression`` (the text between the braces).
+
+    ``roots`` are the names a reference may start with; every root but ``steps`` is read
+    like ``input``: the root, then keys.
+    """
     text = expression.strip()
     segments = text.split(".")
     if not text or not all(_SEGMENT.fullmatch(segment) for segment in segments):
@@ -79,11 +85,11 @@ def parse_reference(expression: str) -> Reference:
             expression, f"malformed reference {{{{ {text} }}}}: write dotted names"
         )
     root = segments[0]
-    if root not in REFERENCE_ROOTS:
+    if root not in roots:
         raise UnknownReferenceRootError(
-            expression, f"reference {{{{ {text} }}}} must start with input or steps"
+            expression, f"reference {{{{ {text} }}}} must start with {' or '.join(roots)}"
         )
-    if root == "input":
+    if root != "steps":
         return Reference(expression=text, root=root, step_id=None, keys=tuple(segments[1:]))
     if len(segments) < 3 or segments[2] != "output":
         raise MalformedReferenceError(
@@ -122,29 +128,31 @@ def reference_sites(value: Any, path: ParameterPath = ()) -> list[ReferenceSite]
     return sites
 
 
-def find_references(value: Any) -> list[Reference]:
+def find_references(value: Any, roots: tuple[str, ...] = REFERENCE_ROOTS) -> list[Reference]:
     """Return every reference in nested ``value``; raises on a malformed one."""
-    return [parse_reference(site.expression) for site in reference_sites(value)]
+    return [parse_reference(site.expression, roots) for site in reference_sites(value)]
 
 
-def render_parameters(value: Any, context: Mapping[str, Any]) -> Any:
+def render_parameters(
+    value: Any, context: Mapping[str, Any], roots: tuple[str, ...] = REFERENCE_ROOTS
+) -> Any:
     """Return ``value`` with every reference replaced from ``context``.
 
-    ``context`` is ``{"input": ..., "steps": {step_id: {"output": ...}}}``.
+    ``context`` is ``{"input": ..., "steps": {step_id: {"output": ...}}}`` (one key per root).
     """
     if isinstance(value, str):
-        return _render_string(value, context)
+        return _render_string(value, context, roots)
     if isinstance(value, Mapping):
-        return {key: render_parameters(item, context) for key, item in value.items()}
+        return {key: render_parameters(item, context, roots) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [render_parameters(item, context) for item in value]
+        return [render_parameters(item, context, roots) for item in value]
     return value
 
 
 def resolve_reference(reference: Reference, context: Mapping[str, Any]) -> Any:
     """Return the value ``reference`` names in ``context``."""
-    if reference.root == "input":
-        current = _lookup(context, "input", reference)
+    if reference.root != "steps":
+        current = _lookup(context, reference.root, reference)
     else:
         steps = _lookup(context, "steps", reference)
         step = _lookup(steps, reference.step_id or "", reference)
@@ -154,16 +162,16 @@ def resolve_reference(reference: Reference, context: Mapping[str, Any]) -> Any:
     return current
 
 
-def _render_string(text: str, context: Mapping[str, Any]) -> Any:
+def _render_string(text: str, context: Mapping[str, Any], roots: tuple[str, ...]) -> Any:
     """Return the value of a whole-string reference, or the text with references filled in."""
     expression = whole_reference(text)
     if expression is not None:
-        return resolve_reference(parse_reference(expression), context)
+        return resolve_reference(parse_reference(expression, roots), context)
     if "{{" in _REFERENCE.sub("", text):
         raise MalformedReferenceError(text, f"unclosed reference in {text!r}")
 
     def replace(match: re.Match[str]) -> str:
-        value = resolve_reference(parse_reference(match.group(1)), context)
+        value = resolve_reference(parse_reference(match.group(1), roots), context)
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
     return _REFERENCE.sub(replace, text)

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from nexus_site.definitions.enums import EventType
-from nexus_site.events.services import publish
+from nexus_site.events.services import chain_depth, publish
 from patterns.dispatch import enqueue_execution
 from patterns.executor.commits import engine_transaction
 from patterns.executor.rows import load_run
@@ -77,16 +77,17 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
             update_fields=["status", "lease_owner", "lease_expires_at", "started_at", "resume_at"]
         )
         if first_start:
-            publish(
-                EventType.PATTERN_STARTED,
-                {
-                    "pattern": execution.pattern.key,
-                    "execution": str(execution.pk),
-                    "version": execution.version.number,
-                },
-                user_ids=[execution.started_by_id] if execution.started_by_id else (),
-                actor=execution.started_by,
-            )
+            with chain_depth(execution.chain_depth):
+                publish(
+                    EventType.PATTERN_STARTED,
+                    {
+                        "pattern": execution.pattern.key,
+                        "execution": str(execution.pk),
+                        "version": execution.version.number,
+                    },
+                    user_ids=[execution.started_by_id] if execution.started_by_id else (),
+                    actor=execution.started_by,
+                )
     return execution
 
 

@@ -22,7 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.definitions.enums import EventType
-from nexus_site.events.services import event_of, holding_events, publish, publish_many
+from nexus_site.events.services import (
+    chain_depth,
+    event_of,
+    holding_events,
+    publish,
+    publish_many,
+)
 from nexus_site.exceptions import BaseAppException
 from patterns import steps
 from patterns.engine.definition import (
@@ -134,14 +140,16 @@ class Runner:
     def run(self) -> Execution:
         """Run steps until the execution finishes or has to wait for a later time."""
         self.runs = load_step_runs(self.execution.pk)
-        while True:
-            turn = self._turn()
-            if turn is Turn.CANCEL:
-                self._compensate()
-                self._finish(ExecutionStatus.CANCELLED, None)
-                return self.execution
-            if turn is Turn.STOP:
-                return self.execution
+        # Everything the run publishes, its steps' domain events included, carries its depth.
+        with chain_depth(self.execution.chain_depth):
+            while True:
+                turn = self._turn()
+                if turn is Turn.CANCEL:
+                    self._compensate()
+                    self._finish(ExecutionStatus.CANCELLED, None)
+                    return self.execution
+                if turn is Turn.STOP:
+                    return self.execution
 
     def _turn(self) -> Turn:
         """Take one turn: skip what conditions rule out, run the next due step (or a batch),
@@ -296,7 +304,12 @@ class Runner:
             attempt=attempt,
             dry_run=self.dry_run,
             state=state or {},
-            children=InlineChildren(parent_step=run, actor=self.actor, dry_run=self.dry_run),
+            children=InlineChildren(
+                parent_step=run,
+                actor=self.actor,
+                dry_run=self.dry_run,
+                chain_depth=self.execution.chain_depth,
+            ),
         )
 
     def _run_step(self, step: StepDefinition, outputs: dict[str, Any]) -> Turn:
@@ -642,6 +655,7 @@ class InlineChildren:
     parent_step: StepRun
     actor: Any
     dry_run: bool = False
+    chain_depth: int = 0
 
     def run(self, pattern: Pattern, *, version: int | None, input: Any) -> Execution:
         child = new_execution(
@@ -650,6 +664,7 @@ class InlineChildren:
             input=input,
             actor=self.actor,
             parent_step=self.parent_step,
+            chain_depth=self.chain_depth,
         )
         return execution_run_inline(child, dry_run=self.dry_run)
 

@@ -71,7 +71,12 @@ def test_a_step_that_fails_with_on_error_continue_still_publishes_its_error(user
         user,
         steps=[
             {"id": "optional", "type": FAIL, "on_error": "continue"},
-            {"id": "after", "type": RECORD, "parameters": {"label": "x"}, "depends_on": ["optional"]},
+            {
+                "id": "after",
+                "type": RECORD,
+                "parameters": {"label": "x"},
+                "depends_on": ["optional"],
+            },
         ],
     )
 

@@ -38,7 +38,8 @@ def test_the_executor_imports_neither_services_nor_tasks(path):
 def test_steps_import_neither_the_executor_nor_the_services(path):
     imported = imported_modules(path)
     assert not {name for name in imported if name.startswith("patterns.executor")}
-    assert "patterns.services" not in imported and "patterns.tasks" not in imported
+    assert "patterns.services" not in imported
+    assert "patterns.tasks" not in imported
 
 
 @pytest.mark.parametrize("name", ["services.py", "dispatch.py", "runs.py"])
