@@ -29,7 +29,7 @@ from nexus_site.definitions.constants import LANGUAGE_CODES
 from nexus_site.exceptions import BaseAppException
 from patterns.engine.definition import PATTERN_RUN_STEP_TYPE, PatternDefinition
 from patterns.engine.validation import validate_definition
-from patterns.models import PATTERN_KEY, Pattern, PatternKind
+from patterns.models import PATTERN_KEY, Pattern, PatternKind, not_reserved
 from patterns.services import (
     ensure_valid_input_schema,
     latest_steps_of,
@@ -207,6 +207,7 @@ def document_problems(source: Source, steps_of, owners: Mapping[str, Any]) -> li
     else:
         try:
             PATTERN_KEY(key)
+            not_reserved(key)
         except Exception as exc:  # django's ValidationError
             found.append(("key", " ".join(str(message) for message in exc.messages)))
     kind = document.get("kind", PatternKind.USER)

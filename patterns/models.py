@@ -6,6 +6,7 @@ with whatever is published later.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -18,6 +19,13 @@ PATTERN_KEY = RegexValidator(
     r"^[a-z0-9][a-z0-9_-]{0,63}$",
     _("Use 1 to 64 lower-case letters, digits, hyphens and underscores."),
 )
+# Paths beside patterns/<key>/ in the API and the pages: no pattern may take these keys.
+RESERVED_KEYS = frozenset({"triggers", "schedules", "executions", "new"})
+
+
+def not_reserved(key: str) -> None:
+    if key in RESERVED_KEYS:
+        raise ValidationError(_("This key is reserved; choose another."), code="reserved")
 
 
 class PatternKind(models.TextChoices):
@@ -58,7 +66,9 @@ class Pattern(models.Model):
     """A named workflow; its steps live in versions, the newest being ``current_version``."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    key = models.CharField(_("key"), max_length=64, unique=True, validators=[PATTERN_KEY])
+    key = models.CharField(
+        _("key"), max_length=64, unique=True, validators=[PATTERN_KEY, not_reserved]
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True, default="")
     kind = models.CharField(
