@@ -2,12 +2,24 @@
 
 from django.urls import path
 
-from patterns.api import views
+from patterns.api import triggers, views
 
 app_name = "patterns-api"
 
 urlpatterns = [
     path("patterns/", views.PatternListView.as_view(), name="pattern-list"),
+    # Before patterns/<key>/: "triggers" is a reserved key.
+    path("patterns/triggers/", triggers.TriggerListView.as_view(), name="trigger-list"),
+    path(
+        "patterns/triggers/<uuid:trigger_id>/",
+        triggers.TriggerDetailView.as_view(),
+        name="trigger-detail",
+    ),
+    path(
+        "patterns/triggers/<uuid:trigger_id>/runs/",
+        triggers.TriggerRunListView.as_view(),
+        name="trigger-runs",
+    ),
     path("patterns/<slug:key>/", views.PatternDetailView.as_view(), name="pattern-detail"),
     path(
         "patterns/<slug:key>/versions/",
