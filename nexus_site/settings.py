@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "comments.apps.CommentsConfig",
     "search.apps.SearchConfig",
     "notifications.apps.NotificationsConfig",
+    "webhooks.apps.WebhooksConfig",
 ]
 if env_bool("NEXUS_GRAPH_LAB", False):
     # Stand-in graph models for the test suite and bench/ only (see relations/lab/apps.py).
@@ -258,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.catch_up",
         "schedule": timedelta(minutes=1),
     },
+    # Resend webhook deliveries whose task was lost; fan out missed events (webhooks.sweep).
+    "sweep-webhook-deliveries": {
+        "task": "webhooks.tasks.sweep",
+        "schedule": timedelta(seconds=30),
+    },
 }
 # Notifications e-mailed at once are grouped per person and kind over this many seconds.
 NOTIFICATIONS_EMAIL_WINDOW_SECONDS = int(os.environ.get("NOTIFICATIONS_EMAIL_WINDOW_SECONDS", "60"))
@@ -279,6 +285,27 @@ PATTERNS_TASK_TIME_LIMIT_SECONDS = int(os.environ.get("PATTERNS_TASK_TIME_LIMIT_
 PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS = float(
     os.environ.get("PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS", "0.1")
 )
+
+# --- Webhooks (docs/webhooks.md) ------------------------------------------------------------
+
+# Let outgoing requests (webhooks, the http.request step) reach private, loopback and
+# link-local addresses. Off: a URL a user typed could otherwise reach the metadata service or
+# our own Redis. Turn on only when receivers live inside the operator's own network.
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
+# Seconds to connect, and to wait for each read of the answer (the whole exchange: their sum).
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", "5"))
+WEBHOOKS_READ_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_READ_TIMEOUT_SECONDS", "10"))
+# Answers longer than this are cut off and count as a failed attempt.
+WEBHOOKS_MAX_RESPONSE_BYTES = int(os.environ.get("WEBHOOKS_MAX_RESPONSE_BYTES", str(1024 * 1024)))
+# Attempts of one delivery before it has failed; between them an exponential back-off from
+# the base, with jitter, capped.
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
+WEBHOOKS_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "30"))
+WEBHOOKS_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", "3600"))
+# Failed deliveries in a row that disable a subscription (its owner turns it on again).
+WEBHOOKS_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_FAILURES", "10"))
+# Calls per minute one incoming webhook URL accepts.
+WEBHOOKS_INCOMING_RATE = os.environ.get("WEBHOOKS_INCOMING_RATE", "60/min")
 
 # --- Auth ----------------------------------------------------------------------------------
 
@@ -443,6 +470,7 @@ SPECTACULAR_SETTINGS = {
         "PatternKindEnum": "patterns.models.PatternKind",
         "ExecutionStatusEnum": "patterns.models.ExecutionStatus",
         "StepStatusEnum": "patterns.models.StepStatus",
+        "DeliveryStatusEnum": "webhooks.models.DeliveryStatus",
     },
 }
 

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("comments.api.urls")),
     path("", include("search.api.urls")),
     path("notifications/", include("notifications.api.urls")),
+    path("webhooks/", include("webhooks.api.urls")),
 ]
 
 urlpatterns = [
@@ -43,6 +44,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("task-attachments/", include("workspace.task_attachments.urls")),
     path("patterns/", include("patterns.urls")),
+    path("webhooks/", include("webhooks.urls")),
+    path("hooks/in/", include("webhooks.incoming_urls")),
     path("f/", include("workspace.files.public_urls")),
     path("", DashboardView.as_view(), name="dashboard"),
 ]

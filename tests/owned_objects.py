@@ -24,6 +24,9 @@ from projects.tests.factories import ProjectFactory, TaskDependencyFactory, Task
 from relations.models import Relationship
 from relations.nodes import node_of
 from relations.services import relationship_create
+from webhooks.models import IncomingWebhook, WebhookDelivery
+from webhooks.services import incoming_create
+from webhooks.tests.factories import DeliveryFactory, SubscriptionFactory
 from workspace.ai_usage.models import AIInteraction
 from workspace.chat import services as chat
 from workspace.chat.models import ChatMessage, Room
@@ -65,6 +68,8 @@ class OwnedObjects:
     execution: Execution
     relationship: Relationship
     interaction: AIInteraction
+    webhook_delivery: WebhookDelivery
+    incoming_webhook: IncomingWebhook
 
 
 def owned_objects(owner, viewer=None) -> OwnedObjects:
@@ -141,4 +146,6 @@ def owned_objects(owner, viewer=None) -> OwnedObjects:
         execution=execution,
         relationship=relationship,
         interaction=InteractionFactory(user=owner, cost=Decimal("0.002")),
+        webhook_delivery=DeliveryFactory(subscription=SubscriptionFactory(owner=owner)),
+        incoming_webhook=incoming_create(actor=owner, pattern=pattern.key)[0],
     )

@@ -65,6 +65,14 @@ def execution(o: OwnedObjects) -> dict:
     return {"execution_id": o.execution.pk}
 
 
+def webhook(o: OwnedObjects) -> dict:
+    return {"webhook_id": o.webhook_delivery.subscription_id}
+
+
+def webhook_delivery(o: OwnedObjects) -> dict:
+    return {**webhook(o), "delivery_id": o.webhook_delivery.pk}
+
+
 # Route name -> the URL kwargs of one of A's objects.
 ROUTES: dict[str, Kwargs] = {
     # projects
@@ -212,6 +220,19 @@ ROUTES: dict[str, Kwargs] = {
     # notifications: one of A's, made when the route is walked
     "notifications-api:read": lambda o: {"notification_id": notification_for(o.owner).pk},
     "notifications:read": lambda o: {"notification_id": notification_for(o.owner).pk},
+    # webhooks: only their owner reaches them
+    "webhooks-api:detail": webhook,
+    "webhooks-api:ping": webhook,
+    "webhooks-api:deliveries": webhook,
+    "webhooks-api:delivery": webhook_delivery,
+    "webhooks-api:redeliver": webhook_delivery,
+    "webhooks-api:incoming-detail": lambda o: {"hook_id": o.incoming_webhook.pk},
+    "webhooks:detail": webhook,
+    "webhooks:active": webhook,
+    "webhooks:ping": webhook,
+    "webhooks:delete": webhook,
+    "webhooks:redeliver": webhook_delivery,
+    "webhooks:incoming-revoke": lambda o: {"hook_id": o.incoming_webhook.pk},
 }
 
 # Routes whose id is not an object a user owns, and why they are not in the matrix.
@@ -221,6 +242,8 @@ NOT_AN_OBJECT: dict[str, str] = {
     "beside its owner's name (never to anonymous visitors); accounts/tests/test_settings_pages.py",
     "notifications:unsubscribe": "a signed token naming one user and kinds, sent only to that "
     "user's address, that can only turn their e-mails off; notifications/tests/test_emails.py",
+    "incoming-webhooks:call": "the URL's token is the credential (stored hashed, shown once to "
+    "its owner), not an object id; webhooks/tests/test_incoming.py",
 }
 
 # Staff-only routes: every non-staff caller gets 403 whatever the id, so nothing leaks.
@@ -269,6 +292,7 @@ BODIES: dict[tuple[str, str], Kwargs] = {
     ("comments:document-create", "POST"): lambda o: {"body": "Posted by a viewer"},
     ("comments:edit", "POST"): lambda o: {"body": "Edited by a viewer"},
     ("patterns-api:pattern-detail", "PATCH"): lambda o: {"name": "Taken"},
+    ("webhooks-api:detail", "PATCH"): lambda o: {"is_active": False},
     ("patterns-api:pattern-execute", "POST"): lambda o: {"input": {}},
     ("patterns-api:pattern-dry-run", "POST"): lambda o: {"input": {}},
     ("projects:task-move", "POST"): lambda o: {"status": "done"},
