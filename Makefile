@@ -112,5 +112,14 @@ bench-patterns: $(STAMP)
 	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/12} \
 	$(PY) bench/patterns.py $(BENCH_ARGS)
 
+# Webhook deliveries/s to a local receiver, in-process and through 2 worker processes, against a bare
+# requests.post loop (docs/PERFORMANCE.md, Webhooks). BENCH_ARGS="--deliveries 100" for a quick run.
+.PHONY: bench-webhooks
+bench-webhooks: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_webhooks} \
+	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} \
+	$(PY) bench/webhooks.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache
