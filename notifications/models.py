@@ -31,6 +31,7 @@ class Action:
     DUE_TOMORROW = "due_tomorrow"
     OVERDUE = "overdue"
     BUDGET_EXCEEDED = "budget_exceeded"
+    APPROVAL_REQUESTED = "approval_requested"
 
 
 class Notification(models.Model):

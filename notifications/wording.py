@@ -16,6 +16,7 @@ SENTENCES = {
     Action.DUE_TOMORROW: _("A task of yours is due tomorrow"),
     Action.OVERDUE: _("A task of yours is overdue"),
     Action.BUDGET_EXCEEDED: _("An AI budget you watch was used up"),
+    Action.APPROVAL_REQUESTED: _("%(actor)s asks for your approval"),
 }
 SOMEONE = _("Someone")
 UNTITLED = _("(untitled)")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from patterns.api import triggers, views
+from patterns.api import signals, triggers, views
 
 app_name = "patterns-api"
 
@@ -45,6 +45,11 @@ urlpatterns = [
         "executions/<uuid:execution_id>/cancel/",
         views.ExecutionCancelView.as_view(),
         name="execution-cancel",
+    ),
+    path(
+        "executions/<uuid:execution_id>/signals/<slug:name>/",
+        signals.ExecutionSignalView.as_view(),
+        name="execution-signal",
     ),
     path("step-types/", views.StepTypeListView.as_view(), name="step-type-list"),
 ]

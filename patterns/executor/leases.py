@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from nexus_site.definitions.enums import EventType
@@ -23,7 +23,7 @@ from nexus_site.events.services import chain_depth, publish
 from patterns.dispatch import enqueue_execution
 from patterns.executor.commits import engine_transaction
 from patterns.executor.rows import load_run
-from patterns.models import Execution, ExecutionStatus
+from patterns.models import Execution, ExecutionStatus, StepRun, StepStatus
 from patterns.store import definition_for
 
 
@@ -129,11 +129,33 @@ def hold_lease(execution: Execution, owner: str, busy_seconds: float) -> bool:
 
 def release_until(execution: Execution, owner: str, wake: datetime.datetime) -> None:
     """Give the run back until ``wake`` and queue it for then (after commit); the reclaim
-    task queues it too if that message is lost."""
+    task queues it too if that message is lost.
+
+    The run's row is locked first, as a signal locks it (``patterns.signals``): a signal that
+    came while this worker held the run has moved its step's next attempt to now, and is read
+    here, so the run is queued at once instead of at the step's deadline.
+    """
     with engine_transaction():
+        Execution.objects.select_for_update().filter(pk=execution.pk).values_list("pk").first()
+        answered = (
+            StepRun.objects.filter(execution=execution, status=StepStatus.PENDING)
+            .exclude(next_attempt_at=None)
+            .aggregate(first=Min("next_attempt_at"))["first"]
+        )
+        if answered is not None and answered < wake:
+            wake = answered
         Execution.objects.filter(pk=execution.pk, lease_owner=owner).update(
             lease_owner="", lease_expires_at=None, resume_at=wake
         )
         countdown = max((wake - timezone.now()).total_seconds(), 0)
-        transaction.on_commit(lambda: enqueue_execution(execution.pk, countdown=countdown))
+        # Eager Celery (the embedded default) ignores countdowns: queueing now would run the
+        # run again at once, and again. It waits for its answer, or for the reclaim task.
+        if countdown == 0 or not eager():
+            transaction.on_commit(lambda: enqueue_execution(execution.pk, countdown=countdown))
     execution.lease_owner, execution.resume_at = "", wake
+
+
+def eager() -> bool:
+    from nexus_site.celery import app
+
+    return bool(app.conf.task_always_eager)

@@ -100,6 +100,11 @@ def error_of(exc: BaseException) -> dict[str, Any]:
     return {"code": "internal_error", "message": str(INTERNAL_ERROR)}
 
 
+def awaits_people(run: StepRun) -> bool:
+    """Whether a pending step waits for a signal (its deferred state names what it awaits)."""
+    return isinstance(run.output, dict) and bool(run.output.get("awaiting"))
+
+
 class _BatchDeclined(Exception):
     """Nothing could join the batch: leave it to the one-step path."""
 
@@ -186,7 +191,14 @@ class Runner:
         # Every ready step waits for a later time.
         wake = min(self.runs[step_id].next_attempt_at for step_id in ready)
         delay = (wake - now).total_seconds()
-        if self.inline or self._eager() or delay <= inline_wait_seconds():
+        # A step waiting for people (a signal, an approval) is never slept through: the run
+        # gives its worker back at once, and the answer wakes it (or the deadline does).
+        for_people = all(
+            awaits_people(self.runs[step_id])
+            for step_id in ready
+            if self.runs[step_id].next_attempt_at == wake
+        )
+        if not for_people and (self.inline or self._eager() or delay <= inline_wait_seconds()):
             if not self.inline and not hold_lease(self.execution, self.owner, delay):
                 return Turn.STOP  # another worker owns the run now
             if not self.dry_run:
@@ -304,6 +316,7 @@ class Runner:
             attempt=attempt,
             dry_run=self.dry_run,
             state=state or {},
+            can_wait=not self.inline,
             children=InlineChildren(
                 parent_step=run,
                 actor=self.actor,
@@ -417,6 +430,8 @@ class Runner:
             run.next_attempt_at = deferred.until
             run.started_at = run.started_at or started
             run.save(update_fields=["output", "next_attempt_at", "started_at"])
+            if deferred.announce is not None:
+                deferred.announce()  # with the deferral, in its transaction
 
     def _record_failure(
         self,

@@ -26,6 +26,7 @@ BUILTIN_MODULES = (
     "patterns.steps.communication",
     "patterns.steps.composite",
     "patterns.steps.bulk",
+    "patterns.steps.signals",
 )
 
 RunFunction = Callable[["StepContext", dict[str, Any]], Any]
@@ -42,11 +43,21 @@ class StepError(BaseAppException):
 
 
 class StepDeferred(Exception):
-    """Raised by a step that is not done yet: run it again at ``until``, keeping ``state``."""
+    """Raised by a step that is not done yet: run it again at ``until``, keeping ``state``.
 
-    def __init__(self, until, state: dict[str, Any] | None = None):
+    The step's own transaction is rolled back; ``announce``, if given, runs in the
+    transaction that saves the deferral (what the step publishes about its wait).
+    """
+
+    def __init__(
+        self,
+        until,
+        state: dict[str, Any] | None = None,
+        announce: Callable[[], None] | None = None,
+    ):
         self.until = until
         self.state = state or {}
+        self.announce = announce
         super().__init__(f"deferred until {until}")
 
 

@@ -40,6 +40,8 @@ class StepContext:
     state: dict[str, Any] = field(default_factory=dict)
     # Child runs of composite steps (``pattern.run``); None where no executor drives the step.
     children: ChildRuns | None = None
+    # Whether the step may wait for people (defer durably): not inside another step's run.
+    can_wait: bool = True
 
     @property
     def pattern_key(self) -> str:
