@@ -27,6 +27,7 @@ BUILTIN_MODULES = (
     "patterns.steps.composite",
     "patterns.steps.bulk",
     "patterns.steps.signals",
+    "patterns.steps.http",
 )
 
 RunFunction = Callable[["StepContext", dict[str, Any]], Any]
