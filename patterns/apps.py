@@ -9,6 +9,7 @@ class PatternsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import hooks
         from nexus_site.events.listeners import set_committed_listener
+        from nexus_site.events.retention import register_retention_floor
         from patterns import panels, steps
         from patterns import tasks as _registered  # noqa: F401 - tasks are sent by name
         from patterns.system import onboarding_start
@@ -21,3 +22,5 @@ class PatternsConfig(AppConfig):
         set_committed_listener(
             "patterns.triggers", None, firing.fire_after_commit, wants=firing.wants
         )
+        # The outbox keeps every event the triggers' sweep has not read yet.
+        register_retention_floor("patterns.triggers", firing.cursor_floor)

@@ -280,3 +280,14 @@ def test_the_error_event_of_a_failed_run_can_start_a_run(user):
 
     (run,) = runs_of(trigger)
     assert run.input == {"title": f"{failing.key} failed"}
+
+
+def test_the_outbox_keeps_what_the_sweep_has_not_read(user):
+    from nexus_site.events.retention import retention_floor
+
+    TriggerCursor.objects.update_or_create(name=firing.CURSOR, defaults={"last_event_id": 41})
+
+    floor = retention_floor()
+
+    assert floor is not None
+    assert floor <= 42
