@@ -1,4 +1,5 @@
-"""Staff screens for accounts: users, their roles, lockouts and passwords."""
+"""Staff screens for accounts: users, their roles, lockouts and passwords, and personal access
+tokens (seen, never their secret or hash, and revoked)."""
 
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
-from accounts.models import User
+from accounts.models import PersonalAccessToken, User
 from nexus_site.definitions import constants
 
 # What staff may change on an existing account; all of it goes through the service.
@@ -184,6 +185,80 @@ class UserAdmin(auth_admin.UserAdmin):
         self.message_user(
             request,
             ngettext("%(count)d user was unlocked.", "%(count)d users were unlocked.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("active", _("Active")), ("expired", _("Expired")), ("revoked", _("Revoked")))
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(PersonalAccessToken)
+class PersonalAccessTokenAdmin(admin.ModelAdmin):
+    """Read-only: tokens are made by their owners; staff who manage accounts may revoke them.
+    The hash is never shown (nor is the secret, which Nexus does not have)."""
+
+    list_display = (
+        "name",
+        "owner",
+        "prefix",
+        "scope_list",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = (TokenStateFilter, "created_at")
+    list_select_related = ("owner",)
+    search_fields = ("name", "prefix", "owner__email")
+    ordering = ("-created_at",)
+    actions = ("revoke_tokens",)
+    fields = (
+        "name",
+        "owner",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, obj: PersonalAccessToken) -> str:
+        return ", ".join(obj.scopes)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoke instead: the row stays as a record
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=("change",))
+    def revoke_tokens(self, request, queryset) -> None:
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.personal_token_revoke(token=token)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d token was revoked.", "%(count)d tokens were revoked.", count)
             % {"count": count},
             messages.SUCCESS,
         )

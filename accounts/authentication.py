@@ -1,16 +1,23 @@
-"""JWT authentication that honours revocation by token version and the user's language."""
+"""API authentication: JWTs that honour revocation by token version, personal access tokens,
+and the user's language for both."""
+
+import hmac
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError as JWTExpiredTokenError
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import services, tokens
+from accounts.models import PersonalAccessToken
 from nexus_site.context import current_language
 from nexus_site.definitions.constants import TOKEN_VERSION_CLAIM
-from nexus_site.exceptions import ExpiredTokenError
+from nexus_site.exceptions import ExpiredTokenError, InvalidTokenError, RevokedTokenError
 from nexus_site.middleware import activate_user_language
 
 
@@ -76,3 +83,63 @@ class VersionedJWTAuthentication(JWTAuthentication):
         if result is not None and activate_user_language(request, result[0]):
             current_language.set(translation.get_language())
         return result
+
+
+# Longer than any token Nexus makes; a longer header is refused before it is parsed.
+PERSONAL_TOKEN_MAX_LENGTH = 128
+
+
+class PersonalTokenFailed(AuthenticationFailed):
+    """A personal access token that does not hold: 401 with the API's token error codes."""
+
+    default_code = "token_not_valid"  # rendered as invalid_token, as a bad JWT is
+
+
+def personal_token_from_header(request) -> str | None:
+    """Return the Bearer credential of the request if it is meant as a personal token."""
+    parts = get_authorization_header(request).split()
+    if len(parts) != 2 or parts[0].lower() != b"bearer":
+        return None
+    raw = parts[1].decode("latin-1")
+    return raw if tokens.looks_like_personal_token(raw) else None
+
+
+def personal_token_check(raw: str) -> PersonalAccessToken:
+    """Return the live token ``raw`` stands for, with its owner; PersonalTokenFailed if none."""
+    prefix = tokens.personal_token_prefix(raw) if len(raw) <= PERSONAL_TOKEN_MAX_LENGTH else None
+    token = (
+        PersonalAccessToken.objects.select_related("owner").filter(prefix=prefix).first()
+        if prefix
+        else None
+    )
+    if token is None or not hmac.compare_digest(token.secret_hash, tokens.personal_token_hash(raw)):
+        raise PersonalTokenFailed(InvalidTokenError.default_message)
+    if token.is_revoked:
+        raise PersonalTokenFailed(RevokedTokenError.default_message)
+    if token.is_expired():
+        raise PersonalTokenFailed(ExpiredTokenError.default_message, code=ExpiredTokenError.code)
+    if not token.owner.is_active:
+        raise PersonalTokenFailed(InvalidTokenError.default_message, code="user_inactive")
+    return token
+
+
+class PersonalTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer nxp_...``: a personal access token; any other Bearer is left to
+    the JWT authentication that follows. ``request.auth`` is the token, whose scopes
+    accounts.permissions.TokenScopePermission enforces."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        raw = personal_token_from_header(request)
+        if raw is None:
+            return None
+        token = personal_token_check(raw)
+        services.personal_token_touch(token=token)
+        user = token.owner
+        if activate_user_language(request, user):
+            current_language.set(translation.get_language())
+        return user, token
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'

@@ -4,9 +4,11 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-from accounts.models import AvatarColor, time_zone_names
+from accounts.models import AvatarColor, PersonalAccessToken, time_zone_names
 from accounts.notification_kinds import NotificationDelivery, NotificationKind
+from accounts.token_scopes import ScopeApp, ScopeLevel, scope_choices, scope_name
 from nexus_site.definitions.enums import Language
 from nexus_site.exceptions import ValidationError
 
@@ -183,3 +185,50 @@ class NotificationsForm(ServiceErrorsMixin, PageForm):
 
 class EmailChangeConfirmForm(PageForm):
     token = forms.CharField(widget=forms.HiddenInput, max_length=1024)
+
+
+# Lifetimes offered on the page; the API takes any expiry up to the service's maximum.
+TOKEN_LIFETIME_DAYS = (7, 30, 60, 90, 366)
+
+
+def token_lifetime_choices() -> list[tuple[str, str]]:
+    return [
+        (str(days), ngettext_lazy("%(days)d day", "%(days)d days", days) % {"days": days})
+        for days in TOKEN_LIFETIME_DAYS
+    ]
+
+
+class PersonalTokenForm(ServiceErrorsMixin, PageForm):
+    """A new personal access token: a name, its scopes (one checkbox per app and level) and how
+    long it lasts."""
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=PersonalAccessToken._meta.get_field("name").max_length,
+        help_text=_("What the token is for, such as the script or machine that uses it."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=scope_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Write includes read. The token never reaches more than you can."),
+    )
+    lifetime = forms.TypedChoiceField(
+        label=_("Expires after"),
+        choices=token_lifetime_choices,
+        coerce=int,
+        initial="30",
+    )
+
+    def scope_rows(self) -> list[dict]:
+        """Return the scope checkboxes as one row per app: its label, read and write."""
+        boxes = {box.data["value"]: box for box in self["scopes"]}
+        return [
+            {
+                "label": label,
+                "read": boxes[scope_name(app, ScopeLevel.READ)],
+                "write": boxes[scope_name(app, ScopeLevel.WRITE)],
+            }
+            for app, label in ScopeApp.choices
+        ]

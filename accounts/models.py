@@ -203,3 +203,57 @@ class User(AbstractBaseUser):
 
     def has_module_perms(self, app_label: str) -> bool:
         return self.is_active and self.is_staff
+
+
+class PersonalAccessToken(models.Model):
+    """A long-lived credential for scripts: ``Authorization: Bearer nxp_<public>_<secret>``.
+
+    Only the public prefix and a SHA-256 hash of the whole token are kept; the token itself is
+    shown once, when it is made. The scopes (``<app>:read`` or ``<app>:write``, see
+    accounts.token_scopes) bound what it may do, never beyond what its owner may do.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    owner = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="personal_tokens",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    expires_at = models.DateTimeField(_("expires"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("personal access token")
+        verbose_name_plural = _("personal access tokens")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A name tells the owner's tokens apart while they work; a revoked one frees it.
+            models.UniqueConstraint(
+                "owner",
+                "name",
+                condition=models.Q(revoked_at__isnull=True),
+                name="accounts_pat_owner_name_unique_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_pat_expires_after_created",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

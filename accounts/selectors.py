@@ -5,7 +5,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from accounts import tokens
-from accounts.models import User
+from accounts.models import PersonalAccessToken, User
 from accounts.notification_kinds import (
     DEFAULT_DELIVERY,
     LEGACY_MAIL_PREFERENCE,
@@ -69,3 +69,19 @@ def email_change_for_token(*, token: str) -> tuple[User, str] | None:
 def avatar_exists(*, name: str) -> bool:
     """Return whether ``name`` (a file under avatars/) is someone's current avatar image."""
     return User.objects.filter(avatar=f"avatars/{name}", is_active=True).exists()
+
+
+def personal_token_list(*, actor: User) -> QuerySet[PersonalAccessToken]:
+    """Return ``actor``'s personal access tokens that are not revoked (expired ones too),
+    newest first. Staff see other people's tokens only in the admin."""
+    if not actor.is_authenticated:
+        return PersonalAccessToken.objects.none()
+    return PersonalAccessToken.objects.filter(owner=actor, revoked_at__isnull=True)
+
+
+def personal_token_get(*, actor: User, token_id: UUID | str) -> PersonalAccessToken:
+    """Return ``actor``'s own unrevoked token ``token_id``; NotFoundError for anyone else's."""
+    token = personal_token_list(actor=actor).filter(pk=token_id).first()
+    if token is None:
+        raise NotFoundError()
+    return token

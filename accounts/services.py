@@ -5,7 +5,8 @@ subclasses. E-mails and events go out after commit.
 """
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.hashers import make_password
@@ -21,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import avatars, emails, hooks, tokens
-from accounts.models import User
+from accounts.models import PersonalAccessToken, User
 from accounts.notification_kinds import PREFERENCES_KEY, notification_problems
+from accounts.token_scopes import normalized_scopes, unknown_scopes
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import EventType, Language, Role
 from nexus_site.events.services import publish
@@ -182,14 +184,15 @@ def user_unlock(*, user: User, actor: User | None = None) -> User:
 
 @transaction.atomic
 def user_revoke_tokens(*, user: User) -> User:
-    """Make every access and refresh token ever issued to ``user`` stop working.
+    """Make every access and refresh token ever issued to ``user`` stop working, and every
+    personal access token of theirs.
 
     Page sessions end with them (the session hash holds the token version), and after commit
     every open socket of the user closes.
     """
-    User.objects.filter(pk=user.pk).update(
-        token_version=F("token_version") + 1, updated_at=timezone.now()
-    )
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1, updated_at=now)
+    PersonalAccessToken.objects.filter(owner=user, revoked_at__isnull=True).update(revoked_at=now)
     recheck_user_sockets_on_commit(user.pk)
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     BlacklistedToken.objects.bulk_create(
@@ -439,3 +442,132 @@ def user_email_change_confirm(*, token: str) -> User:
     except IntegrityError as exc:
         raise ConflictError(_("Another account uses this address now.")) from exc
     return user
+
+
+# --- Personal access tokens -------------------------------------------------------------------
+
+# Like GitHub's fine-grained tokens: every token expires, at most about a year after it is made.
+PERSONAL_TOKEN_MAX_LIFETIME = timedelta(days=366)
+PERSONAL_TOKEN_MIN_LIFETIME = timedelta(hours=1)
+PERSONAL_TOKEN_NAME_TAKEN = _("You already have a token with this name.")
+# Prefixes are random (36^8); a clash is rare, two in a row practically never happen.
+PERSONAL_TOKEN_PREFIX_ATTEMPTS = 3
+PERSONAL_TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class CreatedPersonalToken:
+    """A token just made, with the only copy of its secret (show it once, keep it nowhere)."""
+
+    token: PersonalAccessToken
+    secret: str
+
+
+def personal_token_clean_name(name: str) -> str:
+    name = (name or "").strip()
+    max_length = PersonalAccessToken._meta.get_field("name").max_length
+    if not name:
+        raise ValidationError(details={"name": [str(_("Give the token a name."))]})
+    if len(name) > max_length:
+        message = _("Use at most %(count)d characters.") % {"count": max_length}
+        raise ValidationError(details={"name": [str(message)]})
+    return name
+
+
+def personal_token_name_taken(*, owner: User, name: str, exclude_pk=None) -> bool:
+    others = PersonalAccessToken.objects.filter(owner=owner, name=name, revoked_at__isnull=True)
+    return others.exclude(pk=exclude_pk).exists()
+
+
+def personal_token_validate(*, scopes: list[str], expires_at: datetime, now: datetime) -> None:
+    problems: dict[str, list[str]] = {}
+    unknown = unknown_scopes(scopes)
+    if unknown:
+        message = _("Unknown scopes: %(scopes)s.") % {"scopes": ", ".join(unknown)}
+        problems["scopes"] = [str(message)]
+    elif not scopes:
+        problems["scopes"] = [str(_("Choose at least one scope."))]
+    if timezone.is_naive(expires_at):
+        problems["expires_at"] = [str(_("Give the expiry with a time zone."))]
+    elif expires_at < now + PERSONAL_TOKEN_MIN_LIFETIME:
+        problems["expires_at"] = [str(_("The expiry must be at least an hour from now."))]
+    elif expires_at > now + PERSONAL_TOKEN_MAX_LIFETIME:
+        message = _("The expiry must be at most %(days)d days from now.") % {
+            "days": PERSONAL_TOKEN_MAX_LIFETIME.days
+        }
+        problems["expires_at"] = [str(message)]
+    if problems:
+        raise ValidationError(details=problems)
+
+
+@transaction.atomic
+def personal_token_create(
+    *, owner: User, name: str, scopes: list[str], expires_at: datetime
+) -> CreatedPersonalToken:
+    """Make a personal access token for ``owner``; only its hash and prefix are stored."""
+    now = timezone.now()
+    name = personal_token_clean_name(name)
+    personal_token_validate(scopes=scopes, expires_at=expires_at, now=now)
+    if personal_token_name_taken(owner=owner, name=name):
+        raise ValidationError(details={"name": [str(PERSONAL_TOKEN_NAME_TAKEN)]})
+    for attempt in range(PERSONAL_TOKEN_PREFIX_ATTEMPTS):
+        secret, prefix = tokens.make_personal_token()
+        token = PersonalAccessToken(
+            owner=owner,
+            name=name,
+            prefix=prefix,
+            secret_hash=tokens.personal_token_hash(secret),
+            scopes=normalized_scopes(scopes),
+            expires_at=expires_at,
+            created_at=now,
+        )
+        try:
+            with transaction.atomic():
+                token.save(force_insert=True)
+        except IntegrityError as exc:
+            if personal_token_name_taken(owner=owner, name=name):  # a concurrent twin
+                raise ValidationError(details={"name": [str(PERSONAL_TOKEN_NAME_TAKEN)]}) from exc
+            if attempt + 1 == PERSONAL_TOKEN_PREFIX_ATTEMPTS:
+                raise ConflictError() from exc
+            continue
+        return CreatedPersonalToken(token=token, secret=secret)
+    raise ConflictError()  # not reached: the loop returns or raises
+
+
+@transaction.atomic
+def personal_token_rename(*, token: PersonalAccessToken, name: str) -> PersonalAccessToken:
+    name = personal_token_clean_name(name)
+    if personal_token_name_taken(owner=token.owner, name=name, exclude_pk=token.pk):
+        raise ValidationError(details={"name": [str(PERSONAL_TOKEN_NAME_TAKEN)]})
+    token.name = name
+    try:
+        with transaction.atomic():
+            token.save(update_fields=["name"])
+    except IntegrityError as exc:
+        raise ValidationError(details={"name": [str(PERSONAL_TOKEN_NAME_TAKEN)]}) from exc
+    return token
+
+
+@transaction.atomic
+def personal_token_revoke(*, token: PersonalAccessToken) -> PersonalAccessToken:
+    """Make ``token`` stop working for good; revoking a revoked token changes nothing."""
+    now = timezone.now()
+    PersonalAccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def personal_token_touch(*, token: PersonalAccessToken) -> None:
+    """Record that ``token`` is used now, at most once a PERSONAL_TOKEN_LAST_USED_RESOLUTION.
+
+    One conditional UPDATE, so concurrent calls write once; a token used all day costs one
+    write a minute, not one per call.
+    """
+    now = timezone.now()
+    cutoff = now - PERSONAL_TOKEN_LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > cutoff:
+        return
+    PersonalAccessToken.objects.filter(pk=token.pk).exclude(last_used_at__gt=cutoff).update(
+        last_used_at=now
+    )
+    token.last_used_at = now

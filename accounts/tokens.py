@@ -1,4 +1,10 @@
-"""Signed, expiring tokens for e-mail verification, password reset and address change."""
+"""Signed, expiring tokens for e-mail verification, password reset and address change, and the
+format of personal access tokens."""
+
+import hashlib
+import re
+import secrets
+import string
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -72,3 +78,38 @@ def read_email_change_token(token: str) -> dict | None:
     if not isinstance(data, dict) or not all(isinstance(data.get(key), str) for key in "uen"):
         return None
     return data
+
+
+# A personal access token reads ``nxp_<8 public characters>_<40 secret characters>``. The
+# public part (with ``nxp_``) is stored as the prefix, to find the row and to show the owner
+# which token is which; the whole token is stored only as a SHA-256 hash. A plain hash is right
+# here (no salt or slow hash): the secret is 240 random bits, not a password someone chose.
+PERSONAL_TOKEN_MARK = "nxp_"
+PERSONAL_TOKEN_PUBLIC_ALPHABET = string.ascii_lowercase + string.digits
+PERSONAL_TOKEN_PUBLIC_LENGTH = 8
+PERSONAL_TOKEN_SECRET_BYTES = 30  # 40 characters of URL-safe base64
+PERSONAL_TOKEN_FORMAT = re.compile(r"nxp_([a-z0-9]{8})_[A-Za-z0-9_-]{40}")
+
+
+def make_personal_token() -> tuple[str, str]:
+    """Return a new personal access token and its prefix (the part that may be shown)."""
+    public = "".join(
+        secrets.choice(PERSONAL_TOKEN_PUBLIC_ALPHABET) for _ in range(PERSONAL_TOKEN_PUBLIC_LENGTH)
+    )
+    prefix = f"{PERSONAL_TOKEN_MARK}{public}"
+    return f"{prefix}_{secrets.token_urlsafe(PERSONAL_TOKEN_SECRET_BYTES)}", prefix
+
+
+def personal_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def looks_like_personal_token(token: str) -> bool:
+    """Return whether ``token`` is meant as a personal access token (JWTs never start so)."""
+    return token.startswith(PERSONAL_TOKEN_MARK)
+
+
+def personal_token_prefix(token: str) -> str | None:
+    """Return the prefix of a well-formed personal access token, else None."""
+    match = PERSONAL_TOKEN_FORMAT.fullmatch(token)
+    return f"{PERSONAL_TOKEN_MARK}{match.group(1)}" if match else None

@@ -41,6 +41,12 @@ urlpatterns = [
         views.NotificationSettingsView.as_view(),
         name="settings-notifications",
     ),
+    path("settings/tokens/", views.TokenSettingsView.as_view(), name="settings-tokens"),
+    path(
+        "settings/tokens/<uuid:token_id>/revoke/",
+        views.TokenRevokeView.as_view(),
+        name="settings-token-revoke",
+    ),
     path(
         "settings/logout-everywhere/",
         views.LogoutEverywhereView.as_view(),

@@ -4,6 +4,7 @@ and the signed-in user's settings."""
 import hashlib
 import re
 from abc import ABC, abstractmethod
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -17,7 +18,8 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -39,6 +41,7 @@ from accounts.forms import (
     PasswordChangeForm,
     PasswordResetConfirmForm,
     PasswordResetRequestForm,
+    PersonalTokenForm,
     ProfileForm,
     RegisterForm,
 )
@@ -47,6 +50,7 @@ from nexus_site.exceptions import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    NotFoundError,
     RateLimitError,
     ValidationError,
 )
@@ -293,6 +297,7 @@ SETTINGS_FORMS = {
     "password": PasswordChangeForm,
     "email": EmailChangeForm,
     "notifications": NotificationsForm,
+    "tokens": PersonalTokenForm,
 }
 
 
@@ -317,15 +322,28 @@ def settings_initial(user) -> dict[str, dict]:
     }
 
 
-def render_settings(request: HttpRequest, *, status: int = 200, **bound) -> HttpResponse:
-    """Render the settings page: the ``bound`` forms as posted, every other one fresh."""
+def render_settings(
+    request: HttpRequest, *, status: int = 200, new_token=None, **bound
+) -> HttpResponse:
+    """Render the settings page: the ``bound`` forms as posted, every other one fresh.
+
+    ``new_token`` (a CreatedPersonalToken) shows a token just made, with its secret: only in
+    this one answer, which no cache keeps.
+    """
     initial = settings_initial(request.user)
     forms = {
         name: bound.get(name) or form_class(prefix=name, initial=initial.get(name))
         for name, form_class in SETTINGS_FORMS.items()
     }
-    context = {"forms": forms}
-    return render(request, "accounts/settings.html", context, status=status)
+    context = {
+        "forms": forms,
+        "tokens": selectors.personal_token_list(actor=request.user),
+        "new_token": new_token,
+    }
+    response = render(request, "accounts/settings.html", context, status=status)
+    if new_token is not None:
+        add_never_cache_headers(response)
+    return response
 
 
 def settings_saved(request: HttpRequest, message, section: str) -> HttpResponse:
@@ -463,6 +481,36 @@ class NotificationSettingsView(SettingsFormView):
     def save(self, data):
         services.user_notification_preferences_set(user=self.request.user, deliveries=data)
         return settings_saved(self.request, _("Your notification choices are saved."), self.section)
+
+
+class TokenSettingsView(SettingsFormView):
+    """Make a personal access token and show it, this once, at the top of its section."""
+
+    section = "tokens"
+
+    def save(self, data):
+        created = services.personal_token_create(
+            owner=self.request.user,
+            name=data["name"],
+            scopes=data["scopes"],
+            expires_at=timezone.now() + timedelta(days=data["lifetime"]),
+        )
+        return render_settings(self.request, new_token=created)
+
+
+class TokenRevokeView(LoginRequiredMixin, View):
+    """Revoke one of the user's own personal access tokens (anyone else's is a 404)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, token_id):
+        try:
+            token = selectors.personal_token_get(actor=request.user, token_id=token_id)
+        except NotFoundError:
+            raise Http404 from None
+        services.personal_token_revoke(token=token)
+        message = _("The token %(name)s is revoked. It no longer works.") % {"name": token.name}
+        return settings_saved(request, message, "tokens")
 
 
 class LogoutEverywhereView(LoginRequiredMixin, View):

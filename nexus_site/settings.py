@@ -254,10 +254,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Fire the triggers of events whose firing was never enqueued (patterns.triggers.firing).
+    "catch-up-triggers": {
+        "task": "patterns.tasks.catch_up_triggers",
+        "schedule": timedelta(seconds=30),
+    },
     # Derive the events whose notifications were never enqueued (notifications.catch_up).
     "catch-up-notifications": {
         "task": "notifications.tasks.catch_up",
         "schedule": timedelta(minutes=1),
+    },
+    # Roll up finished days of AI usage, then purge what is past its keep time, in batches
+    # (workspace.ai_usage.rollups, nexus_site.retention; docs/OPERATIONS.md, Retention).
+    "roll-up-ai-usage": {
+        "task": "workspace.ai_usage.tasks.roll_up_ai_usage",
+        "schedule": crontab(minute=5),
+    },
+    "purge-expired-data": {
+        "task": "nexus_site.tasks.purge_expired",
+        "schedule": crontab(minute=35),
     },
     # Resend webhook deliveries whose task was lost; fan out missed events (webhooks.sweep).
     "sweep-webhook-deliveries": {
@@ -285,6 +300,10 @@ PATTERNS_TASK_TIME_LIMIT_SECONDS = int(os.environ.get("PATTERNS_TASK_TIME_LIMIT_
 PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS = float(
     os.environ.get("PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS", "0.1")
 )
+# Triggers (docs/patterns.md, "Triggers"): how many runs started by runs' events may follow
+# one another, and how many runs one trigger may start per minute unless it says otherwise.
+PATTERNS_TRIGGER_MAX_DEPTH = int(os.environ.get("PATTERNS_TRIGGER_MAX_DEPTH", "3"))
+PATTERNS_TRIGGER_RATE_PER_MINUTE = int(os.environ.get("PATTERNS_TRIGGER_RATE_PER_MINUTE", "60"))
 
 # --- Webhooks (docs/webhooks.md) ------------------------------------------------------------
 
@@ -360,6 +379,19 @@ FILE_USER_QUOTA_BYTES = int(os.environ.get("FILE_USER_QUOTA_BYTES", str(1024**3)
 # How far in the future a client may date a recorded AI interaction (clocks drift).
 AI_USAGE_CLOCK_SKEW_SECONDS = int(os.environ.get("AI_USAGE_CLOCK_SKEW_SECONDS", "300"))
 
+# --- Retention (nexus_site.retention; docs/OPERATIONS.md, Retention) ---------------------------
+
+# Days raw AI interactions (prompts and responses) are kept; statistics and budgets read the
+# daily rollups afterwards. A day is purged only once rolled up. 0 keeps them forever.
+AI_USAGE_RETENTION_DAYS = int(os.environ.get("AI_USAGE_RETENTION_DAYS", "90"))
+# Days events stay in the outbox; an event a cursor still has to read stays. 0: forever.
+EVENTS_RETENTION_DAYS = int(os.environ.get("EVENTS_RETENTION_DAYS", "30"))
+# Days a public link is kept after it stopped working (expired, revoked, used up). 0: forever.
+PUBLIC_LINK_RETENTION_DAYS = int(os.environ.get("PUBLIC_LINK_RETENTION_DAYS", "30"))
+# Rows deleted per statement and transaction, and seconds one purge or rollup run may take.
+RETENTION_BATCH_SIZE = int(os.environ.get("RETENTION_BATCH_SIZE", "5000"))
+RETENTION_TIME_BUDGET_SECONDS = float(os.environ.get("RETENTION_TIME_BUDGET_SECONDS", "120"))
+
 # --- E-mail ----------------------------------------------------------------------------------
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -407,10 +439,16 @@ SESSION_COOKIE_HTTPONLY = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Before the JWT class: it takes only "Bearer nxp_..." and leaves every JWT to it.
+        "accounts.authentication.PersonalTokenAuthentication",
         "accounts.authentication.VersionedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # Keeps a personal access token within its scopes; a no-op for JWTs and sessions.
+        "accounts.permissions.TokenScopePermission",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "nexus_site.api.parsers.DepthSafeJSONParser",
         "rest_framework.parsers.FormParser",

@@ -18,7 +18,8 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.authentication import VersionedRefreshToken, token_version_matches
-from accounts.models import User, validate_time_zone
+from accounts.models import PersonalAccessToken, User, validate_time_zone
+from accounts.token_scopes import scope_choices
 from nexus_site.api.fields import JSONObjectField
 from nexus_site.definitions.enums import Language, Role
 
@@ -217,3 +218,68 @@ class AdminUserUpdateInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     is_active = serializers.BooleanField()
     email_verified = serializers.BooleanField()
+
+
+# --- Personal access tokens -------------------------------------------------------------------
+
+
+class PersonalTokenOutputSerializer(serializers.ModelSerializer):
+    """A personal access token as its owner sees it: never its secret."""
+
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=scope_choices()))
+    is_expired = serializers.SerializerMethodField(
+        help_text=_("True once expires_at has passed; the token then answers 401.")
+    )
+
+    class Meta:
+        model = PersonalAccessToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scopes",
+            "expires_at",
+            "is_expired",
+            "created_at",
+            "last_used_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "prefix": {"help_text": _("The public start of the token, to tell tokens apart.")}
+        }
+
+    def get_is_expired(self, token: PersonalAccessToken) -> bool:
+        return token.is_expired()
+
+
+class PersonalTokenCreatedOutputSerializer(PersonalTokenOutputSerializer):
+    token = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The token to send as Authorization: Bearer. Shown in this answer only: Nexus "
+            "keeps a hash of it, so it cannot be shown again."
+        ),
+    )
+
+    class Meta(PersonalTokenOutputSerializer.Meta):
+        fields = [*PersonalTokenOutputSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class PersonalTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=PersonalAccessToken._meta.get_field("name").max_length)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=scope_choices()),
+        allow_empty=False,
+        max_length=len(scope_choices()),
+        help_text=_(
+            "<app>:read or <app>:write for each app the token may use; write includes read."
+        ),
+    )
+    expires_at = serializers.DateTimeField(
+        help_text=_("When the token stops working: at least an hour and at most 366 days ahead.")
+    )
+
+
+class PersonalTokenUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=PersonalAccessToken._meta.get_field("name").max_length)

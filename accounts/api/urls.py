@@ -21,4 +21,6 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password-reset-confirm",
     ),
+    path("tokens/", views.PersonalTokenListView.as_view(), name="token-list"),
+    path("tokens/<uuid:token_id>/", views.PersonalTokenDetailView.as_view(), name="token-detail"),
 ]

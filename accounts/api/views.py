@@ -1,5 +1,6 @@
-"""The accounts REST API: registration, JWT sessions, the own profile, passwords, and staff
-user management. Views parse input, call one service and render the result."""
+"""The accounts REST API: registration, JWT sessions, the own profile, passwords, personal
+access tokens and staff user management. Views parse input, call one service and render the
+result."""
 
 from django.contrib.auth import update_session_auth_hash
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,9 @@ from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.api.throttles import AnonSensitiveThrottle, LoginEmailThrottle, LoginIPThrottle
 from accounts.authentication import VersionedRefreshToken
-from accounts.models import User
+from accounts.models import PersonalAccessToken, User
+from accounts.permissions import TokenScopePermission
+from accounts.token_scopes import ScopeApp
 from nexus_site.api.permissions import IsStaffOnAdminPlatform
 from nexus_site.api.schema import error_response_schema
 from nexus_site.exceptions import BadRequestError, ExpiredTokenError, InvalidTokenError
@@ -56,9 +59,10 @@ def validated_token_data(serializer, *, as_credentials: bool) -> dict:
 
 
 class SignedInAPIView(APIView):
-    """An endpoint acting on the caller's own account."""
+    """An endpoint acting on the caller's own account; personal access tokens may not."""
 
-    permission_classes = (IsAuthenticated,)
+    permission_classes = (IsAuthenticated, TokenScopePermission)
+    personal_token_scope = None
 
 
 class AnonymousAPIView(APIView):
@@ -197,6 +201,8 @@ class LogoutAllView(SignedInAPIView):
 
 
 class MeView(SignedInAPIView):
+    personal_token_scope = ScopeApp.ACCOUNTS
+
     @extend_schema(
         operation_id="auth_me_retrieve",
         summary=_("The signed-in user"),
@@ -278,6 +284,112 @@ class PasswordResetConfirmView(AnonymousAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# --- Personal access tokens -------------------------------------------------------------------
+
+PERSONAL_TOKEN_REFUSED = error(
+    _("A personal access token cannot use this endpoint (code personal_token_refused).")
+)
+
+
+class PersonalTokenListView(SignedInAPIView, GenericAPIView):
+    serializer_class = s.PersonalTokenOutputSerializer
+    filter_backends = ()  # the own tokens are few; newest first
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PersonalAccessToken.objects.none()
+        return selectors.personal_token_list(actor=self.request.user)
+
+    @extend_schema(
+        operation_id="auth_tokens_list",
+        summary=_("List the own personal access tokens"),
+        description=_(
+            "Tokens that are not revoked, expired ones included, newest first. The secret is "
+            "never part of the answer."
+        ),
+        responses={
+            200: s.PersonalTokenOutputSerializer(many=True),
+            401: E401,
+            403: PERSONAL_TOKEN_REFUSED,
+        },
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.PersonalTokenOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="auth_tokens_create",
+        summary=_("Create a personal access token"),
+        description=_(
+            "The answer holds the token itself, once: send it as Authorization: Bearer. Nexus "
+            "keeps only a hash. The token acts as the caller within its scopes, until it "
+            "expires or is revoked; logging out everywhere and a new password revoke it too."
+        ),
+        request=s.PersonalTokenCreateInputSerializer,
+        responses={
+            201: s.PersonalTokenCreatedOutputSerializer,
+            **SIGNED_IN_ERRORS,
+            403: PERSONAL_TOKEN_REFUSED,
+        },
+    )
+    def post(self, request):
+        serializer = s.PersonalTokenCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = services.personal_token_create(owner=request.user, **serializer.validated_data)
+        body = s.PersonalTokenCreatedOutputSerializer(created.token).data
+        body["token"] = created.secret
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PersonalTokenDetailView(SignedInAPIView):
+    @extend_schema(
+        operation_id="auth_tokens_retrieve",
+        summary=_("One own personal access token"),
+        responses={
+            200: s.PersonalTokenOutputSerializer,
+            401: E401,
+            403: PERSONAL_TOKEN_REFUSED,
+            404: E404,
+        },
+    )
+    def get(self, request, token_id):
+        token = selectors.personal_token_get(actor=request.user, token_id=token_id)
+        return Response(s.PersonalTokenOutputSerializer(token).data)
+
+    @extend_schema(
+        operation_id="auth_tokens_update",
+        summary=_("Rename a personal access token"),
+        description=_("Only the name can change; scopes and expiry are fixed when it is made."),
+        request=s.PersonalTokenUpdateInputSerializer,
+        responses={
+            200: s.PersonalTokenOutputSerializer,
+            **SIGNED_IN_ERRORS,
+            403: PERSONAL_TOKEN_REFUSED,
+            404: E404,
+        },
+    )
+    def patch(self, request, token_id):
+        token = selectors.personal_token_get(actor=request.user, token_id=token_id)
+        serializer = s.PersonalTokenUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = services.personal_token_rename(token=token, **serializer.validated_data)
+        return Response(s.PersonalTokenOutputSerializer(token).data)
+
+    @extend_schema(
+        operation_id="auth_tokens_revoke",
+        summary=_("Revoke a personal access token"),
+        description=_("The token stops working at once and leaves the list."),
+        request=None,
+        responses={204: None, 401: E401, 403: PERSONAL_TOKEN_REFUSED, 404: E404},
+    )
+    def delete(self, request, token_id):
+        token = selectors.personal_token_get(actor=request.user, token_id=token_id)
+        services.personal_token_revoke(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 # --- Staff user management --------------------------------------------------------------------
 
 
@@ -289,7 +401,7 @@ class CanChangeAccountsOrReadOnly(BasePermission):
 
 
 class StaffAPIView(GenericAPIView):
-    permission_classes = (IsStaffOnAdminPlatform, CanChangeAccountsOrReadOnly)
+    permission_classes = (IsStaffOnAdminPlatform, CanChangeAccountsOrReadOnly, TokenScopePermission)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no real request

@@ -69,7 +69,15 @@ def test_settings_page_shows_every_section_with_the_users_values(signed_in, user
 
     content = response.content.decode()
     assert response.status_code == 200
-    for section in ("profile", "region", "password", "email", "notifications", "sessions"):
+    for section in (
+        "profile",
+        "region",
+        "password",
+        "email",
+        "notifications",
+        "tokens",
+        "sessions",
+    ):
         assert f'id="{section}"' in content
     assert f'value="{user.first_name}"' in content
     assert user.email in content
@@ -79,7 +87,7 @@ def test_settings_page_runs_a_constant_number_of_queries(signed_in, user):
     with CaptureQueriesContext(connection) as queries:
         signed_in.get(SETTINGS)
 
-    assert len(queries) <= 3  # session, user, nothing per section
+    assert len(queries) <= 4  # session, user, the API tokens; nothing per section
 
 
 def test_user_menu_links_to_the_settings(signed_in):
