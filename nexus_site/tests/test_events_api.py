@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from nexus_site.definitions.constants import MAX_PAGE_SIZE
+from nexus_site.events.api.serializers import EventSerializer
 from nexus_site.events.models import Event, EventAudience
 from nexus_site.events.selectors import event_values_visible_to, events_visible_to
 from nexus_site.events.services import (
@@ -65,6 +66,17 @@ def ids(response) -> list[int]:
     return [item["id"] for item in response.json()["results"]]
 
 
+def delivered(messages: list[dict]) -> list[tuple[str, list[int]]]:
+    """Each group message as (its type, the ids of the events it carries)."""
+    return [
+        (
+            message["type"],
+            message["ids"] if "ids" in message else [e["id"] for e in message["events"]],
+        )
+        for message in messages
+    ]
+
+
 # --- publish ----------------------------------------------------------------------------
 
 
@@ -90,17 +102,77 @@ def test_publish_in_a_rolled_back_transaction_leaves_no_event_and_broadcasts_not
     assert drain() == []
 
 
-def test_publish_broadcasts_the_event_id_after_commit(
+def test_publish_sends_an_event_for_named_users_rendered_with_whom_it_is_for(
+    user, other_user, fresh_channel_layer, django_capture_on_commit_callbacks
+):
+    drain = listen(fresh_channel_layer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish(
+            "task_created",
+            {"n": 1, "tags": ("a", "b")},  # a tuple is read back as a list
+            user_ids=[user.pk, str(user.pk), other_user.pk],
+            actor=user,
+        )
+
+    read_back = dict(EventSerializer(Event.objects.get(pk=event.id)).data)
+    assert drain() == [
+        {
+            "type": "event.addressed",
+            "events": [read_back],  # what a socket reading it back would send
+            "to": {str(user.pk): [0], str(other_user.pk): [0]},
+        }
+    ]
+    assert event.audience_users == [str(user.pk), str(other_user.pk)]
+    assert set(EventAudience.objects.values_list("user_id", flat=True)) == {
+        user.pk,
+        other_user.pk,
+    }
+
+
+def test_publish_broadcasts_the_id_and_type_of_an_event_with_a_node_after_commit(
     user, fresh_channel_layer, django_capture_on_commit_callbacks
 ):
     drain = listen(fresh_channel_layer)
 
     with django_capture_on_commit_callbacks(execute=True):
-        event = publish("task_created", {"n": 1}, user_ids=[user.pk, str(user.pk)])
+        event = publish("task_created", {"n": 1}, user_ids=[user.pk], node=node())
 
-    assert drain() == [{"type": "event.committed", "ids": [event.id]}]
-    assert event.audience_users == [str(user.pk)]
-    assert list(EventAudience.objects.values_list("user_id", flat=True)) == [user.pk]
+    assert drain() == [{"type": "event.committed", "ids": [event.id], "types": ["task_created"]}]
+
+
+def test_an_event_for_staff_only_is_addressed_to_nobody_else(
+    fresh_channel_layer, django_capture_on_commit_callbacks
+):
+    drain = listen(fresh_channel_layer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish("user_locked")
+
+    (message,) = drain()
+    assert message["type"] == "event.addressed"
+    assert [item["id"] for item in message["events"]] == [event.id]
+    assert message["to"] == {}
+
+
+def test_a_transaction_mixing_both_kinds_is_sent_in_runs_in_its_order(
+    user, other_user, fresh_channel_layer, django_capture_on_commit_callbacks
+):
+    drain = listen(fresh_channel_layer)
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = publish("task_created", node=node())
+        second = publish("mention", user_ids=[user.pk])
+        third = publish("mention", user_ids=[other_user.pk])
+        fourth = publish("task_updated", node=node())
+
+    messages = drain()
+    assert delivered(messages) == [
+        ("event.committed", [first.id]),
+        ("event.addressed", [second.id, third.id]),
+        ("event.committed", [fourth.id]),
+    ]
+    assert messages[1]["to"] == {str(user.pk): [0], str(other_user.pk): [1]}
 
 
 # --- GET /api/v1/events/ -------------------------------------------------------------------
@@ -424,7 +496,7 @@ def test_one_transaction_is_broadcast_once_with_all_its_events(
         first = publish("task_created", {"n": 1}, user_ids=[user.pk])
         second = publish("task_created", {"n": 2}, user_ids=[user.pk])
 
-    assert drain() == [{"type": "event.committed", "ids": [first.id, second.id]}]
+    assert delivered(drain()) == [("event.addressed", [first.id, second.id])]
 
 
 def test_an_event_rolled_back_with_its_savepoint_is_not_broadcast(
@@ -442,7 +514,7 @@ def test_an_event_rolled_back_with_its_savepoint_is_not_broadcast(
             publish_then_fail()
         kept = publish("task_created", {"n": 2}, user_ids=[user.pk])
 
-    assert drain() == [{"type": "event.committed", "ids": [kept.id]}]
+    assert delivered(drain()) == [("event.addressed", [kept.id])]
 
 
 def test_publish_writes_the_event_and_one_audience_row_per_user(user, other_user):
@@ -499,7 +571,7 @@ def test_held_events_are_written_in_publishing_order_with_the_next_publish(
     types = list(Event.objects.values_list("type", flat=True))
     assert types == ["test_held", "test_direct", "test_last"]
     assert EventAudience.objects.count() == 3
-    assert drain() == [{"type": "event.committed", "ids": [held.id, direct.id, last.id]}]
+    assert delivered(drain()) == [("event.addressed", [held.id, direct.id, last.id])]
 
 
 def test_held_events_of_a_block_that_raised_are_dropped_with_its_transaction(user):

@@ -14,7 +14,13 @@ from conftest import SOCKET_ORIGIN, access_token
 from nexus_site.asgi import application
 from nexus_site.definitions import constants
 from nexus_site.events.models import Event, EventAudience
-from nexus_site.events.services import EVENTS_GROUP, broadcast, publish
+from nexus_site.events.services import (
+    ADDRESSED_MESSAGE,
+    COMMITTED_MESSAGE,
+    EVENTS_GROUP,
+    broadcast,
+    publish,
+)
 from nexus_site.events.visibility import set_node_visibility
 from nexus_site.websocket_auth import user_sockets_group
 
@@ -283,6 +289,115 @@ def test_an_event_committed_late_with_a_lower_id_is_still_sent(user):
 
     assert replayed == [before.id, after.id]
     assert live == [late_id]
+
+
+def test_an_addressed_event_goes_as_rendered_to_its_users_and_staff_only(
+    user, other_user, staff_user, fresh_channel_layer
+):
+    """The socket sends the publisher's rendering without reading it back: an event that is
+    not in the database still arrives, at the sockets of the users it names and of staff."""
+    body = {
+        "id": 10**9,
+        "type": "notification",
+        "payload": {"title": "Not in the database"},
+        "actor": None,
+        "created_at": "2026-01-01T00:00:00Z",
+    }
+    message = {"type": ADDRESSED_MESSAGE, "events": [body], "to": {str(user.pk): [0]}}
+    tokens = [access_token(person) for person in (user, other_user, staff_user)]
+
+    async def scenario():
+        mine, others, staffs = [await open_socket(f"token={token}") for token in tokens]
+        await fresh_channel_layer.group_send(EVENTS_GROUP, message)
+        received = [await mine.receive_json_from(timeout=3), await staffs.receive_json_from(3)]
+        nothing = await others.receive_nothing(QUIET) and await mine.receive_nothing(QUIET)
+        for communicator in (mine, others, staffs):
+            await communicator.disconnect()
+        return received, nothing
+
+    received, nothing = async_to_sync(scenario)()
+
+    assert received == [body, body]
+    assert nothing
+
+
+def test_an_addressed_event_already_replayed_is_not_sent_twice(user, fresh_channel_layer):
+    replayed = publish("task_created", user_ids=[user.pk])
+    body = {"id": replayed.id, "type": "task_created", "payload": {}, "actor": None}
+    message = {"type": ADDRESSED_MESSAGE, "events": [body], "to": {str(user.pk): [0]}}
+    token = access_token(user)
+
+    async def scenario():
+        communicator = await open_socket(f"token={token}&after=0")
+        first = await receive_ids(communicator, 1)
+        await fresh_channel_layer.group_send(EVENTS_GROUP, message)
+        nothing_more = await communicator.receive_nothing(QUIET)
+        await communicator.disconnect()
+        return first, nothing_more
+
+    first, nothing_more = async_to_sync(scenario)()
+
+    assert first == [replayed.id]
+    assert nothing_more
+
+
+def test_an_id_of_a_type_the_socket_did_not_ask_for_is_skipped_unread(user, fresh_channel_layer):
+    """The committed message names each id's type: a socket filtering on types skips the
+    others as they come, and still reads back an id whose type it asked for."""
+    wanted = publish("task_created", user_ids=[user.pk])
+    token = access_token(user)
+
+    async def scenario():
+        communicator = await open_socket(f"token={token}&types=task_created")
+        # The id is of a task_created event, but the message says otherwise: not read back.
+        await fresh_channel_layer.group_send(
+            EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "ids": [wanted.id], "types": ["mention"]}
+        )
+        nothing = await communicator.receive_nothing(QUIET)
+        await fresh_channel_layer.group_send(
+            EVENTS_GROUP,
+            {"type": COMMITTED_MESSAGE, "ids": [wanted.id], "types": ["task_created"]},
+        )
+        received = await receive_ids(communicator, 1)
+        await communicator.disconnect()
+        return nothing, received
+
+    nothing, received = async_to_sync(scenario)()
+
+    assert nothing
+    assert received == [wanted.id]
+
+
+def test_one_transactions_events_of_both_kinds_arrive_in_order(user):
+    seen = f"projects.project:{uuid.uuid4()}"
+    previous = set_node_visibility(lambda who, nodes: {seen} & nodes if who.pk == user.pk else [])
+
+    def write():
+        from django.db import transaction
+
+        with transaction.atomic():
+            return [
+                publish("task_created", node=seen).id,
+                publish("mention", user_ids=[user.pk]).id,
+                publish("mention", user_ids=[user.pk]).id,
+                publish("task_updated", node=seen).id,
+            ]
+
+    token = access_token(user)
+
+    async def scenario():
+        communicator = await open_socket(f"token={token}")
+        written = await database_sync_to_async(write)()
+        received = await receive_ids(communicator, 4)
+        await communicator.disconnect()
+        return written, received
+
+    try:
+        written, received = async_to_sync(scenario)()
+    finally:
+        set_node_visibility(previous)
+
+    assert received == written
 
 
 def test_another_users_events_never_reach_the_socket(user, other_user):
