@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from django.contrib.messages import constants, get_messages
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from accounts.services import personal_token_create
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from nexus_site.tests.isolation import clear_cache
@@ -74,6 +78,15 @@ def webhook_delivery(o: OwnedObjects) -> dict:
 
 
 # Route name -> the URL kwargs of one of A's objects.
+def personal_token_of(user):
+    return personal_token_create(
+        owner=user,
+        name=f"matrix {uuid4()}",
+        scopes=["projects:read"],
+        expires_at=timezone.now() + timedelta(days=1),
+    ).token
+
+
 ROUTES: dict[str, Kwargs] = {
     # projects
     "projects-api:project-detail": project,
@@ -217,6 +230,9 @@ ROUTES: dict[str, Kwargs] = {
     # relations, AI usage
     "relations-api:detail": lambda o: {"relationship_id": o.relationship.pk},
     "ai_usage-api:interaction-detail": lambda o: {"interaction_id": o.interaction.pk},
+    # personal access tokens: one of A's, made when the route is walked
+    "accounts-api:token-detail": lambda o: {"token_id": personal_token_of(o.owner).pk},
+    "accounts:settings-token-revoke": lambda o: {"token_id": personal_token_of(o.owner).pk},
     # notifications: one of A's, made when the route is walked
     "notifications-api:read": lambda o: {"notification_id": notification_for(o.owner).pk},
     "notifications:read": lambda o: {"notification_id": notification_for(o.owner).pk},
