@@ -1,0 +1,1 @@
+"""Instance operations run from ``manage.py``: backup, restore and resetting a demo instance."""
