@@ -697,3 +697,8 @@ class PatternScheduleAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for schedule in queryset.select_related("pattern", "run_as", "periodic_task"):
             services.pattern_schedule_delete(actor=request.user, schedule=schedule)
+
+
+# --- triggers (their screens live beside the pages' trigger modules) ----------------------
+
+from patterns import trigger_admin  # noqa: E402, F401  (registers the trigger screens)
