@@ -11,9 +11,22 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ("url", "owner", "is_active", "consecutive_failures", "created_at")
     list_filter = ("is_active",)
     search_fields = ("url", "owner__email", "description")
-    raw_id_fields = ("owner",)
     exclude = ("secret",)
-    readonly_fields = ("consecutive_failures", "disabled_at", "disabled_reason", "created_at")
+    # Staff turn a webhook on or off; its URL and scope are its owner's (checked by the services).
+    readonly_fields = (
+        "owner",
+        "url",
+        "event_types",
+        "scope",
+        "with_descendants",
+        "consecutive_failures",
+        "disabled_at",
+        "disabled_reason",
+        "created_at",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(WebhookDelivery)

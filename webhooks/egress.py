@@ -205,11 +205,13 @@ def request(
     timeout: tuple[float, float] | None = None,
     max_bytes: int | None = None,
     allow_private: bool | None = None,
+    ca_certs: str | None = None,
 ) -> EgressResponse:
     """Make one HTTP request to ``url`` under the rules of this module; return its answer.
 
     Raises an EgressError subclass when the URL is refused or the exchange fails; an answer of
-    any status (3xx and 5xx included) is returned, not raised.
+    any status (3xx and 5xx included) is returned, not raised. ``ca_certs``: a CA bundle to
+    trust instead of the system's (a receiver with an internal CA).
     """
     target = check_url(url, allow_private=allow_private)
     connect, read = timeout or timeouts()
@@ -218,7 +220,9 @@ def request(
     sent_headers["Host"] = target.host_header
     address = target.addresses[0]
     started = time.monotonic()
-    pool = connection_pool(target, address, urllib3.Timeout(connect=connect, read=read))
+    pool = connection_pool(
+        target, address, urllib3.Timeout(connect=connect, read=read), ca_certs=ca_certs
+    )
     try:
         response = pool.urlopen(
             method.upper(),
@@ -273,7 +277,9 @@ def post(
     )
 
 
-def connection_pool(target: Target, address: str, timeout: urllib3.Timeout):
+def connection_pool(
+    target: Target, address: str, timeout: urllib3.Timeout, *, ca_certs: str | None = None
+):
     """Return a one-use pool that connects to ``address`` and speaks to ``target.host``."""
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(
@@ -283,6 +289,7 @@ def connection_pool(target: Target, address: str, timeout: urllib3.Timeout):
             maxsize=1,
             retries=False,
             cert_reqs="CERT_REQUIRED",
+            ca_certs=ca_certs,
             server_hostname=target.host,
             assert_hostname=target.host,
         )

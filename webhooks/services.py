@@ -36,7 +36,6 @@ from webhooks import egress, signing
 from webhooks.enqueue import enqueue_delivery
 from webhooks.matching import SUBSCRIBABLE_TYPES, forget_subscribed_types
 from webhooks.models import (
-    DeliveryStatus,
     IncomingWebhook,
     WebhookDelivery,
     WebhookSubscription,
@@ -302,7 +301,3 @@ def incoming_receive(
         raise NotFoundError() from exc
     IncomingWebhook.objects.filter(pk=hook.pk).update(last_used_at=timezone.now())
     return execution, created
-
-
-def pending_count(subscription: WebhookSubscription) -> int:
-    return subscription.deliveries.filter(status=DeliveryStatus.PENDING).count()

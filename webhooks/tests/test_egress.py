@@ -259,3 +259,75 @@ class serving:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, settings, monkeypatch):
+    """An HTTPS receiver on loopback with a self-signed certificate for hooks.example, whose
+    name resolves to 127.0.0.1 (and other.example too); yields (port, cert path, names seen)."""
+    import ssl
+    import subprocess
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=hooks.example", "-addext", "subjectAltName=DNS:hooks.example",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        capture_output=True,
+        check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip("openssl cannot make a test certificate here")
+    names = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolving(host, port, *args, **kwargs):
+        if host in ("hooks.example", "other.example"):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolving)
+    try:
+        yield server.server_address[1], str(cert), names
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_to_the_checked_address_keeps_sni_and_verifies_the_certificate(tls_receiver):
+    port, cert, names = tls_receiver
+    response = egress.post(f"https://hooks.example:{port}/hook", b"{}", ca_certs=cert)
+    assert response.status == 200
+    assert response.address == "127.0.0.1"
+    assert names == ["hooks.example"]
+
+
+def test_https_refuses_a_certificate_for_another_name(tls_receiver):
+    port, cert, _names = tls_receiver
+    with pytest.raises(egress.ConnectionFailedError):
+        egress.post(f"https://other.example:{port}/hook", b"{}", ca_certs=cert)
+
+
+def test_https_refuses_an_untrusted_certificate(tls_receiver):
+    port, _cert, _names = tls_receiver
+    with pytest.raises(egress.ConnectionFailedError):
+        egress.post(f"https://hooks.example:{port}/hook", b"{}")
