@@ -6,6 +6,7 @@ subclasses. Executions are enqueued after commit.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,6 +22,7 @@ from referencing.jsonschema import DRAFT202012
 from nexus_site.definitions.enums import Role
 from nexus_site.exceptions import (
     AuthorizationError,
+    BaseAppException,
     BusinessRuleError,
     ConflictError,
     ValidationError,
@@ -40,12 +42,14 @@ from patterns.models import (
     ExecutionStatus,
     Pattern,
     PatternKind,
+    PatternSchedule,
     PatternVersion,
 )
 from patterns.runs import new_execution, version_to_run
 from patterns.store import store_put
 
 PATTERN_FIELDS = frozenset({"name", "description", "is_active", "input_schema"})
+logger = logging.getLogger(__name__)
 REFERENCE_KEYWORDS = ("$ref", "$dynamicRef")
 # Keywords whose values are data, not subschemas: a "$ref" key in there is no reference.
 DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
@@ -389,6 +393,8 @@ def pattern_dry_run(
 # --- schedules ----------------------------------------------------------------------------
 
 SCHEDULE_TASK = "patterns.tasks.run_scheduled_pattern"
+# The idempotency keys of the runs a schedule starts: "schedule:<id>:<tick>".
+SCHEDULE_RUN_PREFIX = "schedule:"
 CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
 
@@ -430,10 +436,12 @@ def pattern_schedule_save(
     every_minutes: int | None = None,
     crontab: str = "",
     schedule=None,
+    enabled: bool | None = None,
 ):
     """Create or change a schedule and its django-celery-beat periodic task.
 
     Exactly one of ``every_minutes`` (an interval) and ``crontab`` (five fields) is given.
+    ``enabled`` None keeps a schedule paused or running as it was (a new one runs).
     """
     import json
 
@@ -478,13 +486,67 @@ def pattern_schedule_save(
     task.task = SCHEDULE_TASK
     task.kwargs = json.dumps({"schedule_id": str(schedule.pk)})
     task.interval, task.crontab = interval, cron
-    task.enabled = True
+    if enabled is not None or task.pk is None:
+        task.enabled = True if enabled is None else enabled
     task.description = f"{pattern.key} as {run_as}"
     task.save()
     if schedule.periodic_task_id != task.pk:
         schedule.periodic_task = task
         schedule.save(update_fields=["periodic_task"])
     return schedule
+
+
+@transaction.atomic
+def pattern_schedule_pause(*, actor, schedule, enabled: bool):
+    """Pause (``enabled`` false) or resume a schedule, keeping it and its timing."""
+    ensure_can_schedule(actor, schedule.pattern, schedule.run_as)
+    schedule = (
+        PatternSchedule.objects.select_for_update(of=("self",))
+        .select_related("pattern", "run_as", "periodic_task")
+        .get(pk=schedule.pk)
+    )
+    task = schedule.periodic_task
+    if task is None:
+        message = _("This schedule has no timing; edit it to give one.")
+        raise ValidationError(message, details={"schedule": [message]})
+    if task.enabled != enabled:
+        task.enabled = enabled
+        task.save()
+    return schedule
+
+
+def schedule_run_key(schedule_id, tick: str) -> str:
+    """Return the idempotency key of the run a schedule starts for one tick."""
+    return f"{SCHEDULE_RUN_PREFIX}{schedule_id}:{tick}"[:200]
+
+
+def pattern_schedule_run(*, schedule_id, tick: str) -> Execution | None:
+    """Start a schedule's pattern with its input as its user, once per tick.
+
+    ``tick`` names one message of beat (its task id): the same message delivered again, after
+    a worker died, returns the run it started. Nothing starts, and None is returned, when the
+    schedule is gone or paused, its pattern or user inactive, or the user may no longer run it.
+    """
+    schedule = (
+        PatternSchedule.objects.select_related("pattern", "run_as", "periodic_task")
+        .filter(pk=schedule_id)
+        .first()
+    )
+    if schedule is None or not schedule.pattern.is_active or not schedule.run_as.is_active:
+        return None
+    if schedule.periodic_task is not None and not schedule.periodic_task.enabled:
+        return None  # sent before the pause
+    try:
+        execution, _created = execution_start(
+            actor=schedule.run_as,
+            pattern=schedule.pattern,
+            input=schedule.input,
+            idempotency_key=schedule_run_key(schedule.pk, tick),
+        )
+    except BaseAppException as exc:
+        logger.warning("schedule %s did not start: %s", schedule.pk, exc.message)
+        return None
+    return execution
 
 
 @transaction.atomic

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from celery import shared_task
 
 from patterns import executor
 from patterns.dispatch import RUN_TASK, enqueue_execution
-from patterns.models import PatternSchedule
-from patterns.services import execution_start
+from patterns.services import SCHEDULE_TASK, pattern_schedule_run
 from patterns.triggers import firing
 from patterns.triggers.firing import FIRE_TASK
 
@@ -26,18 +27,15 @@ def reclaim_executions() -> int:
     return sum(enqueue_execution(execution_id) for execution_id in reclaimed)
 
 
-@shared_task(name="patterns.tasks.run_scheduled_pattern")
-def run_scheduled_pattern(schedule_id: str) -> str | None:
-    """Start the pattern of a schedule with its input, as its user; return the execution id."""
-    schedule = (
-        PatternSchedule.objects.select_related("pattern", "run_as").filter(pk=schedule_id).first()
-    )
-    if schedule is None or not schedule.pattern.is_active or not schedule.run_as.is_active:
-        return None
-    execution, _created = execution_start(
-        actor=schedule.run_as, pattern=schedule.pattern, input=schedule.input
-    )
-    return str(execution.pk)
+@shared_task(name=SCHEDULE_TASK, bind=True)
+def run_scheduled_pattern(self, schedule_id: str) -> str | None:
+    """Start the pattern of a schedule with its input, as its user; return the execution id.
+
+    One run per message: a message delivered again (its worker died) finds the run it started.
+    """
+    tick = self.request.id or uuid.uuid4().hex  # called directly, outside a worker
+    execution = pattern_schedule_run(schedule_id=schedule_id, tick=tick)
+    return None if execution is None else str(execution.pk)
 
 
 @shared_task(name=FIRE_TASK)

@@ -2,12 +2,18 @@
 
 from django.urls import path
 
-from patterns.api import signals, triggers, views
+from patterns.api import schedules, signals, triggers, views
 
 app_name = "patterns-api"
 
 urlpatterns = [
     path("patterns/", views.PatternListView.as_view(), name="pattern-list"),
+    path("patterns/schedules/", schedules.ScheduleListView.as_view(), name="schedule-list"),
+    path(
+        "patterns/schedules/<uuid:schedule_id>/",
+        schedules.ScheduleDetailView.as_view(),
+        name="schedule-detail",
+    ),
     # Before patterns/<key>/: "triggers" is a reserved key.
     path("patterns/triggers/", triggers.TriggerListView.as_view(), name="trigger-list"),
     path(
