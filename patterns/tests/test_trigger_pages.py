@@ -3,6 +3,7 @@ started, editing, turning it on and off, deleting, and nobody else's trigger on 
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import pytest
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.tests.factories import UserFactory
 from nexus_site.definitions.enums import EventType, Role
@@ -270,6 +271,37 @@ def test_the_list_shows_only_my_triggers_with_scope_by_name_and_why_one_is_off(
     assert ">Apollo</a>" in html  # the scope by its name, linked to its page
     assert "Everything I may see" in html
     assert "Its owner can no longer see the scope." in html
+
+
+def test_runs_in_the_last_day_count_only_started_runs_of_the_last_24_hours(
+    signed_in, user, pattern
+):
+    trigger = make_trigger(user, pattern)
+    fire_by_hand(trigger, pattern, user, 3)  # two started, one refused
+    old = TriggerFiring.objects.filter(outcome=TriggerOutcome.STARTED).first()
+    TriggerFiring.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+
+    response = signed_in.get(reverse("patterns:triggers"))
+
+    (shown,) = response.context["triggers"]
+    assert shown.recent_runs == 1
+
+
+def test_a_scope_the_owner_no_longer_sees_is_not_named(signed_in, user, pattern):
+    someone = UserFactory()
+    theirs = projects.project_create(actor=someone, name="Secret Apollo")
+    projects.project_member_add(actor=someone, project=theirs, user=user)
+    trigger = make_trigger(user, pattern, theirs)
+    projects.project_member_remove(actor=someone, project=theirs, user=user)
+
+    listed = signed_in.get(reverse("patterns:triggers")).content.decode()
+    page = signed_in.get(reverse("patterns:trigger", args=[trigger.pk])).content.decode()
+
+    for html in (listed, page):
+        assert "Secret Apollo" not in html
+        assert f'<code dir="ltr">{trigger.scope_node}</code>' in html
 
 
 def test_the_list_runs_a_constant_number_of_queries(
