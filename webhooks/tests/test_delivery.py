@@ -176,3 +176,23 @@ def test_the_sweep_leaves_a_delivery_leased_by_a_live_worker(receiver):
     )
     assert due_deliveries(timezone.now()) == []
     assert WebhookDelivery.objects.get(pk=held.pk).status == DeliveryStatus.PENDING
+
+
+def test_a_retry_due_soon_is_a_delayed_task_and_a_late_one_is_left_to_the_sweep(
+    receiver, settings, monkeypatch
+):
+    from webhooks import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    receiver.status = 500
+    scheduled = []
+    monkeypatch.setattr(tasks, "enqueue_delivery", lambda pk, eta=None: scheduled.append(eta))
+    settings.WEBHOOKS_RETRY_BASE_SECONDS = 30
+    soon = pending_delivery(receiver.url)
+    assert tasks.deliver(str(soon.pk)) == "retry"
+    soon.refresh_from_db()
+    assert scheduled == [soon.next_attempt_at]
+    settings.WEBHOOKS_RETRY_BASE_SECONDS = 3600
+    late = pending_delivery(receiver.url)
+    assert tasks.deliver(str(late.pk)) == "retry"
+    assert len(scheduled) == 1
