@@ -196,3 +196,11 @@ def test_a_retry_due_soon_is_a_delayed_task_and_a_late_one_is_left_to_the_sweep(
     late = pending_delivery(receiver.url)
     assert tasks.deliver(str(late.pk)) == "retry"
     assert len(scheduled) == 1
+
+
+def test_the_outbox_keeps_the_events_the_sweep_has_not_read():
+    from nexus_site.events.retention import retention_floor
+    from webhooks.models import DeliveryCursor
+
+    DeliveryCursor.objects.create(name="events", last_event_id=41)
+    assert retention_floor() == 42  # no other reader has a cursor here
