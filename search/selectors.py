@@ -33,6 +33,11 @@ from search.texts import ALL_CONFIGS
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
+# At most this many matches are counted, ranked and paged: the first ones found (the index's
+# order). Past it the counts are lower bounds and ``Results.capped`` says so ("1,000+"): an exact
+# count, or the best of every match, costs the time of reading every match, which grows with the
+# corpus (a common word matches most of a million entries).
+RESULT_CAP = 1_000
 TRIGRAM_THRESHOLD = 0.3
 # A little lower than TRIGRAM_THRESHOLD: the index's candidates are a superset whatever the
 # rounding of the operator's comparison; the exact condition is then checked as before.
@@ -57,6 +62,17 @@ class Results:
     total: int  # of the kind asked for (or of all kinds)
     words: list[str] = field(default_factory=list)
     fuzzy: bool = False  # found by trigram similarity of titles (no word matched)
+    # More than ``RESULT_CAP`` matches: ``counts`` and ``total`` are those of the first
+    # ``RESULT_CAP`` found (lower bounds), and the hits are the best of those.
+    capped: bool = False
+
+    def more_after(self, offset: int, limit: int) -> bool:
+        """Whether a page follows the page of ``limit`` from ``offset``: within the total, or,
+        past the cap, while pages are full (a kind's own first ``RESULT_CAP``)."""
+        end = offset + limit
+        if end < self.total:
+            return True
+        return self.capped and len(self.hits) == limit and end < RESULT_CAP
 
 
 def visible_entries(user, *, project: UUID | None = None) -> Q:
@@ -84,6 +100,24 @@ def postgres_query(found: list[str], *, titles: bool = False) -> SearchQuery:
     """The words in every configuration, OR-ed: one constant query the GIN index answers."""
     raw = text_query.tsquery(found, titles=titles)
     return reduce(or_, (SearchQuery(raw, search_type="raw", config=c) for c in ALL_CONFIGS))
+
+
+# The words' query in every configuration, each distinct one once: most configurations parse a
+# word alike, and the GIN index scans each term of the query (a common prefix seven times over
+# was three times the work of the two distinct forms).
+COMBINED_SQL = (
+    "SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ') FROM "
+    "(SELECT to_tsquery(c::regconfig, %s) AS q FROM unnest(%s::text[]) AS c) AS each "
+    "WHERE numnode(q) > 0"
+)
+
+
+def combined_tsquery(found: list[str]) -> str | None:
+    """Return the text of ``postgres_query(found)`` with each distinct configuration's query
+    once (``('alpha' & 'bet':*) | ('alph' & 'bet':*)``), or None when none keeps a word."""
+    with connection.cursor() as cursor:
+        cursor.execute(COMBINED_SQL, [text_query.tsquery(found), list(ALL_CONFIGS)])
+        return cursor.fetchone()[0]
 
 
 def postgres_matches(entries: QuerySet, found: list[str], *, titles: bool = False) -> QuerySet:
@@ -142,26 +176,42 @@ def postgres_similar(entries: QuerySet, found: list[str], *, titles: bool = True
     )
 
 
+# The matches are found once, at most ``RESULT_CAP`` + 1 of them (``seq`` numbers them in the
+# order found; the one past the cap only says there are more), and ranked; the counts per kind
+# and the page are read from them. With a ``type``, the page's candidates are found again among
+# that kind's entries only (``typed``), so a kind has its own first ``RESULT_CAP``.
 MATCHED_SQL = """
 WITH matched AS MATERIALIZED (
-    SELECT search_searchentry.id, search_searchentry.kind, search_searchentry.updated_at,
-           {rank} AS rank
-    FROM search_searchentry{joined}
-    WHERE {where}
-),
+    SELECT found.*, row_number() OVER () AS seq FROM (
+        SELECT search_searchentry.id, search_searchentry.kind, search_searchentry.updated_at,
+               {rank} AS rank
+        FROM search_searchentry{joined}
+        WHERE {where}
+        LIMIT %s
+    ) AS found
+),{typed}
 page AS (
     SELECT id, rank, row_number() OVER (ORDER BY rank DESC, updated_at DESC, id) AS n
-    FROM matched WHERE %s::varchar IS NULL OR kind = %s
+    FROM {candidates} WHERE seq <= %s
     ORDER BY rank DESC, updated_at DESC, id LIMIT %s OFFSET %s
 )
-SELECT kind, count(*), NULL, NULL, NULL, NULL, NULL, NULL FROM matched GROUP BY kind
+SELECT kind, count(*) FILTER (WHERE seq <= %s), max(seq), NULL, NULL, NULL, NULL, NULL
+FROM matched GROUP BY kind
 UNION ALL
 SELECT search_searchentry.kind, NULL, page.n, search_searchentry.object_id,
        search_searchentry.title, {marked}, page.rank, search_searchentry.path
 FROM page JOIN search_searchentry ON search_searchentry.id = page.id
 """
+TYPED_SQL = """
+typed AS MATERIALIZED (
+    SELECT search_searchentry.id, search_searchentry.updated_at, {rank} AS rank, 1 AS seq
+    FROM search_searchentry{joined}
+    WHERE search_searchentry.kind = %s AND {where}
+    LIMIT %s
+),"""
 
-Rows = tuple[dict[str, int], list[dict[str, Any]]]
+# The counts per kind, the page's rows, and whether the matches went past ``RESULT_CAP``.
+Rows = tuple[dict[str, int], list[dict[str, Any]], bool]
 
 
 def postgres_search(
@@ -180,21 +230,18 @@ def postgres_search(
     try:
         visible, visible_params = compiler.compile(entries.query.where)
     except EmptyResultSet:  # nothing visible (no kind in the project)
-        return dict.fromkeys(registry.kinds(), 0), []
-    tsquery = " || ".join(f"to_tsquery('{config}'::regconfig, %s)" for config in ALL_CONFIGS)
-    ranked = [text_query.tsquery(found, titles=titles)] * len(ALL_CONFIGS)
-    if titles:
-        # Matched through the titles' own vector and its GIN index (the weighted query on
-        # ``vector`` rechecks every candidate's whole vector), ranked as before.
-        selected = f", ({tsquery}) AS t"
-        words = ranked + [text_query.tsquery(found)] * len(ALL_CONFIGS)
-        condition = "search_searchentry.title_vector @@ query.t"
-    else:
-        selected, words, condition = "", ranked, "search_searchentry.vector @@ query.q"
+        return dict.fromkeys(registry.kinds(), 0), [], False
+    combined = combined_tsquery(found)
+    if combined is None:  # no configuration keeps a word (cannot happen with ``simple``)
+        return dict.fromkeys(registry.kinds(), 0), [], False
+    # Titles only: matched through the titles' own vector and its GIN index (the weighted query
+    # ``'word':A`` on ``vector`` rechecks every candidate's whole vector), and ranked on it (a
+    # long document's whole vector is never read).
+    vector = "search_searchentry.title_vector" if titles else "search_searchentry.vector"
     return counts_and_page(
-        rank=("ts_rank(search_searchentry.vector, query.q)", []),
-        joined=(f", (SELECT ({tsquery}) AS q{selected}) AS query", words),
-        where=(f"{condition} AND ({visible})", list(visible_params)),
+        rank=(f"ts_rank({vector}, query.q)", []),
+        joined=(", (SELECT %s::tsquery AS q) AS query", [combined]),
+        where=(f"{vector} @@ query.q AND ({visible})", list(visible_params)),
         marked=("''", []) if titles else (HEADLINE_SQL, headline_params(found)),
         type=type,
         limit=limit,
@@ -211,7 +258,7 @@ def postgres_similar_search(
     try:
         where = compiler.compile(matches.query.where)
     except EmptyResultSet:
-        return dict.fromkeys(registry.kinds(), 0), []
+        return dict.fromkeys(registry.kinds(), 0), [], False
     return counts_and_page(
         rank=compiler.compile(matches.query.annotations["rank"]),
         joined=("", []),
@@ -224,18 +271,33 @@ def postgres_similar_search(
 
 
 def counts_and_page(*, rank, joined, where, marked, type, limit, offset) -> Rows:
-    """Run ``MATCHED_SQL`` with these (SQL, parameters) parts."""
+    """Run ``MATCHED_SQL`` with these (SQL, parameters) parts. The counts are those of the
+    first ``RESULT_CAP`` matches; a count over ``RESULT_CAP`` in all says there are more."""
+    cap = RESULT_CAP
     parts = {"rank": rank, "joined": joined, "where": where}
-    sql = MATCHED_SQL.format(marked=marked[0], **{name: part[0] for name, part in parts.items()})
-    params = [*rank[1], *joined[1], *where[1], type, type, limit, offset, *marked[1]]
-    with connection.cursor() as cursor:
+    found = {name: part[0] for name, part in parts.items()}
+    matched_params = [*rank[1], *joined[1], *where[1], cap + 1]
+    if type is None:
+        typed, typed_params, candidates = "", [], "matched"
+    else:
+        typed = TYPED_SQL.format(**found)
+        typed_params = [*rank[1], *joined[1], type, *where[1], cap]
+        candidates = "typed"
+    sql = MATCHED_SQL.format(marked=marked[0], typed=typed, candidates=candidates, **found)
+    params = [*matched_params, *typed_params, cap, limit, offset, cap, *marked[1]]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A sequential scan stopped at the cap (PostgreSQL's plan for a common word) starts
+        # where another scan of the table is (synchronised scans): the first matches found, so
+        # the counts and the page, would change from one request to the next.
+        cursor.execute("SET LOCAL synchronize_seqscans = off")
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     counts = dict.fromkeys(registry.kinds(), 0)
-    rows = []
+    rows, capped = [], False
     for kind, n, position, object_id, title, marked_text, score, path in fetched:
-        if n is not None:
+        if n is not None:  # a kind's count; ``position`` is the last ``seq`` of the kind
             counts[kind] = counts.get(kind, 0) + n
+            capped = capped or position > cap
         else:
             rows.append(
                 {
@@ -249,7 +311,7 @@ def counts_and_page(*, rank, joined, where, marked, type, limit, offset) -> Rows
                 }
             )
     rows.sort(key=lambda row: row["n"])
-    return counts, rows
+    return counts, rows, capped
 
 
 class WordSimilar(Func):
@@ -333,30 +395,43 @@ def search(
     with sharing_reach():
         entries = SearchEntry.objects.filter(visible_entries(user, project=project))
         if connection.vendor == "postgresql":
-            counts, rows = postgres_search(
+            counts, rows, capped = postgres_search(
                 entries, found, titles=titles, type=type, limit=limit, offset=offset
             )
             fuzzy = not any(counts.values())
             if fuzzy:  # no word matched: titles close to the words
                 with trigram_threshold():
-                    counts, rows = postgres_similar_search(
+                    counts, rows, capped = postgres_similar_search(
                         entries, found, type=type, limit=limit, offset=offset
                     )
         else:
             match = partial(sqlite_matches, titles=titles)
             matches = match(entries, found)
-            counts, fuzzy = counts_of(matches), False
+            (counts, capped), fuzzy = sqlite_counts(matches), False
             snippets = no_snippets if titles else sqlite_snippets
             rows = orm_page(matches, found, match, snippets, type, limit, offset)
         hits = [hit_of(row) for row in rows]
     total = counts.get(type, 0) if type is not None else sum(counts.values())
-    return Results(hits=hits, counts=counts, total=total, words=found, fuzzy=fuzzy)
+    return Results(hits=hits, counts=counts, total=total, words=found, fuzzy=fuzzy, capped=capped)
+
+
+def first_found(matches: QuerySet, count: int) -> QuerySet:
+    """The ids of the first ``count`` of ``matches`` in key order (SQLite: the index's order)."""
+    return matches.order_by("pk").values("pk")[:count]
+
+
+def sqlite_counts(matches: QuerySet) -> tuple[dict[str, int], bool]:
+    """The counts per kind of the first ``RESULT_CAP`` matches, and whether there are more."""
+    capped = matches.filter(pk__in=first_found(matches, RESULT_CAP + 1)).count() > RESULT_CAP
+    return counts_of(matches.filter(pk__in=first_found(matches, RESULT_CAP))), capped
 
 
 def orm_page(matches, found, match, snippets, type, limit, offset) -> list[dict[str, Any]]:
-    """The page's rows of ``matches``: the ids chosen in a subquery, snippets for them only."""
+    """The page's rows of the first ``RESULT_CAP`` ``matches`` (of ``type``): the ids chosen in a
+    subquery, snippets for them only."""
     if type is not None:
         matches = matches.filter(kind=type)
+    matches = matches.filter(pk__in=first_found(matches, RESULT_CAP))
     page_ids = matches.order_by(*ORDER).values("pk")[offset : offset + limit]
     page = snippets(match(SearchEntry.objects.filter(pk__in=page_ids), found), found)
     return list(

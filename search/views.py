@@ -39,11 +39,15 @@ class SearchPage(LoginRequiredMixin, View):
         kinds = registry.kinds()
         labels = {name: kinds[name].label for name in kinds}
         base = {"q": data["q"], "project": project or ""}
+
+        def shown(count: int) -> str:  # past the cap a count is a lower bound: "1000+"
+            return f"{count}+" if results.capped else str(count)
+
         facets = [
             {
                 "type": "",
                 "label": None,
-                "count": sum(results.counts.values()),
+                "count": shown(sum(results.counts.values())),
                 "url": query_string(**base),
                 "current": kind is None,
             }
@@ -51,7 +55,7 @@ class SearchPage(LoginRequiredMixin, View):
             {
                 "type": name,
                 "label": labels[name],
-                "count": count,
+                "count": shown(count),
                 "url": query_string(**base, type=name),
                 "current": kind == name,
             }
@@ -68,12 +72,13 @@ class SearchPage(LoginRequiredMixin, View):
                         "label": labels[name],
                         "hits": hits,
                         "count": results.counts[name],
+                        "shown": shown(results.counts[name]),
                         "url": query_string(**base, type=name),
                     }
                 )
         page = {}
         if kind is not None:
-            if offset + PAGE_SIZE < results.total:
+            if results.more_after(offset, PAGE_SIZE):
                 page["next"] = query_string(**base, type=kind, offset=offset + PAGE_SIZE)
             if offset > 0:
                 page["previous"] = query_string(

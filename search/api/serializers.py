@@ -25,4 +25,10 @@ class SearchOutputSerializer(serializers.Serializer):
     fuzzy = serializers.BooleanField(
         help_text=_("True when no word matched and titles close to the words are shown.")
     )
+    capped = serializers.BooleanField(
+        help_text=_(
+            "True when more matched than are counted: count and counts are those of the first "
+            "matches found (lower bounds), and the results are the best of those."
+        )
+    )
     results = HitOutputSerializer(many=True)

@@ -50,7 +50,7 @@ class SearchView(APIView):
             offset=offset,
             titles=data["titles"],
         )
-        following = offset + limit if offset + limit < results.total else None
+        following = offset + limit if results.more_after(offset, limit) else None
         preceding = max(offset - limit, 0) if offset > 0 else None
         body = {
             "count": results.total,
@@ -58,6 +58,7 @@ class SearchView(APIView):
             "previous": page_link(request, preceding),
             "counts": results.counts,
             "fuzzy": results.fuzzy,
+            "capped": results.capped,
             "results": results.hits,
         }
         return Response(s.SearchOutputSerializer(body).data)
