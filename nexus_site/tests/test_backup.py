@@ -319,3 +319,33 @@ def test_restore_refuses_a_member_the_manifest_does_not_list(tmp_path):
     message = restore_error(extra)
 
     assert "media/blobs/planted" in message
+
+
+@pytest.fixture
+def one_migration_unapplied():
+    """Make this instance one migration older: the last of token_blacklist (it changes model
+    options only, so its record is all the database holds of it, and nothing depends on it)."""
+    recorder = MigrationRecorder(connection)
+    latest = max(name for app, name in recorder.applied_migrations() if app == "token_blacklist")
+    recorder.record_unapplied("token_blacklist", latest)
+    yield "token_blacklist", latest
+    recorder.record_applied("token_blacklist", latest)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_older_than_the_code_is_migrated_after_restore(
+    one_migration_unapplied, empty_instance, tmp_path
+):
+    app_label, name = one_migration_unapplied
+    archive = backup(tmp_path / "older.tar.gz")
+    with tarfile.open(archive, "r:gz") as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    assert name not in manifest["migrations"][app_label]["applied"]
+
+    restored = empty_instance.manage("restore", str(archive))
+
+    assert restored.returncode == 0, restored.stderr
+    assert "and 1 newer migrations" in restored.stdout
+    verified = empty_instance.manage("verify_setup")
+    assert "migrations: ok" in verified.stdout.splitlines()
+    assert verified.returncode == 0, verified.stdout
