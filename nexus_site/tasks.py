@@ -6,6 +6,7 @@ from django.db import transaction
 from nexus_site.definitions.enums import EventType
 from nexus_site.events.models import Event
 from nexus_site.events.services import publish
+from nexus_site.retention import purge_expired as run_purgers
 
 PING_EVENT_TYPE = EventType.WORKER_PING
 
@@ -21,3 +22,10 @@ def ping(token: str) -> int:
         if existing is not None:
             return existing.id
         return publish(PING_EVENT_TYPE, {"token": token}).id
+
+
+@shared_task(name="nexus_site.tasks.purge_expired")
+def purge_expired() -> dict:
+    """Run every registered retention purger in batches (nexus_site.retention); return how
+    many rows each deleted."""
+    return run_purgers()

@@ -16,7 +16,7 @@ from nexus_site.definitions.enums import Permission
 from projects.models import Project
 from relations.access import can
 from relations.nodes import node_of
-from workspace.ai_usage import pricing, selectors, services
+from workspace.ai_usage import pricing, rollups, selectors, services
 from workspace.ai_usage.models import (
     AIBudget,
     AIInteraction,
@@ -151,6 +151,7 @@ def seed_interactions(users: list[User], start: datetime.datetime, now) -> int:
             )
         )
     AIInteraction.objects.bulk_create(rows)
+    rollups.interactions_rolled(rows)  # days already rolled up get them in their rollups
     return len(rows)
 
 

@@ -1,6 +1,8 @@
 """AI usage: one row per model call (``AIInteraction``), the price table it is costed from
 (``ModelPrice``), monthly budgets (``AIBudget``) and the once-a-month alert row that makes a
-budget's "exceeded" event idempotent (``AIBudgetAlert``).
+budget's "exceeded" event idempotent (``AIBudgetAlert``), and the daily rollups that keep
+statistics and budgets right once raw rows are purged (``AIUsageRollup``, ``AIUsageWatermark``;
+workspace.ai_usage.rollups).
 
 Token counts are plain integer columns, so a month of rows aggregates in one query. The cost is
 computed once, at ingestion, from the prices in force at ``occurred_at`` and stored: a later
@@ -22,9 +24,13 @@ __all__ = [
     "AIBudgetAlert",
     "AIInteraction",
     "AIModule",
+    "AIUsageRollup",
+    "AIUsageWatermark",
     "CostSource",
     "InteractionStatus",
     "ModelPrice",
+    "RollupGrain",
+    "RollupSpan",
     "UsageType",
 ]
 
@@ -259,3 +265,103 @@ class AIBudgetAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.budget} {self.month:%Y-%m}"
+
+
+class RollupGrain(models.TextChoices):
+    """What a rollup row is per (besides its day): the keys it keeps."""
+
+    SCOPE = "scope", _("User, project, model and module")
+    MODEL = "model", _("Model")
+    MODULE = "module", _("Module")
+    USER = "user", _("User")
+    PROJECT = "project", _("Project")
+    DAY = "day", _("Day")
+
+
+class RollupSpan(models.TextChoices):
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+
+
+class AIUsageRollup(models.Model):
+    """The figures of some interactions of one UTC day (or month, from ``day``, its first day)
+    that share the keys of their grain.
+
+    Rows are partial sums: several rows may share a day and keys (a call recorded late for a
+    day already rolled up adds its own rows), so readers always sum them. The latency
+    histogram (workspace.ai_usage.latency) is what percentiles are read from.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField(_("day"))
+    span = models.CharField(
+        _("span"), max_length=5, choices=RollupSpan.choices, default=RollupSpan.DAY
+    )
+    grain = models.CharField(_("grain"), max_length=8, choices=RollupGrain.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    model = models.CharField(_("model"), max_length=100, blank=True, default="")
+    module = models.CharField(_("module"), max_length=16, blank=True, default="")
+    count = models.BigIntegerField(_("calls"), default=0)
+    input_tokens = models.BigIntegerField(_("input tokens"), default=0)
+    output_tokens = models.BigIntegerField(_("output tokens"), default=0)
+    cached_tokens = models.BigIntegerField(_("cached tokens"), default=0)
+    cost = models.DecimalField(
+        _("cost"), max_digits=COST_DIGITS + 8, decimal_places=COST_PLACES, default=Decimal("0")
+    )
+    errors = models.BigIntegerField(_("errors"), default=0)
+    latency = models.JSONField(_("latency histogram"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("AI usage rollup")
+        verbose_name_plural = _("AI usage rollups")
+        ordering = ["day", "span", "grain", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grain__in=RollupGrain.values), name="ai_usage_rollup_grain_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(span__in=RollupSpan.values), name="ai_usage_rollup_span_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["grain", "span", "day"], name="ai_rollup_grain_day_idx"),
+            models.Index(fields=["user", "day"], name="ai_rollup_user_day_idx"),
+            models.Index(fields=["project", "day"], name="ai_rollup_project_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.span} {self.grain} {self.count}"
+
+
+class AIUsageWatermark(models.Model):
+    """The one row saying every UTC day before ``rolled_up_before`` is in the rollups."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    rolled_up_before = models.DateField(_("rolled up before"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("AI usage watermark")
+        verbose_name_plural = _("AI usage watermarks")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="ai_usage_watermark_single"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rolled_up_before}"

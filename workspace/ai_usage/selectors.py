@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,7 @@ from projects.models import Project
 from relations.access import live_grants
 from relations.hierarchy import descendants
 from relations.registry import model_label
+from workspace.ai_usage import rollups
 from workspace.ai_usage.models import COST_PLACES, AIBudget, AIInteraction
 
 
@@ -50,6 +51,13 @@ def visibility_filter(user) -> Q:
     if managed:
         condition |= Q(project_id__in=managed)
     return condition
+
+
+def sees_everything(user) -> bool:
+    """Return whether ``user`` may see every interaction (the admin role)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active) and (
+        user.role == Role.ADMIN
+    )
 
 
 def interactions_visible_to(user) -> QuerySet[AIInteraction]:
@@ -153,11 +161,10 @@ def budgets_visible_to(user) -> QuerySet[AIBudget]:
 
 
 def budget_spent(budget: AIBudget, start: datetime, end: datetime) -> Decimal:
-    """Return what the budget's user or project spent in [start, end)."""
-    scope = Q(user_id=budget.user_id) if budget.user_id else Q(project_id=budget.project_id)
-    spent = AIInteraction.objects.filter(
-        scope, occurred_at__gte=start, occurred_at__lt=end
-    ).aggregate(total=Sum("cost"))["total"]
+    """Return what the budget's user or project spent in [start, end) (rollups for the days
+    rolled up, raw rows for the rest: right after raw rows are purged too)."""
+    scope, pk = budget_scope(budget)
+    spent = rollups.cost_by(scope, [pk], start, end).get(pk)
     return (spent or Decimal(0)).quantize(Decimal(1).scaleb(-COST_PLACES))
 
 
@@ -168,12 +175,12 @@ def budget_scope(budget: AIBudget) -> tuple[str, UUID]:
 def budget_statuses(user, *, at: datetime | None = None) -> list[BudgetStatus]:
     """Return each visible budget with the month-to-date spending of the month of ``at``.
 
-    Three queries whatever the number of budgets: the budgets, then the month's spending
-    grouped by user and by project.
+    A constant number of queries whatever the number of budgets: the budgets, the watermark,
+    then the month's spending grouped by user and by project (raw rows, and rollups for the
+    days rolled up).
     """
     start, end = month_bounds(at or timezone.now())
     budgets = list(budgets_visible_to(user))
-    month = AIInteraction.objects.filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
     quantum = Decimal(1).scaleb(-COST_PLACES)
     spent: dict[tuple[str, UUID], Decimal] = {}
     for scope in ("user", "project"):
@@ -181,12 +188,8 @@ def budget_statuses(user, *, at: datetime | None = None) -> list[BudgetStatus]:
         ids = [pk for pk in ids if pk is not None]
         if not ids:
             continue
-        for pk, total in (
-            month.filter(**{f"{scope}_id__in": ids})
-            .values_list(f"{scope}_id")
-            .annotate(total=Sum("cost"))
-        ):
-            spent[(scope, pk)] = (total or Decimal(0)).quantize(quantum)
+        for pk, total in rollups.cost_by(scope, ids, start, end).items():
+            spent[(scope, pk)] = total.quantize(quantum)
     zero = Decimal(0).quantize(quantum)
     return [
         BudgetStatus(

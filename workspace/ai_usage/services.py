@@ -25,7 +25,7 @@ from projects.models import Project
 from projects.selectors import membership_edges
 from relations.access import grant_level, require_named
 from relations.nodes import node_of
-from workspace.ai_usage import pricing, selectors
+from workspace.ai_usage import pricing, rollups, selectors
 from workspace.ai_usage.models import (
     AIBudget,
     AIBudgetAlert,
@@ -91,6 +91,7 @@ def interaction_record(
         occurred_at=occurred_at,
         created_at=now,
     )
+    rollups.interaction_rolled(interaction)  # its day may be rolled up already
     budgets_check(interaction)
     return interaction
 

@@ -5,6 +5,13 @@ Percentiles follow PostgreSQL's ``percentile_cont``: the value at position p x (
 sorted latencies, interpolated linearly between its neighbours. On PostgreSQL the database
 computes them (``PercentileCont``); on SQLite, which lacks the function, Python computes them
 with the same definition, so both backends answer the same numbers (rounded to 3 places).
+
+A range that covers days already rolled up (workspace.ai_usage.rollups) reads those whole days
+from the rollups and only the rest (today, a partial first or last day) from raw rows: counts,
+tokens, cost and error rates stay exact; percentiles then come from merged latency
+histograms, within 1 % of the exact ones (exact up to 100 ms; workspace.ai_usage.latency).
+Whoever sees everything reads the rollups of the grain of their grouping; anyone else the
+per-user-and-project rollups under the same visibility rule as the raw rows.
 """
 
 import math
@@ -15,14 +22,30 @@ from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from nexus_site.exceptions import ValidationError
 from projects.models import Project
-from workspace.ai_usage import selectors
-from workspace.ai_usage.models import COST_PLACES, AIInteraction, InteractionStatus
+from workspace.ai_usage import latency, rollups, selectors
+from workspace.ai_usage.models import (
+    COST_PLACES,
+    AIInteraction,
+    InteractionStatus,
+    RollupGrain,
+)
 
 GROUPS = ("model", "module", "user", "day", "project")
 PERCENTILES = {"p50": 0.5, "p95": 0.95}
@@ -171,28 +194,14 @@ def interaction_stats(user, *, group_by: str, time_range: selectors.TimeRange) -
         raise ValidationError(
             details={"group_by": [str(_("Choose one of: %s.") % ", ".join(GROUPS))]}
         )
-    base = time_range.apply(
-        AIInteraction.objects.filter(selectors.visibility_filter(user)).order_by()
-    )
-    database = in_database()
-    aggregates = figures()
-    if database:
-        aggregates["percentiles"] = PercentileCont("latency_ms", tuple(PERCENTILES.values()))
-    grouped = list(
-        base.annotate(group_key=key_expression(group_by))
-        .values("group_key")
-        .annotate(**aggregates)
-        .order_by()
-    )
-    totals = totals_of(grouped)
-    if database:
-        for values in grouped:
-            spread(values, values.pop("percentiles"))
-        # The totals' percentiles need every latency again: one more sort, nothing else.
-        everything = base.aggregate(percentiles=aggregates["percentiles"])["percentiles"]
-        spread(totals, everything)
+    visible = selectors.visibility_filter(user)
+    piece = rollups.split(time_range.start, time_range.end, rollups.watermark())
+    if piece.rolled:
+        grouped, totals = mixed_figures(user, visible, group_by, piece)
     else:
-        add_python_percentiles(base, group_by, grouped, totals)
+        grouped, totals = raw_figures(
+            time_range.apply(AIInteraction.objects.filter(visible).order_by()), group_by
+        )
     labels = labels_for(group_by, [values["group_key"] for values in grouped])
     rows = [
         row_from(
@@ -219,15 +228,164 @@ def add_python_percentiles(base: QuerySet, group_by: str, grouped: list, totals:
     """Compute the latency percentiles in Python (SQLite has no ``percentile_cont``)."""
     latencies: dict[object, list[int]] = defaultdict(list)
     everything: list[int] = []
-    for key, latency in (
+    for key, latency_ms in (
         base.annotate(group_key=key_expression(group_by))
         .values_list("group_key", "latency_ms")
         .iterator()
     ):
-        latencies[key].append(latency)
-        everything.append(latency)
+        latencies[key].append(latency_ms)
+        everything.append(latency_ms)
     for values in grouped:
         for name, fraction in PERCENTILES.items():
             values[name] = percentile_cont(latencies[values["group_key"]], fraction)
     for name, fraction in PERCENTILES.items():
         totals[name] = percentile_cont(everything, fraction)
+
+
+def raw_figures(base: QuerySet, group_by: str) -> tuple[list[dict], dict]:
+    """Return the figures per group and in all of raw rows, with exact percentiles."""
+    database = in_database()
+    aggregates = figures()
+    if database:
+        aggregates["percentiles"] = PercentileCont("latency_ms", tuple(PERCENTILES.values()))
+    grouped = list(
+        base.annotate(group_key=key_expression(group_by))
+        .values("group_key")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    totals = totals_of(grouped)
+    if database:
+        for values in grouped:
+            spread(values, values.pop("percentiles"))
+        # The totals' percentiles need every latency again: one more sort, nothing else.
+        everything = base.aggregate(percentiles=aggregates["percentiles"])["percentiles"]
+        spread(totals, everything)
+    else:
+        add_python_percentiles(base, group_by, grouped, totals)
+    return grouped, totals
+
+
+# --- ranges that cover rolled-up days ------------------------------------------------------
+
+
+class LatencyBucket(Func):
+    """The histogram bucket of a latency (PostgreSQL; latency.bucket_of, in SQL)."""
+
+    output_field = IntegerField()
+    exact, log_gamma = latency.EXACT_UP_TO, repr(latency.LOG_GAMMA)
+    template = (
+        f"(CASE WHEN %(expressions)s <= {exact} THEN %(expressions)s ELSE {exact} + "
+        f"GREATEST(CEIL(LN(%(expressions)s::double precision / {exact}) / {log_gamma}), 1)"
+        "::integer END)"
+    )
+
+
+def rollup_key(group_by: str):
+    if group_by in ("user", "project"):
+        return F(f"{group_by}_id")
+    return F(group_by)
+
+
+def rollup_figures() -> dict:
+    return {
+        "count": Coalesce(Sum("count"), 0),
+        "input": Coalesce(Sum("input_tokens"), 0),
+        "output": Coalesce(Sum("output_tokens"), 0),
+        "cached": Coalesce(Sum("cached_tokens"), 0),
+        "cost": Sum("cost"),
+        "errors": Coalesce(Sum("errors"), 0),
+    }
+
+
+def mixed_figures(user, visible: Q, group_by: str, piece: rollups.Split) -> tuple[list, dict]:
+    """Return the figures per group and in all: rolled-up days from rollups, the rest from raw
+    rows; percentiles from the merged latency histograms."""
+    by_day = group_by == "day"
+    if selectors.sees_everything(user):
+        rolled = rollups.rollups_in(piece, group_by, by_day=by_day)
+    else:
+        rolled = rollups.rollups_in(piece, RollupGrain.SCOPE, by_day=by_day).filter(visible)
+    rolled = rolled.annotate(group_key=rollup_key(group_by))
+    raw = AIInteraction.objects.filter(visible, piece.raw).order_by()
+    raw = raw.annotate(group_key=key_expression(group_by))
+    groups: dict[object, dict] = {}
+    for part in (
+        rolled.values("group_key").annotate(**rollup_figures()).order_by(),
+        raw.values("group_key").annotate(**figures()).order_by(),
+    ):
+        for values in part:
+            if not values["count"]:
+                continue
+            merged = groups.setdefault(values["group_key"], {"group_key": values["group_key"]})
+            for name in figures():
+                merged[name] = (merged.get(name) or 0) + (values[name] or 0)
+    histograms, everything = histograms_of(rolled, raw)
+    grouped = list(groups.values())
+    totals = totals_of(grouped)
+    for values in grouped:
+        spread_estimates(values, histograms.get(as_text(values["group_key"]), {}))
+    spread_estimates(totals, everything)
+    return grouped, totals
+
+
+def spread_estimates(values: dict, histogram: latency.Histogram) -> None:
+    """Set the named percentiles in ``values`` from a latency histogram."""
+    estimates = latency.percentiles(histogram, PERCENTILES.values())
+    for name, estimate in zip(PERCENTILES, estimates, strict=True):
+        values[name] = estimate
+
+
+# Per group and, in the same pass, for all groups together (GROUPING(...) = 1).
+ROLLED_HISTOGRAMS = """
+SELECT GROUPING(rolled.group_key), rolled.group_key::text, bucket.key::integer,
+       SUM(bucket.value::bigint)::bigint
+FROM ({rolled}) AS rolled, jsonb_each_text(rolled.latency) AS bucket
+GROUP BY GROUPING SETS ((rolled.group_key, bucket.key), (bucket.key))
+"""
+
+
+def histograms_of(
+    rolled: QuerySet, raw: QuerySet
+) -> tuple[dict[str | None, latency.Histogram], latency.Histogram]:
+    """Return the latency histogram of each group (by the key as text: cheaper to hash than
+    UUIDs, the same for every key type) and of all groups, from the rollups and the raw rows."""
+    groups: dict[str | None, latency.Histogram] = defaultdict(dict)
+    everything: latency.Histogram = {}
+
+    def add(key: str | None, bucket: int, count: int) -> None:
+        histogram = groups[key]
+        histogram[bucket] = histogram.get(bucket, 0) + count
+        everything[bucket] = everything.get(bucket, 0) + count
+
+    if in_database():
+        query, params = rolled.values("group_key", "latency").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(ROLLED_HISTOGRAMS.format(rolled=query), params)
+            for whole, key, bucket, count in cursor.fetchall():
+                if whole:
+                    everything[bucket] = everything.get(bucket, 0) + count
+                else:
+                    histogram = groups[key]
+                    histogram[bucket] = histogram.get(bucket, 0) + count
+        raw_buckets = (
+            raw.annotate(
+                key_text=Cast("group_key", TextField()), bucket=LatencyBucket("latency_ms")
+            )
+            .values_list("key_text", "bucket")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for key, bucket, count in raw_buckets:
+            add(key, bucket, count)
+        return groups, everything
+    for key, counts in rolled.values_list("group_key", "latency").iterator():
+        for bucket, count in counts.items():
+            add(as_text(key), int(bucket), count)
+    for key, latency_ms in raw.values_list("group_key", "latency_ms").iterator():
+        add(as_text(key), latency.bucket_of(latency_ms), 1)
+    return groups, everything
+
+
+def as_text(key) -> str | None:
+    return None if key is None else str(key)
