@@ -14,6 +14,8 @@ from patterns.models import Execution, ExecutionStatus, PatternSchedule
 from patterns.services import pattern_schedule_save
 from patterns.tasks import run_scheduled_pattern
 from patterns.tests.factories import make_pattern
+from projects.models import Task
+from projects.tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue")]
 SCHEDULES = "/api/v1/patterns/schedules/"
@@ -333,6 +335,43 @@ def test_each_schedule_lists_only_the_runs_it_started(
 
     assert [run["id"] for run in rows[str(one.pk)]["recent_runs"]] == [str(run_of_one.pk)]
     assert [run["id"] for run in rows[str(two.pk)]["recent_runs"]] == [str(run_of_two.pk)]
+
+
+def test_a_schedule_staff_made_for_a_user_runs_with_the_users_access_not_staffs(
+    staff_client, staff_user, other_user, django_capture_on_commit_callbacks
+):
+    staffs = ProjectFactory(owner=staff_user)
+    make_pattern(
+        None,
+        key="add-task",
+        kind="system",
+        steps=[
+            {
+                "id": "task",
+                "type": "task.create",
+                "parameters": {"project": "{{ input.project }}", "title": "Scheduled"},
+            }
+        ],
+        input_schema={"type": "object", "properties": {"project": {"type": "string"}}},
+    )
+    response = staff_client.post(
+        SCHEDULES,
+        {
+            "pattern": "add-task",
+            "input": {"project": str(staffs.pk)},
+            "every_minutes": 5,
+            "run_as": str(other_user.pk),
+        },
+        format="json",
+    )
+    schedule = PatternSchedule.objects.get(pk=response.json()["id"])
+
+    execution = tick(schedule, "as-them", django_capture_on_commit_callbacks)
+
+    assert execution.started_by == other_user
+    assert execution.status == ExecutionStatus.FAILED
+    assert execution.error["code"] == "not_found"
+    assert not Task.objects.exists()
 
 
 def test_a_paused_schedule_starts_nothing(user, mine, django_capture_on_commit_callbacks):
