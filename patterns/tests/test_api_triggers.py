@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from nexus_site.definitions.enums import Role
+from nexus_site.exceptions import ValidationError
 from patterns.models import PatternKind, PatternTrigger
 from patterns.tests.factories import make_pattern
 from patterns.triggers import firing
@@ -235,3 +236,33 @@ def test_a_pattern_cannot_take_a_reserved_key(auth_client):
 
     assert response.status_code == 422
     assert "key" in response.json()["error"]["details"]
+
+
+def test_switching_on_a_trigger_whose_owner_lost_the_scope_is_refused_with_the_reason(
+    auth_client, user, pattern, other_user
+):
+    theirs = projects.project_create(actor=other_user, name="Shared")
+    projects.project_member_add(actor=other_user, project=theirs, user=user, role="member")
+    trigger_id = create(auth_client, pattern, theirs).json()["id"]
+    projects.project_member_remove(actor=other_user, project=theirs, user=user)
+    PatternTrigger.objects.filter(pk=trigger_id).update(is_active=False)
+
+    response = auth_client.patch(f"{TRIGGERS}{trigger_id}/", {"is_active": True}, format="json")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == {
+        "is_active": ["Its owner can no longer see the scope."]
+    }
+    assert not PatternTrigger.objects.get(pk=trigger_id).is_active
+
+
+def test_a_pattern_the_owner_cannot_see_is_refused_by_the_service_too(user, other_user, pattern):
+    from patterns.triggers.services import trigger_create, trigger_update
+
+    theirs = make_pattern(other_user, key="not-mine")
+    trigger = trigger_create(actor=user, pattern=pattern, name="x", event_type="task_created")
+
+    with pytest.raises(ValidationError) as refused:
+        trigger_update(actor=user, trigger=trigger, pattern=theirs)
+
+    assert refused.value.details == {"pattern": ["There is no such pattern."]}

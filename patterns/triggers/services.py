@@ -16,8 +16,9 @@ from nexus_site.definitions.enums import Permission
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
 from patterns.models import Pattern, PatternTrigger
 from patterns.runs import version_to_run
+from patterns.selectors import pattern_visible
 from patterns.services import ensure_can_run
-from patterns.triggers.firing import forget_active_types
+from patterns.triggers.firing import forget_active_types, lost_access
 from patterns.triggers.matching import EVENT_TYPE, filter_problems, input_map_problems
 from relations.access import require
 from relations.nodes import parse_node
@@ -40,7 +41,7 @@ MAX_RATE = 10_000
 
 
 def ensure_can_manage(actor, trigger: PatternTrigger) -> None:
-    """A trigger is changed only by its owner (staff may switch it off or delete it)."""
+    """A trigger is changed by its owner or by staff; it always runs as its owner."""
     if trigger.owner_id != actor.pk and not actor.is_staff:
         raise NotFoundError(_("There is no such trigger."))
 
@@ -77,7 +78,9 @@ def checked(actor, values: dict[str, Any]) -> dict[str, Any]:
     elif rate is not None and rate > MAX_RATE:
         problems["rate_per_minute"] = [str(_("At most %(max)s.") % {"max": MAX_RATE})]
     pattern = values.get("pattern")
-    if pattern is not None and "version" in values and values["version"] is not None:
+    if pattern is not None and pattern_visible(actor, pattern.key) is None:
+        problems["pattern"] = [str(_("There is no such pattern."))]
+    elif pattern is not None and "version" in values and values["version"] is not None:
         try:
             version_to_run(pattern, values["version"])
         except (ValidationError, NotFoundError) as exc:
@@ -116,6 +119,9 @@ def trigger_update(*, actor, trigger: PatternTrigger, **values: Any) -> PatternT
     for name, value in values.items():
         setattr(trigger, name, value)
     if values.get("is_active"):
+        reason = lost_access(trigger)
+        if reason:  # it would only be switched off again at the next event
+            raise ValidationError(details={"is_active": [reason]})
         trigger.disabled_reason = ""
     trigger.save()
     transaction.on_commit(forget_active_types)
