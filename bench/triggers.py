@@ -88,6 +88,7 @@ class Worker(Child):
             "DATABASE_POOL_MIN": "0",
             "PYTHONUNBUFFERED": "1",
             "PATTERNS_LEASE_SECONDS": str(LEASE_SECONDS),
+            "CELERY_TASK_DEFAULT_QUEUE": queue,  # the runs its firings start stay here
         }
         super().__init__(command, env=env, name=name)
 

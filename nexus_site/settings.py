@@ -229,7 +229,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": constants.CELERY_VISIBILITY_TIMEOUT_SECONDS,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_DEFAULT_QUEUE = "nexus"
+# The queue tasks go to unless routed; workers consume it (Procfile: -Q nexus).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "nexus")
 CELERY_BEAT_SCHEDULER = "nexus_site.beat:GuardedDatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {

@@ -255,6 +255,8 @@ def start_worker(worker_queue, tmp_path):
             "PYTHONUNBUFFERED": "1",
             "PATTERNS_LEASE_SECONDS": str(LEASE_SECONDS),
             "PATTERNS_INLINE_WAIT_SECONDS": "30",  # the worker sleeps through the wait
+            # What the worker sends itself (a run a trigger started) stays on this queue.
+            "CELERY_TASK_DEFAULT_QUEUE": worker_queue,
         }
         command = [
             str(CELERY), "-A", "nexus_site", "worker", "-Q", worker_queue,
