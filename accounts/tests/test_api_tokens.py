@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts import services, tokens
@@ -17,9 +18,10 @@ from accounts.permissions import TokenScopePermission
 from accounts.tests.factories import DEFAULT_PASSWORD
 from accounts.token_scopes import API_NAMESPACE_APPS, all_scopes
 from conftest import access_token, bearer_client
+from nexus_site.definitions.enums import MemberRole
 from nexus_site.websocket_auth import user_for_token
 from projects.models import Project
-from projects.tests.factories import ProjectFactory
+from projects.tests.factories import ProjectFactory, add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -401,6 +403,33 @@ def test_write_scope_allows_writes_and_reads(user):
     assert client.get(PROJECTS).json()["count"] == 1
 
 
+def test_a_write_scope_never_reaches_beyond_the_owners_rights(user):
+    """Scopes only narrow: a guest's token with projects:write is still a guest's."""
+    project = ProjectFactory()
+    add_member(project, role=MemberRole.GUEST, user=user)
+    _token, secret = make_token(user, scopes=["projects:write"])
+    client = token_client(secret)
+
+    assert client.get(f"{PROJECTS}{project.pk}/").status_code == 200
+    response = client.patch(f"{PROJECTS}{project.pk}/", {"name": "Mine"}, format="json")
+
+    assert_envelope(response, 403, "authorization")
+    project.refresh_from_db()
+    assert project.name != "Mine"
+
+
+def test_what_a_token_creates_gives_it_no_other_apps(user):
+    """A project made with projects:write is the owner's; its documents still need workspace."""
+    _token, secret = make_token(user, scopes=["projects:write"])
+    client = token_client(secret)
+    project_id = client.post(PROJECTS, {"name": "Apollo"}, format="json").json()["id"]
+
+    response = client.get("/api/v1/documents/", {"project": project_id})
+
+    assert_envelope(response, 403, "insufficient_scope")
+    assert bearer_client(user).get(f"{PROJECTS}{project_id}/").status_code == 200
+
+
 @pytest.mark.parametrize(
     "path",
     ["/api/v1/documents/", "/api/v1/executions/", "/api/v1/events/", "/api/v1/relations/"],
@@ -552,3 +581,21 @@ def test_a_socket_does_not_accept_a_personal_token(user):
 
     assert not found.is_authenticated
     assert async_to_sync(user_for_token)(access_token(user)) == user
+
+
+# --- OpenAPI ----------------------------------------------------------------------------------
+
+
+def test_the_schema_offers_personal_tokens_only_where_they_work():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    def offered(path: str, method: str) -> bool:
+        return {"personalToken": []} in schema["paths"][path][method]["security"]
+
+    assert offered("/api/v1/projects/", "post")
+    assert offered("/api/v1/auth/me/", "get")
+    assert not offered("/api/v1/auth/tokens/", "post")
+    assert not offered("/api/v1/auth/tokens/{token_id}/", "delete")
+    assert not offered("/api/v1/auth/logout-all/", "post")
+    assert not offered("/api/v1/admin/users/", "get")
+    assert schema["components"]["securitySchemes"]["personalToken"]["scheme"] == "bearer"
