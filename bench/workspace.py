@@ -167,20 +167,32 @@ def load_frame():
     table = AIInteraction._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT model, occurred_at, input_tokens, output_tokens, cached_tokens, latency_ms, "
-            f'status, cost FROM "{table}"'
+            f"SELECT model, user_id, occurred_at, input_tokens, output_tokens, cached_tokens, "
+            f'latency_ms, status, cost FROM "{table}"'
         )
         fetched = cursor.fetchall()
     frame = pd.DataFrame(
         fetched,
-        columns=["model", "occurred_at", "input", "output", "cached", "latency", "status", "cost"],
+        columns=[
+            "model",
+            "user",
+            "occurred_at",
+            "input",
+            "output",
+            "cached",
+            "latency",
+            "status",
+            "cost",
+        ],
     )
     frame["day"] = pd.to_datetime(frame["occurred_at"], utc=True).dt.floor("D")
     # Exact on PostgreSQL (Decimal); SQLite hands back floats, whose repr has the 8 places.
     frame["cost_units"] = [int(Decimal(str(value)) * COST_UNITS) for value in frame["cost"]]
     frame["error"] = frame["status"] == "error"
     frame["model"] = frame["model"].astype("category")
-    return frame[["model", "day", "input", "output", "cached", "latency", "error", "cost_units"]]
+    frame["user"] = frame["user"].astype(str).astype("category")
+    columns = ["model", "user", "day", "input", "output", "cached", "latency", "error"]
+    return frame[[*columns, "cost_units"]]
 
 
 def pandas_stats(frame, key: str) -> dict:
@@ -311,6 +323,62 @@ def multipart(content: bytes, name: str) -> bytes:
     return encode_multipart(BOUNDARY, {"file": SimpleUploadedFile(name, content)})
 
 
+def measure_stats(client, table, frame, group_by, phase, bound, slack, cases, args) -> None:
+    """Time ``GET /api/v1/ai/stats/?group_by=...`` and check every answer against pandas:
+    counts, tokens and cost exactly, percentiles within ``bound`` (relative) plus rounding."""
+    import pandas as pd
+
+    from bench.relations_measure import expect
+
+    expected = pandas_stats(frame, group_by)
+    url = f"/api/v1/ai/stats/?group_by={group_by}"
+
+    def get(_case):
+        response = client.get(url)
+        expect(response.status_code == 200, f"stats answered {response.status_code}")
+        return response.json()
+
+    def close(ours: float, peer: float) -> bool:
+        return abs(ours - round(peer, 3)) <= bound * peer + 0.0011
+
+    def check(_case, body):
+        groups = expected["groups"]
+        expect(len(body["groups"]) == len(groups), f"{group_by}: group count differs")
+        for row in body["groups"]:
+            index = pd.Timestamp(row["key"], tz="UTC") if group_by == "day" else row["key"]
+            peer = groups.loc[index]
+            units = int(Decimal(row["cost"]) * COST_UNITS)
+            expect(row["count"] == peer["count"], f"{group_by} {row['key']}: count differs")
+            expect(abs(units - peer["cost_units"]) <= slack, f"{row['key']}: cost differs")
+            for name in ("input", "output", "cached"):
+                expect(row["tokens"][name] == peer[name], f"{row['key']}: {name} tokens differ")
+            expect(
+                abs(row["error_rate"] - round(peer["error"] / peer["count"], 4)) <= 1e-9,
+                f"{row['key']}: error rate differs",
+            )
+            for name, fraction in (("p50_latency_ms", 0.5), ("p95_latency_ms", 0.95)):
+                expect(
+                    close(row[name], float(peer[fraction])),
+                    f"{group_by} {row['key']}: {name} {row[name]} vs pandas {peer[fraction]}",
+                )
+        totals = body["totals"]
+        expect(totals["count"] == len(frame), "total count differs")
+        units = int(Decimal(totals["cost"]) * COST_UNITS)
+        expect(abs(units - expected["cost"]) <= slack, "total cost differs")
+        for name, fraction in (("p50_latency_ms", 0.5), ("p95_latency_ms", 0.95)):
+            peer_total = float(expected["totals"][fraction])
+            expect(close(totals[name], peer_total), f"total {name} differs")
+
+    ours = timed(get, cases, check=check)
+    peer = timed(lambda _case: pandas_stats(frame, group_by), cases)
+    table.add(
+        f"AI stats group_by={group_by}, {args.interactions:,} rows, from {phase} (HTTP, JSON)",
+        ours,
+        peer,
+        "pandas groupby + quantile, in memory",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_environment()
@@ -328,7 +396,6 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("migrate", run_syncdb=True, interactive=False, verbosity=0)
 
-    import pandas as pd
     from django.test import Client
 
     from accounts.models import User
@@ -358,47 +425,24 @@ def main(argv: list[str] | None = None) -> int:
     table = Table()
     print("measuring", flush=True)
 
-    # 1. AI usage statistics, checked group by group against pandas.
-    for group_by, key in (("model", "model"), ("day", "day")):
-        expected = pandas_stats(frame, key)
-        url = f"/api/v1/ai/stats/?group_by={group_by}"
+    # 1. AI usage statistics, checked group by group against pandas: first from the raw rows
+    # alone (before), then once the finished days are rolled up (after, the beat job's work).
+    from workspace.ai_usage import latency, rollups
+    from workspace.ai_usage.models import AIUsageRollup, AIUsageWatermark
 
-        def get(_case, url=url):
-            response = client.get(url)
-            expect(response.status_code == 200, f"stats answered {response.status_code}")
-            return response.json()
-
-        def check(_case, body, expected=expected, group_by=group_by):
-            groups = expected["groups"]
-            expect(len(body["groups"]) == len(groups), f"{group_by}: group count differs")
-            for row in body["groups"]:
-                index = row["key"] if group_by == "model" else pd.Timestamp(row["key"], tz="UTC")
-                peer = groups.loc[index]
-                units = int(Decimal(row["cost"]) * COST_UNITS)
-                expect(row["count"] == peer["count"], f"{group_by} {row['key']}: count differs")
-                expect(abs(units - peer["cost_units"]) <= slack, f"{row['key']}: cost differs")
-                expect(row["tokens"]["input"] == peer["input"], f"{row['key']}: tokens differ")
-                for name, fraction in (("p50_latency_ms", 0.5), ("p95_latency_ms", 0.95)):
-                    expect(
-                        abs(row[name] - round(float(peer[fraction]), 3)) <= 0.0011,
-                        f"{group_by} {row['key']}: {name} {row[name]} vs pandas {peer[fraction]}",
-                    )
-            totals = body["totals"]
-            expect(totals["count"] == len(frame), "total count differs")
-            units = int(Decimal(totals["cost"]) * COST_UNITS)
-            expect(abs(units - expected["cost"]) <= slack, "total cost differs")
-            for name, fraction in (("p50_latency_ms", 0.5), ("p95_latency_ms", 0.95)):
-                peer_total = round(float(expected["totals"][fraction]), 3)
-                expect(abs(totals[name] - peer_total) <= 0.0011, f"total {name} differs")
-
-        ours = timed(get, cases, check=check)
-        peer = timed(lambda _case, key=key: pandas_stats(frame, key), cases)
-        table.add(
-            f"AI stats group_by={group_by}, {args.interactions:,} rows (HTTP, JSON)",
-            ours,
-            peer,
-            "pandas groupby + quantile, in memory",
-        )
+    AIUsageWatermark.objects.all().delete()
+    AIUsageRollup.objects.all().delete()
+    rolled_seconds = 0.0
+    for phase in ("raw rows", "daily rollups"):
+        if phase == "daily rollups":
+            started = time.perf_counter()
+            days = rollups.roll_up()
+            rolled_seconds = time.perf_counter() - started
+            print(f"rolled up {days} days in {rolled_seconds:.1f} s", flush=True)
+        # Exact from raw rows; from rollups within the histogram's bound (latency.ALPHA).
+        bound = 0.0 if phase == "raw rows" else latency.ALPHA
+        for group_by in ("model", "day", "user"):
+            measure_stats(client, table, frame, group_by, phase, bound, slack, cases, args)
 
     # 2. File upload: new content each time, then a duplicate of content already stored.
     def fresh(_case) -> bytes:
@@ -464,7 +508,10 @@ def main(argv: list[str] | None = None) -> int:
         "peers are timed on the computation only: pandas starts from the DataFrame in memory, "
         "the file peer from the bytes in memory, the document peer from the JSON",
         f"{args.samples} samples per operation after {WARMUP} warm-up calls; nearest-rank "
-        "percentiles; every stats answer checked against pandas (count, cost, tokens, p50, p95)",
+        "percentiles; every stats answer checked against pandas: count, cost, tokens and error "
+        "rate exactly, p50 and p95 exactly from raw rows and within "
+        f"{latency.ALPHA:.0%} from rollups",
+        f"rolling up the {DAYS} days (the beat job, once) took {rolled_seconds:.1f} s",
     ]
     print(table.text())
     if args.markdown:
