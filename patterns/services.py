@@ -7,10 +7,12 @@ subclasses. Executions are enqueued after commit.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from jsonschema import Draft202012Validator
@@ -28,6 +30,7 @@ from nexus_site.exceptions import (
     ValidationError,
 )
 from patterns import steps
+from patterns.crontab import due_at_or_before
 from patterns.dispatch import enqueue_execution
 from patterns.engine.definition import PatternDefinition, checksum
 from patterns.engine.validation import Problem, validate_definition
@@ -520,22 +523,33 @@ def schedule_run_key(schedule_id, tick: str) -> str:
     return f"{SCHEDULE_RUN_PREFIX}{schedule_id}:{tick}"[:200]
 
 
-def pattern_schedule_run(*, schedule_id, tick: str) -> Execution | None:
+def pattern_schedule_run(
+    *, schedule_id, message_id: str, now: datetime | None = None
+) -> Execution | None:
     """Start a schedule's pattern with its input as its user, once per tick.
 
-    ``tick`` names one message of beat (its task id): the same message delivered again, after
-    a worker died, returns the run it started. Nothing starts, and None is returned, when the
-    schedule is gone or paused, its pattern or user inactive, or the user may no longer run it.
+    A crontab schedule's tick is its due minute at or before ``now``: every message for that
+    minute (a redelivery after a worker died, a second beat) returns the run the first one
+    started. An interval schedule's tick is the beat message (``message_id``). Nothing starts,
+    and None is returned, when the schedule is gone or paused, its pattern or user inactive,
+    or the user may no longer run it with this input.
     """
     schedule = (
-        PatternSchedule.objects.select_related("pattern", "run_as", "periodic_task")
+        PatternSchedule.objects.select_related("pattern", "run_as", "periodic_task__crontab")
         .filter(pk=schedule_id)
         .first()
     )
     if schedule is None or not schedule.pattern.is_active or not schedule.run_as.is_active:
         return None
-    if schedule.periodic_task is not None and not schedule.periodic_task.enabled:
+    task = schedule.periodic_task
+    if task is not None and not task.enabled:
         return None  # sent before the pause
+    tick = message_id
+    if task is not None and task.crontab is not None:
+        moment = (now or timezone.now()).astimezone(task.crontab.timezone)
+        due = due_at_or_before(task.crontab.schedule, moment)
+        if due is not None:
+            tick = due.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
     try:
         execution, _created = execution_start(
             actor=schedule.run_as,

@@ -31,10 +31,10 @@ def reclaim_executions() -> int:
 def run_scheduled_pattern(self, schedule_id: str) -> str | None:
     """Start the pattern of a schedule with its input, as its user; return the execution id.
 
-    One run per message: a message delivered again (its worker died) finds the run it started.
+    One run per tick: a message delivered again (its worker died) finds the run it started.
     """
-    tick = self.request.id or uuid.uuid4().hex  # called directly, outside a worker
-    execution = pattern_schedule_run(schedule_id=schedule_id, tick=tick)
+    message_id = self.request.id or uuid.uuid4().hex  # called directly, outside a worker
+    execution = pattern_schedule_run(schedule_id=schedule_id, message_id=message_id)
     return None if execution is None else str(execution.pk)
 
 

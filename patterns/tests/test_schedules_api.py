@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from conftest import bearer_client
 from nexus_site.definitions.enums import Role
 from patterns.models import Execution, ExecutionStatus, PatternSchedule
-from patterns.services import pattern_schedule_save
+from patterns.services import pattern_schedule_run, pattern_schedule_save
 from patterns.tasks import run_scheduled_pattern
 from patterns.tests.factories import make_pattern
 from projects.models import Task
@@ -281,7 +281,7 @@ def test_the_list_runs_the_same_queries_for_one_schedule_or_many(
     tick(first, "first-1", django_capture_on_commit_callbacks)
     few = count_queries()
     for number in range(4):
-        schedule = schedule_of(user, mine, crontab=f"{number} 7 * * *")
+        schedule = schedule_of(user, mine, every_minutes=number + 1)
         for turn in range(3):
             tick(schedule, f"{number}-{turn}", django_capture_on_commit_callbacks)
     many = count_queries()
@@ -321,6 +321,38 @@ def test_a_beat_message_delivered_twice_starts_one_run(
     assert first.pk == again.pk
     assert other.pk != first.pk
     assert Execution.objects.count() == 2
+
+
+def test_every_message_for_one_crontab_tick_finds_the_same_run(
+    user, mine, django_capture_on_commit_callbacks
+):
+    schedule = schedule_of(user, mine, crontab="* * * * *")
+
+    first = tick(schedule, "beat-a", django_capture_on_commit_callbacks)
+    second_beat = tick(schedule, "beat-b", django_capture_on_commit_callbacks)
+
+    assert first.pk == second_beat.pk
+    assert first.idempotency_key.startswith(f"schedule:{schedule.pk}:")
+    assert Execution.objects.count() == 1
+
+
+def test_a_crontab_schedule_starts_one_run_per_due_minute(user, mine):
+    schedule = schedule_of(user, mine, crontab="*/30 * * * *")
+    at = datetime.datetime(2026, 12, 4, 10, 0, tzinfo=datetime.UTC)
+
+    def run(minutes, message):
+        return pattern_schedule_run(
+            schedule_id=schedule.pk,
+            message_id=message,
+            now=at + datetime.timedelta(minutes=minutes, seconds=5),
+        )
+
+    half_past, late_for_half_past, eleven = run(30, "m1"), run(59, "m2"), run(60, "m3")
+
+    assert half_past.pk == late_for_half_past.pk
+    assert eleven.pk != half_past.pk
+    assert half_past.idempotency_key == f"schedule:{schedule.pk}:20261204T1030Z"
+    assert eleven.idempotency_key == f"schedule:{schedule.pk}:20261204T1100Z"
 
 
 def test_each_schedule_lists_only_the_runs_it_started(
