@@ -9,8 +9,8 @@ transaction, so no table stays locked for long, until nothing is left or time ru
 next run goes on). Keep times are settings in days, 0 keeping forever (``keep_days``).
 
 Registered today: expired refresh tokens (here), events (nexus_site.events.retention),
-raw AI interactions and expired public links (workspace). Finished pattern executions and
-their step runs are not purged yet: their purger registers here the same way.
+raw AI interactions and expired public links (workspace), finished pattern executions with
+their step runs (patterns.retention, statistics kept in rollups).
 """
 
 import logging

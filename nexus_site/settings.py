@@ -303,6 +303,8 @@ PATTERNS_INPUT_REGEX_TIMEOUT_SECONDS = float(
 )
 # Triggers (docs/patterns.md, "Triggers"): how many runs started by runs' events may follow
 # one another, and how many runs one trigger may start per minute unless it says otherwise.
+# Finished runs are purged after this many days (0 keeps them); statistics stay in rollups.
+PATTERNS_EXECUTION_RETENTION_DAYS = int(os.environ.get("PATTERNS_EXECUTION_RETENTION_DAYS", "90"))
 PATTERNS_TRIGGER_MAX_DEPTH = int(os.environ.get("PATTERNS_TRIGGER_MAX_DEPTH", "3"))
 PATTERNS_TRIGGER_RATE_PER_MINUTE = int(os.environ.get("PATTERNS_TRIGGER_RATE_PER_MINUTE", "60"))
 

@@ -445,3 +445,39 @@ class ExecutionSignal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} → {self.execution_id}/{self.step_id}"
+
+
+class ExecutionRollup(models.Model):
+    """What purged runs leave behind for the statistics: per pattern, version and person who
+    started them, how many ran and succeeded, their durations as a mergeable histogram (within
+    1 % above 100 ms, ``workspace.ai_usage.latency``), and which steps failed how often."""
+
+    pattern = models.ForeignKey(
+        Pattern, verbose_name=_("pattern"), on_delete=models.CASCADE, related_name="rollups"
+    )
+    version_number = models.PositiveIntegerField(_("version"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+    succeeded = models.PositiveIntegerField(_("succeeded"), default=0)
+    duration_count = models.PositiveIntegerField(_("runs with a duration"), default=0)
+    duration_sum_ms = models.FloatField(_("total duration (ms)"), default=0.0)
+    durations = models.JSONField(_("durations"), default=dict, blank=True)
+    failures = models.JSONField(_("failures by step"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("execution rollup")
+        verbose_name_plural = _("execution rollups")
+        indexes = [
+            models.Index(fields=["pattern", "version_number"], name="patterns_rollup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pattern_id} v{self.version_number}: {self.runs}"

@@ -6,8 +6,8 @@ and their own user patterns, and the executions they started.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -17,12 +17,14 @@ from nexus_site.queries import first_or_none
 from patterns.models import (
     FINISHED_STATUSES,
     Execution,
+    ExecutionRollup,
     ExecutionStatus,
     Pattern,
     PatternVersion,
     StepRun,
     StepStatus,
 )
+from workspace.ai_usage.latency import histogram_of, merge_into, percentiles
 
 # PositiveIntegerField's ceiling on every database we run on; larger numbers name nothing.
 MAX_VERSION_NUMBER = 2_147_483_647
@@ -103,13 +105,17 @@ def pattern_stats(pattern: Pattern, *, user=None, version: int | None = None) ->
 
     Over the runs ``user`` may see: staff see everyone's, anyone else their own (a system
     pattern is run by everybody, and its figures would tell what others do). Without a user
-    (operators' commands), over every run.
+    (operators' commands), over every run. Runs purged by retention count through their
+    rollups (``patterns.retention``).
     """
     executions = Execution.objects.filter(pattern=pattern)
+    rollups = ExecutionRollup.objects.filter(pattern=pattern)
     if user is not None and not sees_all(user):
         executions = executions.filter(started_by=user)
+        rollups = rollups.filter(started_by=user)
     if version is not None:
         executions = executions.filter(version__number=version)
+        rollups = rollups.filter(version_number=version)
     rows = list(
         executions.filter(status__in=FINISHED_STATUSES).values_list(
             "version__number", "status", "started_at", "finished_at"
@@ -120,37 +126,77 @@ def pattern_stats(pattern: Pattern, *, user=None, version: int | None = None) ->
             "step_id", flat=True
         )
     )
-    by_version: dict[int, list[tuple[str, Any, Any]]] = {}
+    tallies: dict[int, Tally] = {}
     for number, status, started, finished in rows:
-        by_version.setdefault(number, []).append((status, started, finished))
+        tallies.setdefault(number, Tally()).add_run(status, started, finished)
+    for rollup in rollups:
+        tallies.setdefault(rollup.version_number, Tally()).add_rollup(rollup)
+        failures.update(rollup.failures)
+    total = Tally()
+    for tally in tallies.values():
+        total.merge(tally)
     return {
         "pattern": pattern.key,
-        **_summary([(status, s, f) for rows_ in by_version.values() for status, s, f in rows_]),
+        **total.summary(),
         "running": executions.filter(
             status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]
         ).count(),
         "failures_by_step": dict(sorted(failures.items(), key=lambda item: (-item[1], item[0]))),
         "versions": [
-            {"version": number, **_summary(version_rows)}
-            for number, version_rows in sorted(by_version.items(), reverse=True)
+            {"version": number, **tally.summary()}
+            for number, tally in sorted(tallies.items(), reverse=True)
         ],
     }
 
 
-def _summary(rows: list[tuple[str, Any, Any]]) -> dict[str, Any]:
-    durations = [
-        (finished - started).total_seconds() * 1000
-        for _status, started, finished in rows
-        if started is not None and finished is not None
-    ]
-    runs = len(rows)
-    succeeded = sum(1 for status, _s, _f in rows if status == ExecutionStatus.SUCCEEDED)
-    p50, p95 = percentile(durations, 0.5), percentile(durations, 0.95)
-    return {
-        "runs": runs,
-        "succeeded": succeeded,
-        "success_rate": round(succeeded / runs, 4) if runs else None,
-        "p50_ms": None if p50 is None else round(p50, 3),
-        "p95_ms": None if p95 is None else round(p95, 3),
-        "mean_ms": round(statistics.fmean(durations), 3) if durations else None,
-    }
+@dataclass
+class Tally:
+    """Runs of one version (or all): exact durations of the runs still kept, and the
+    histogram, counts and sum of those purged into rollups."""
+
+    runs: int = 0
+    succeeded: int = 0
+    durations: list[float] = field(default_factory=list)
+    histogram: dict[int, int] = field(default_factory=dict)
+    rolled_count: int = 0
+    rolled_sum: float = 0.0
+
+    def add_run(self, status: str, started, finished) -> None:
+        self.runs += 1
+        self.succeeded += status == ExecutionStatus.SUCCEEDED
+        if started is not None and finished is not None:
+            self.durations.append((finished - started).total_seconds() * 1000)
+
+    def add_rollup(self, rollup: ExecutionRollup) -> None:
+        self.runs += rollup.runs
+        self.succeeded += rollup.succeeded
+        merge_into(self.histogram, rollup.durations)
+        self.rolled_count += rollup.duration_count
+        self.rolled_sum += rollup.duration_sum_ms
+
+    def merge(self, other: Tally) -> None:
+        self.runs += other.runs
+        self.succeeded += other.succeeded
+        self.durations += other.durations
+        merge_into(self.histogram, other.histogram)
+        self.rolled_count += other.rolled_count
+        self.rolled_sum += other.rolled_sum
+
+    def summary(self) -> dict[str, Any]:
+        if self.histogram:  # some runs are rollups: percentiles from the merged histogram
+            merged = merge_into(
+                dict(self.histogram), histogram_of(round(d) for d in self.durations)
+            )
+            p50, p95 = percentiles(merged, [0.5, 0.95])
+        else:
+            p50, p95 = percentile(self.durations, 0.5), percentile(self.durations, 0.95)
+        count = len(self.durations) + self.rolled_count
+        mean = (sum(self.durations) + self.rolled_sum) / count if count else None
+        return {
+            "runs": self.runs,
+            "succeeded": self.succeeded,
+            "success_rate": round(self.succeeded / self.runs, 4) if self.runs else None,
+            "p50_ms": None if p50 is None else round(p50, 3),
+            "p95_ms": None if p95 is None else round(p95, 3),
+            "mean_ms": None if mean is None else round(mean, 3),
+        }
