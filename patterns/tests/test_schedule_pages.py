@@ -2,6 +2,8 @@
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
@@ -231,3 +233,28 @@ def test_the_schedule_pages_are_right_to_left_in_arabic(signed_in, user, mine):
         reverse("patterns:schedule-edit", args=[schedule.pk]),
     ):
         assert '<html lang="ar" dir="rtl">' in signed_in.get(url).content.decode()
+
+
+def test_the_list_page_runs_the_same_queries_for_one_schedule_or_many(
+    signed_in, user, mine, django_capture_on_commit_callbacks
+):
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = signed_in.get(reverse("patterns:schedules"))
+        assert response.status_code == 200
+        return len(queries), response.content.decode().count('class="card pattern-list__item"')
+
+    def tick(schedule, message):
+        with django_capture_on_commit_callbacks(execute=True):
+            run_scheduled_pattern.apply(kwargs={"schedule_id": str(schedule.pk)}, task_id=message)
+
+    tick(schedule_of(user, mine), "first")
+    few = count_queries()
+    for number in range(4):
+        schedule = schedule_of(user, mine, every_minutes=number + 1)
+        tick(schedule, f"{number}-a")
+        tick(schedule, f"{number}-b")
+    many = count_queries()
+
+    assert (few[1], many[1]) == (1, 5)
+    assert few[0] == many[0]
