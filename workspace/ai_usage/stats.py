@@ -295,7 +295,13 @@ def rollup_figures() -> dict:
         "cached": Coalesce(Sum("cached_tokens"), 0),
         "cost": Sum("cost"),
         "errors": Coalesce(Sum("errors"), 0),
+        "rows": Count("id"),
     }
+
+
+# Up to this many rollup rows, their histograms are merged in Python (one JSON document per
+# row, each group's usually a single row: nothing for SQL to reduce); beyond, in SQL.
+PYTHON_MERGE_ROWS = 2_000
 
 
 def mixed_figures(user, visible: Q, group_by: str, piece: rollups.Split) -> tuple[list, dict]:
@@ -310,17 +316,20 @@ def mixed_figures(user, visible: Q, group_by: str, piece: rollups.Split) -> tupl
     raw = AIInteraction.objects.filter(visible, piece.raw).order_by()
     raw = raw.annotate(group_key=key_expression(group_by))
     groups: dict[object, dict] = {}
+    rolled_rows = 0
     for part in (
         rolled.values("group_key").annotate(**rollup_figures()).order_by(),
         raw.values("group_key").annotate(**figures()).order_by(),
     ):
         for values in part:
+            rolled_rows += values.get("rows", 0)
             if not values["count"]:
                 continue
             merged = groups.setdefault(values["group_key"], {"group_key": values["group_key"]})
             for name in figures():
                 merged[name] = (merged.get(name) or 0) + (values[name] or 0)
-    histograms, everything = histograms_of(rolled, raw)
+    in_sql = in_database() and rolled_rows > PYTHON_MERGE_ROWS
+    histograms, everything = histograms_of(rolled, raw, rolled_in_sql=in_sql)
     grouped = list(groups.values())
     totals = totals_of(grouped)
     for values in grouped:
@@ -346,10 +355,11 @@ GROUP BY GROUPING SETS ((rolled.group_key, bucket.key), (bucket.key))
 
 
 def histograms_of(
-    rolled: QuerySet, raw: QuerySet
+    rolled: QuerySet, raw: QuerySet, *, rolled_in_sql: bool
 ) -> tuple[dict[str | None, latency.Histogram], latency.Histogram]:
     """Return the latency histogram of each group (by the key as text: cheaper to hash than
-    UUIDs, the same for every key type) and of all groups, from the rollups and the raw rows."""
+    UUIDs, the same for every key type) and of all groups, from the rollups (merged in SQL
+    when ``rolled_in_sql``, else in Python) and the raw rows."""
     groups: dict[str | None, latency.Histogram] = defaultdict(dict)
     everything: latency.Histogram = {}
 
@@ -358,7 +368,7 @@ def histograms_of(
         histogram[bucket] = histogram.get(bucket, 0) + count
         everything[bucket] = everything.get(bucket, 0) + count
 
-    if in_database():
+    if rolled_in_sql:
         query, params = rolled.values("group_key", "latency").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(ROLLED_HISTOGRAMS.format(rolled=query), params)
@@ -368,6 +378,14 @@ def histograms_of(
                 else:
                     histogram = groups[key]
                     histogram[bucket] = histogram.get(bucket, 0) + count
+    else:
+        for key, counts in rolled.values_list("group_key", "latency").iterator():
+            histogram = groups[as_text(key)]
+            for bucket, count in counts.items():
+                bucket = int(bucket)
+                histogram[bucket] = histogram.get(bucket, 0) + count
+                everything[bucket] = everything.get(bucket, 0) + count
+    if in_database():
         raw_buckets = (
             raw.annotate(
                 key_text=Cast("group_key", TextField()), bucket=LatencyBucket("latency_ms")
@@ -378,12 +396,9 @@ def histograms_of(
         )
         for key, bucket, count in raw_buckets:
             add(key, bucket, count)
-        return groups, everything
-    for key, counts in rolled.values_list("group_key", "latency").iterator():
-        for bucket, count in counts.items():
-            add(as_text(key), int(bucket), count)
-    for key, latency_ms in raw.values_list("group_key", "latency_ms").iterator():
-        add(as_text(key), latency.bucket_of(latency_ms), 1)
+    else:
+        for key, latency_ms in raw.values_list("group_key", "latency_ms").iterator():
+            add(as_text(key), latency.bucket_of(latency_ms), 1)
     return groups, everything
 
 

@@ -118,8 +118,10 @@ def viewers(usage) -> list:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("merge_rows", [0, 10_000], ids=["histograms-in-sql", "in-python"])
 @pytest.mark.parametrize("group_by", GROUPS)
-def test_stats_from_rollups_equal_stats_from_raw_rows(usage, group_by):
+def test_stats_from_rollups_equal_stats_from_raw_rows(usage, group_by, merge_rows, monkeypatch):
+    monkeypatch.setattr(stats, "PYTHON_MERGE_ROWS", merge_rows)  # SQL merges on PostgreSQL only
     before = {viewer.pk: figures(viewer, group_by) for viewer in viewers(usage)}
 
     assert rollups.roll_up(now=AFTER) == ROLLED
