@@ -150,6 +150,9 @@ if DATABASE_URL:
             _db["OPTIONS"]["prepare_threshold"] = int(
                 os.environ.get("DATABASE_PREPARE_THRESHOLD", "2")
             )
+        # Set to false behind a transaction-mode pooler (PgBouncer): a server-side cursor (what
+        # QuerySet.iterator() opens) lives on one server connection, the next fetch may not.
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = not env_bool("DATABASE_SERVER_SIDE_CURSORS", True)
     DATABASES = {"default": _db}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -189,6 +189,16 @@ def test_the_embedded_default_keeps_sessions_in_the_database():
     assert settings_value("SESSION_ENGINE") == "django.contrib.sessions.backends.db"
 
 
+def test_server_side_cursors_stay_on_unless_a_transaction_pooler_needs_them_off():
+    url = "postgres://nexus@127.0.0.1:5432/nexus"
+    name = 'DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"]'
+
+    default = settings_value(name, DATABASE_URL=url)
+    behind_pgbouncer = settings_value(name, DATABASE_URL=url, DATABASE_SERVER_SIDE_CURSORS="false")
+
+    assert (default, behind_pgbouncer) == ("False", "True")
+
+
 @pytest.mark.services
 @pytest.mark.django_db
 def test_a_page_session_is_held_in_the_cache():
