@@ -23,6 +23,7 @@ class ScopeApp(models.TextChoices):
     COMMENTS = "comments", _("Comments")
     SEARCH = "search", _("Search")
     NOTIFICATIONS = "notifications", _("Notifications")
+    WEBHOOKS = "webhooks", _("Webhooks")
 
 
 class ScopeLevel(models.TextChoices):
@@ -47,6 +48,7 @@ API_NAMESPACE_APPS: dict[str, str] = {
     "comments-api": ScopeApp.COMMENTS,
     "search-api": ScopeApp.SEARCH,
     "notifications-api": ScopeApp.NOTIFICATIONS,
+    "webhooks-api": ScopeApp.WEBHOOKS,
 }
 
 UNPLACED = object()
