@@ -41,8 +41,8 @@ EVENT_TYPE = "custom.bench_tick"
 LEASE_SECONDS = 5
 DEADLINE_SECONDS = 900.0
 TARGET_P95_MS = 200.0
-GAP_SECONDS = 0.02
-BEAT_SECONDS = 5.0  # how often the bench does beat's part in the SIGKILL burst (beat: 30 s)  # between latency events, so each is measured on an idle pipeline
+GAP_SECONDS = 0.02  # between latency events, so each is measured on an idle pipeline
+BEAT_SECONDS = 5.0  # how often the bench does beat's part in the SIGKILL burst (beat: 30 s)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
