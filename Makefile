@@ -7,7 +7,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test fuzz serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat bench-patterns bench-http
+.PHONY: run test fuzz serve setup messages lint check-deploy clean bench bench-projects bench-workspace bench-chat bench-patterns bench-http bench-triggers
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,12 @@ bench-http: $(STAMP)
 	$(PY) bench/http.py $(BENCH_ARGS)
 
 # Patterns engine per step, ten-step executions/s inline and through 2 worker processes (docs/PERFORMANCE.md, Patterns).
+# Triggers through 2 real workers: commit → run started, bursts of 1,000 with a worker SIGKILLed (docs/PERFORMANCE.md, Triggers).
+bench-triggers: $(STAMP)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_triggers} \
+	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} \
+	$(PY) bench/triggers.py $(BENCH_ARGS)
+
 bench-patterns: $(STAMP)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_patterns} \
 	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/12} \
@@ -120,6 +126,15 @@ bench-webhooks: $(STAMP)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_webhooks} \
 	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14} \
 	$(PY) bench/webhooks.py $(BENCH_ARGS)
+
+# An event for a project of 1,000 members, commit to every member's bell socket, through daphne and a
+# Celery worker (docs/PERFORMANCE.md, Notifications). BENCH_ARGS="--events 10" for a quick run.
+.PHONY: bench-notifications
+bench-notifications: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/nexus_bench_notifications} \
+	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/12} \
+	$(PY) bench/notifications.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

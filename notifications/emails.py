@@ -94,8 +94,13 @@ def schedule_immediate(recipients_by_kind: dict[str, set]) -> None:
         for person, kind in wanting(recipients_by_kind, NotificationDelivery.IMMEDIATELY)
         if kind not in NOT_SENT_AT_ONCE
     ]
+    # One read for all the markers: inside a window (a burst, or one event for 1,000 members)
+    # most are set, and an add per person is a round trip to the cache each.
+    markers = {(person.pk, kind): marker(person.pk, kind) for person, kind in wanted}
+    open_windows = cache.get_many(list(markers.values())) if markers else {}
     for person, kind in wanted:
-        if cache.add(marker(person.pk, kind), 1, timeout=window_seconds() * 2):
+        key = markers[(person.pk, kind)]
+        if key not in open_windows and cache.add(key, 1, timeout=window_seconds() * 2):
             enqueue(str(person.pk), kind)
 
 

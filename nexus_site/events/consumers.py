@@ -16,11 +16,14 @@ from nexus_site.events.api.serializers import (
     split_types,
 )
 from nexus_site.events.selectors import event_values_visible_to, event_visible_to
-from nexus_site.events.services import EVENTS_GROUP
+from nexus_site.events.services import EVENTS_GROUP, MAX_TYPE_GROUPS, type_group
 from nexus_site.websocket_auth import RevocableSocketMixin
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_BAD_REQUEST = 4400
+# How many ids of events sent live a socket remembers, to send each once when it hears of it
+# through several of its type groups.
+RECENT_SENT = 2000
 # A replayed event's own broadcast can still arrive after the replay only if its transaction
 # committed around the time we joined; one created longer ago than this has long been sent.
 LATE_BROADCAST_WINDOW = timedelta(minutes=15)
@@ -64,6 +67,14 @@ def visible_event(user: Any, event_id: int, *, types: list[str], pattern: str) -
     return None if event is None else dict(EventSerializer(event).data)
 
 
+def listening_groups(types: list[str]) -> list[str]:
+    """Return the groups a socket asking for ``types`` (none: all) joins."""
+    groups = [type_group(type) for type in types]
+    if not types or len(types) > MAX_TYPE_GROUPS or None in groups:
+        return [EVENTS_GROUP]
+    return [group for group in groups if group is not None]
+
+
 class EventsConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
     """Send the caller every event they may see: those after ``?after=`` first, then live ones.
 
@@ -90,7 +101,10 @@ class EventsConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.replayed: set[int] = set()
-        await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
+        self.sent: dict[int, None] = {}  # the ids sent live lately, oldest first
+        self.event_groups = listening_groups(self.types)
+        for group in self.event_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
         self.joined = True
         await self.follow_revocation()
         if after is not None:
@@ -116,7 +130,8 @@ class EventsConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
 
     async def leave_groups(self) -> None:
         if getattr(self, "joined", False):
-            await self.channel_layer.group_discard(EVENTS_GROUP, self.channel_name)
+            for group in self.event_groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
             self.joined = False
         await self.stop_following_revocation()
 
@@ -144,7 +159,7 @@ class EventsConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
                 continue
             event = await visible_event(self.user, event_id, types=self.types, pattern=self.pattern)
             if event is not None:
-                await self.send_json(event)
+                await self.send_live(event)
 
     async def event_addressed(self, message: dict) -> None:
         """Send the events of the message that name this socket's user (staff: all of them),
@@ -166,10 +181,22 @@ class EventsConsumer(RevocableSocketMixin, AsyncJsonWebsocketConsumer):
                 continue
             if self.pattern and (event.get("payload") or {}).get("pattern") != self.pattern:
                 continue
-            await self.send_json(event)
+            await self.send_live(event)
+
+    async def send_live(self, event: dict) -> None:
+        """Send a live event unless it was sent already (heard through another type group)."""
+        if event["id"] in self.sent:
+            return
+        self.sent[event["id"]] = None
+        if len(self.sent) > RECENT_SENT:
+            del self.sent[next(iter(self.sent))]
+        await self.send_json(event)
 
     def seen_before(self, event_id: int) -> bool:
-        """Return whether the replay sent ``event_id`` already (each event comes live once)."""
+        """Return whether ``event_id`` was sent already: by the replay (each event comes live
+        once), or live through another of the socket's type groups."""
+        if event_id in self.sent:
+            return True
         if event_id in self.replayed:
             self.replayed.discard(event_id)
             return True

@@ -11,8 +11,12 @@ Two messages on that group, chosen per event by its audience (``is_addressed``):
   channel layer stores once per server process, not 1,000 ids read back by each of 1,000
   sockets (docs/PERFORMANCE.md, Notifications).
 
-Either way a message carries the events' types, so a socket that asked for other types skips
-them without a query. One transaction's events keep their order on every socket: they are sent
+Either way a message carries the events' types. A socket that asks for some types only (the
+header's bell, a board) joins one group per type (``type_group``) instead of ``EVENTS_GROUP``,
+and each message also goes to the groups of the types it carries: a bell is not woken by a
+board move, and 1,000 open bells are not woken twice for one budget alert (its event, then the
+notifications). A socket asking for several types may get a message twice (once per group); it
+sends each event once. One transaction's events keep their order on every socket: they are sent
 in runs of the same kind of message, one after the other.
 """
 
@@ -22,6 +26,7 @@ import contextvars
 import json
 import logging
 import os
+import re
 import threading
 import uuid
 from collections.abc import Coroutine, Iterable, Iterator
@@ -39,6 +44,10 @@ EVENTS_GROUP = "events"
 COMMITTED_MESSAGE = "event.committed"
 # The events addressed to users alone, rendered, with whom each is for.
 ADDRESSED_MESSAGE = "event.addressed"
+# A socket asking for at most this many types joins their groups (more: EVENTS_GROUP).
+MAX_TYPE_GROUPS = 10
+TYPE_GROUP_PREFIX = "events.type."
+VALID_GROUP = re.compile(r"^[a-zA-Z0-9\-_.]{1,100}$")
 # Events and their audience rows in one statement (PostgreSQL); the tables are
 # nexus_site.events.models.Event and EventAudience. One row of placeholders per event.
 INSERT_WITH_AUDIENCE = """
@@ -245,6 +254,22 @@ def broadcast(event_ids: int | list[int]) -> None:
         logger.exception("Could not broadcast events %s", ids)
 
 
+def type_group(type: str) -> str | None:
+    """Return the group of the sockets asking for events of ``type``, or None when ``type``
+    cannot name a group (those sockets stay in ``EVENTS_GROUP``)."""
+    group = f"{TYPE_GROUP_PREFIX}{type}"
+    return group if VALID_GROUP.fullmatch(group) else None
+
+
+def groups_of(types) -> list[str]:
+    """Return the groups a message carrying events of ``types`` goes to."""
+    groups = [EVENTS_GROUP]
+    for group in dict.fromkeys(type_group(type) for type in types):
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
 def is_addressed(event: Event) -> bool:
     """Return whether ``event``'s audience is its named users alone (and staff)."""
     return not event.audience_node
@@ -297,13 +322,14 @@ def deliver(events: list[Event]) -> None:
 
 async def deliver_runs(layer, events: list[Event]) -> None:
     for addressed, run in runs(events):
+        types = [event.type for event in run]
         if addressed:
-            await layer.group_send(EVENTS_GROUP, addressed_message(run))
+            message = addressed_message(run)
         else:
-            ids, types = [event.id for event in run], [event.type for event in run]
-            await layer.group_send(
-                EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "ids": ids, "types": types}
-            )
+            ids = [event.id for event in run]
+            message = {"type": COMMITTED_MESSAGE, "ids": ids, "types": types}
+        for group in groups_of(types):
+            await layer.group_send(group, message)
 
 
 def addressed_message(events: list[Event]) -> dict[str, Any]:

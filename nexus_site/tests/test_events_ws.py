@@ -20,6 +20,7 @@ from nexus_site.events.services import (
     EVENTS_GROUP,
     broadcast,
     publish,
+    type_group,
 )
 from nexus_site.events.visibility import set_node_visibility
 from nexus_site.websocket_auth import user_sockets_group
@@ -343,7 +344,8 @@ def test_an_addressed_event_already_replayed_is_not_sent_twice(user, fresh_chann
 
 def test_an_id_of_a_type_the_socket_did_not_ask_for_is_skipped_unread(user, fresh_channel_layer):
     """The committed message names each id's type: a socket filtering on types skips the
-    others as they come, and still reads back an id whose type it asked for."""
+    others as they come (a message of several types reaches each type's group), and still
+    reads back an id whose type it asked for."""
     wanted = publish("task_created", user_ids=[user.pk])
     token = access_token(user)
 
@@ -351,11 +353,12 @@ def test_an_id_of_a_type_the_socket_did_not_ask_for_is_skipped_unread(user, fres
         communicator = await open_socket(f"token={token}&types=task_created")
         # The id is of a task_created event, but the message says otherwise: not read back.
         await fresh_channel_layer.group_send(
-            EVENTS_GROUP, {"type": COMMITTED_MESSAGE, "ids": [wanted.id], "types": ["mention"]}
+            type_group("task_created"),
+            {"type": COMMITTED_MESSAGE, "ids": [wanted.id], "types": ["mention"]},
         )
         nothing = await communicator.receive_nothing(QUIET)
         await fresh_channel_layer.group_send(
-            EVENTS_GROUP,
+            type_group("task_created"),
             {"type": COMMITTED_MESSAGE, "ids": [wanted.id], "types": ["task_created"]},
         )
         received = await receive_ids(communicator, 1)
@@ -366,6 +369,93 @@ def test_an_id_of_a_type_the_socket_did_not_ask_for_is_skipped_unread(user, fres
 
     assert nothing
     assert received == [wanted.id]
+
+
+def test_a_socket_asking_for_types_joins_their_groups_only(user, fresh_channel_layer, monkeypatch):
+    joined = []
+    group_add = fresh_channel_layer.group_add
+
+    async def recording_group_add(group, channel):
+        joined.append(group)
+        await group_add(group, channel)
+
+    monkeypatch.setattr(fresh_channel_layer, "group_add", recording_group_add)
+    token = access_token(user)
+
+    async def scenario():
+        for query in ("types=notification,notification_read", "", "types=odd:type"):
+            communicator = await open_socket(f"token={token}&{query}")
+            await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+    assert joined == [
+        "events.type.notification",
+        "events.type.notification_read",
+        user_sockets_group(user.pk),
+        EVENTS_GROUP,  # no types: every event
+        user_sockets_group(user.pk),
+        EVENTS_GROUP,  # a type that cannot name a group: every event, filtered here
+        user_sockets_group(user.pk),
+    ]
+
+
+def test_a_socket_on_two_type_groups_sends_each_event_once_in_order(user):
+    """A transaction with events of both types reaches the socket through both groups."""
+
+    def write():
+        from django.db import transaction
+
+        with transaction.atomic():
+            return [
+                publish("task_created", user_ids=[user.pk]).id,
+                publish("task_moved", user_ids=[user.pk]).id,
+                publish("task_created", node=f"projects.project:{uuid.uuid4()}").id,
+                publish("task_created", user_ids=[user.pk]).id,
+            ]
+
+    token = access_token(user)
+
+    async def scenario():
+        communicator = await open_socket(f"token={token}&types=task_created,task_moved")
+        written = await database_sync_to_async(write)()
+        received = await receive_ids(communicator, 3)
+        nothing_more = await communicator.receive_nothing(QUIET)
+        await communicator.disconnect()
+        return written, received, nothing_more
+
+    written, received, nothing_more = async_to_sync(scenario)()
+
+    assert received == [written[0], written[1], written[3]]  # not the node's: not visible
+    assert nothing_more
+
+
+def test_a_bell_is_not_woken_by_other_types(user, fresh_channel_layer, monkeypatch):
+    """Events of types a socket did not ask for never reach its channel at all."""
+    token = access_token(user)
+    woken = []
+    consumer_receive = fresh_channel_layer.receive
+
+    async def recording_receive(channel):
+        message = await consumer_receive(channel)
+        woken.append(message.get("type"))
+        return message
+
+    monkeypatch.setattr(fresh_channel_layer, "receive", recording_receive)
+
+    async def scenario():
+        communicator = await open_socket(f"token={token}&types=notification")
+        await apublish("task_created", user_ids=[user.pk])
+        await apublish("task_created", node=f"projects.project:{uuid.uuid4()}")
+        told = await apublish("notification", {"title": "Hi"}, user_ids=[user.pk])
+        received = await receive_ids(communicator, 1)
+        await communicator.disconnect()
+        return received, told.id
+
+    received, told_id = async_to_sync(scenario)()
+
+    assert received == [told_id]
+    assert woken == ["event.addressed"]
 
 
 def test_one_transactions_events_of_both_kinds_arrive_in_order(user):

@@ -70,6 +70,32 @@ def test_a_burst_of_mentions_opens_one_window_and_leaves_in_one_e_mail(
     assert emails.send_immediate(str(member.pk), NotificationKind.MENTION) == 0
 
 
+def test_open_windows_are_read_in_one_go_and_only_new_ones_opened(monkeypatch):
+    from django.core.cache import cache
+
+    people = [UserFactory() for _ in range(5)]
+    enqueued, added = [], []
+    monkeypatch.setattr(emails, "enqueue", lambda *args: enqueued.append(args))
+    add = cache.add
+
+    def counting_add(key, *args, **kwargs):
+        added.append(key)
+        return add(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "add", counting_add)
+    kind = NotificationKind.MENTION
+    emails.schedule_immediate({kind: {person.pk for person in people[:3]}})
+    assert sorted(enqueued) == sorted((str(person.pk), kind) for person in people[:3])
+    enqueued.clear()
+    added.clear()
+    # The three windows are open: only the two newcomers cost an add, and only they enqueue.
+    emails.schedule_immediate({kind: {person.pk for person in people}})
+    assert sorted(added) == sorted(emails.marker(person.pk, kind) for person in people[3:])
+    assert sorted(enqueued) == sorted((str(person.pk), kind) for person in people[3:])
+    for person in people:
+        cache.delete(emails.marker(person.pk, kind))
+
+
 def test_never_sends_no_e_mail_but_still_notifies(committed, user, task, member):
     choose(member, NotificationKind.MENTION, NotificationDelivery.NEVER)
     mail.outbox.clear()
