@@ -45,3 +45,11 @@ accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 # gunicorn's control socket is one per user by default, so a second server on the machine
 # (another checkout, the bench) would take it over; nothing here uses it.
 control_socket_disable = True
+
+
+def child_exit(server, worker) -> None:
+    """Multiprocess metrics (PROMETHEUS_MULTIPROC_DIR): forget a dead worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

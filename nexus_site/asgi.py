@@ -15,13 +15,17 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from nexus_site.routing import websocket_urlpatterns  # noqa: E402
+from nexus_site.socket_metrics import SocketMetricsMiddleware  # noqa: E402
 from nexus_site.websocket_auth import TokenOrSessionAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+        "websocket": SocketMetricsMiddleware(
+            AllowedHostsOriginValidator(
+                TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+            ),
+            websocket_urlpatterns,
         ),
     }
 )

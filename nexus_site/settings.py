@@ -85,6 +85,9 @@ if env_bool("NEXUS_GRAPH_LAB", False):
     INSTALLED_APPS.append("relations.lab.apps.LabConfig")
 
 MIDDLEWARE = [
+    # An id for each request (X-Request-ID), then its metrics and log line (docs/OPERATIONS.md).
+    "nexus_site.request_id.RequestIdMiddleware",
+    "nexus_site.http_metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -542,14 +545,31 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Logging -----------------------------------------------------------------------------------
 
+# "json": one JSON object a line (with the request id, route, status, duration, user id of the
+# request log); "text" (the default): plain lines for a terminal.
+LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "text"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "nexus_site.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Metrics -----------------------------------------------------------------------------------
+
+# The bearer token a Prometheus scraper sends to /metrics; without one the endpoint answers 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
 
 # Labels used by the admin site header.
 ADMIN_SITE_HEADER = _("Nexus administration")

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import admin_login
-from nexus_site import health
+from nexus_site import health, http_metrics
 from nexus_site.api.schema import SwaggerDocsView
 from nexus_site.views import DashboardView
 
@@ -24,6 +24,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", http_metrics.metrics_view, name="metrics"),
     # The admin's own login, behind the login throttles (accounts.views.admin_login).
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nexus_site import metrics
 from nexus_site.definitions.enums import EventType, Permission
 from nexus_site.events.services import publish
 from nexus_site.exceptions import ValidationError
@@ -91,6 +92,7 @@ def interaction_record(
         occurred_at=occurred_at,
         created_at=now,
     )
+    metrics.ai_interaction_recorded(interaction)
     rollups.interaction_rolled(interaction)  # its day may be rolled up already
     budgets_check(interaction)
     return interaction
