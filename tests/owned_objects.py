@@ -16,9 +16,10 @@ from comments import services as comments
 from comments.models import Comment
 from comments.selectors import decided
 from nexus_site.definitions.enums import MemberRole, RelationType
-from patterns.models import Execution, Pattern
-from patterns.services import execution_start
+from patterns.models import Execution, Pattern, PatternSchedule, PatternTrigger
+from patterns.services import execution_start, pattern_schedule_save
 from patterns.tests.factories import make_pattern
+from patterns.triggers.services import trigger_create
 from projects.models import Project, Task
 from projects.tests.factories import ProjectFactory, TaskDependencyFactory, TaskFactory, add_member
 from relations.models import Relationship
@@ -70,6 +71,8 @@ class OwnedObjects:
     interaction: AIInteraction
     webhook_delivery: WebhookDelivery
     incoming_webhook: IncomingWebhook
+    trigger: PatternTrigger
+    schedule: PatternSchedule
 
 
 def owned_objects(owner, viewer=None) -> OwnedObjects:
@@ -148,4 +151,10 @@ def owned_objects(owner, viewer=None) -> OwnedObjects:
         interaction=InteractionFactory(user=owner, cost=Decimal("0.002")),
         webhook_delivery=DeliveryFactory(subscription=SubscriptionFactory(owner=owner)),
         incoming_webhook=incoming_create(actor=owner, pattern=pattern.key)[0],
+        trigger=trigger_create(
+            actor=owner, pattern=pattern, name="Owned trigger", event_type="task_created"
+        ),
+        schedule=pattern_schedule_save(
+            actor=owner, pattern=pattern, input={}, run_as=owner, every_minutes=60
+        ),
     )
