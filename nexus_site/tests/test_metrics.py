@@ -306,3 +306,28 @@ async def socket_session(user) -> None:
         assert value(after, frames, route=route, direction=direction) == (
             value(before, frames, route=route, direction=direction) + 1
         )
+
+
+# --- the docs ----------------------------------------------------------------------------------
+
+
+def test_the_dashboard_and_alert_rules_use_only_metrics_that_exist():
+    import json
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    record_tick()
+    exposed = {family.name for family in text_string_to_metric_families(scrape())}
+    docs = Path(settings.BASE_DIR) / "docs"
+    dashboard = json.loads((docs / "grafana" / "nexus.json").read_text())
+    expressions = " ".join(
+        target["expr"] for panel in dashboard["panels"] for target in panel["targets"]
+    )
+    operations = (docs / "OPERATIONS.md").read_text()
+    section = operations[operations.index("## Metrics and alerts") :]
+    used = set(re.findall(r"\bnexus_[a-z_]+\b(?!/)", expressions + section))
+    assert len(used) > 15
+    families = {re.sub(r"(_bucket|_sum|_count|_total)$", "", name) for name in used}
+    assert families - exposed == set()
