@@ -331,3 +331,51 @@ def test_the_dashboard_and_alert_rules_use_only_metrics_that_exist():
     assert len(used) > 15
     families = {re.sub(r"(_bucket|_sum|_count|_total)$", "", name) for name in used}
     assert families - exposed == set()
+
+
+# --- multiprocess mode -------------------------------------------------------------------------
+
+COUNT_IN_A_PROCESS = """
+import django, sys
+django.setup()
+from nexus_site import metrics
+if sys.argv[1].startswith("count"):
+    metrics.login_failures.inc()
+    metrics.websocket_connections.labels("/ws/events/").inc()
+    if sys.argv[1] == "count-and-end":  # as a prefork child ends
+        metrics.worker_child_exited(pid=None)
+else:
+    sys.stdout.write(metrics.exposition().decode())
+"""
+
+
+def test_multiprocess_mode_adds_up_every_process_and_drops_an_ended_ones_live_gauges(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "nexus_site.settings",
+        "NEXUS_VAR_DIR": str(tmp_path / "var"),
+    }
+
+    def run(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", COUNT_IN_A_PROCESS, *args],
+            env=env,
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+
+    run("count")  # a process still alive, as far as the directory knows
+    run("count-and-end")
+    text = run("scrape")
+    assert value(text, "nexus_login_failures_total") == 2
+    assert value(text, "nexus_websocket_connections", route="/ws/events/") == 1
