@@ -38,6 +38,7 @@ MAX_LIMIT = 50
 # count, or the best of every match, costs the time of reading every match, which grows with the
 # corpus (a common word matches most of a million entries).
 RESULT_CAP = 1_000
+SEARCH_WORK_MEM = "16MB"  # PostgreSQL, for the search statement only (see counts_and_page)
 TRIGRAM_THRESHOLD = 0.3
 # A little lower than TRIGRAM_THRESHOLD: the index's candidates are a superset whatever the
 # rounding of the operator's comparison; the exact condition is then checked as before.
@@ -286,10 +287,17 @@ def counts_and_page(*, rank, joined, where, marked, type, limit, offset) -> Rows
     sql = MATCHED_SQL.format(marked=marked[0], typed=typed, candidates=candidates, **found)
     params = [*matched_params, *typed_params, cap, limit, offset, cap, *marked[1]]
     with transaction.atomic(), connection.cursor() as cursor:
-        # A sequential scan stopped at the cap (PostgreSQL's plan for a common word) starts
-        # where another scan of the table is (synchronised scans): the first matches found, so
-        # the counts and the page, would change from one request to the next.
-        cursor.execute("SET LOCAL synchronize_seqscans = off")
+        # For this statement only: no synchronised scans (a sequential scan stopped at the cap,
+        # PostgreSQL's plan for a common word, would start where another scan of the table is,
+        # so the first matches, the counts and the page would change from one request to the
+        # next); and room for an exact bitmap of a common word's matches (past ``work_mem``
+        # pages go lossy and every row on them is checked again, reading long documents' whole
+        # vectors: a third of a two-word search over a million entries).
+        cursor.execute(
+            "SELECT set_config('synchronize_seqscans', 'off', true), "
+            "set_config('work_mem', %s, true)",
+            [SEARCH_WORK_MEM],
+        )
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     counts = dict.fromkeys(registry.kinds(), 0)
