@@ -276,7 +276,7 @@ def burst(args, owner, trigger, queue, workers, table, *, kill: bool) -> list[Wo
 def measure(args, table: Table) -> None:
     from accounts.models import User
     from nexus_site.celery import app
-    from patterns.models import TriggerCursor
+    from patterns.models import Execution, PatternTrigger, TriggerCursor
     from patterns.services import pattern_create
     from patterns.triggers import firing
     from patterns.triggers.services import trigger_create
@@ -289,6 +289,10 @@ def measure(args, table: Table) -> None:
         name=key,
         definition={"steps": [{"id": "only", "type": "condition", "parameters": {"value": True}}]},
     )
+    # Triggers of earlier runs of the bench would fire on this run's events too, and their
+    # unfinished runs would be reclaimed during this one.
+    PatternTrigger.objects.filter(event_type=EVENT_TYPE).delete()
+    Execution.objects.filter(pattern__key__startswith="bench-trigger-").delete()
     TriggerCursor.objects.filter(name=firing.CURSOR).delete()
     firing.catch_up()  # a cursor at the present
     trigger = trigger_create(

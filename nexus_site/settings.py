@@ -295,6 +295,9 @@ NOTIFICATIONS_EMAIL_WINDOW_SECONDS = int(os.environ.get("NOTIFICATIONS_EMAIL_WIN
 # A worker holds a run for this long past its current step's timeout; a run whose lease
 # runs out is resumed by the reclaim task (every 30 s) on another worker.
 PATTERNS_LEASE_SECONDS = int(os.environ.get("PATTERNS_LEASE_SECONDS", "60"))
+# A run still pending this long after it was queued lost its message (a broker outage): the
+# reclaim task queues it again. Not shorter: a busy queue's runs would be queued twice.
+PATTERNS_PENDING_REQUEUE_SECONDS = int(os.environ.get("PATTERNS_PENDING_REQUEUE_SECONDS", "300"))
 # A retry back-off or wait up to this long is slept through by the worker; longer ones give
 # the worker back and a delayed task resumes the run.
 PATTERNS_INLINE_WAIT_SECONDS = float(os.environ.get("PATTERNS_INLINE_WAIT_SECONDS", "2"))

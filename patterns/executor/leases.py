@@ -91,16 +91,27 @@ def acquire(execution_id: Any, owner: str) -> Execution | None:
     return execution
 
 
+def pending_grace_seconds() -> int:
+    """How long a run may wait in the queue before the reclaim task queues it again."""
+    return int(getattr(settings, "PATTERNS_PENDING_REQUEUE_SECONDS", 300))
+
+
 def executions_to_reclaim(now: datetime.datetime | None = None) -> list[Any]:
-    """Return the runs no live worker is driving: lease expired, or due but unowned."""
+    """Return the runs no live worker is driving: lease expired, due but unowned, or pending
+    for longer than a queued message should take (its message was lost: a broker outage).
+
+    The last grace is long on purpose: a run still waiting its turn in a busy queue is
+    not lost, and queueing it again every sweep would only add duplicates to that queue.
+    """
     now = now or timezone.now()
     grace = datetime.timedelta(seconds=lease_seconds())
+    pending_grace = datetime.timedelta(seconds=pending_grace_seconds())
     return list(
         Execution.objects.filter(parent_step__isnull=True)
         .filter(
             Q(status=ExecutionStatus.RUNNING, lease_expires_at__lt=now)
             | Q(status=ExecutionStatus.RUNNING, lease_owner="", resume_at__lt=now - grace)
-            | Q(status=ExecutionStatus.PENDING, created_at__lt=now - grace)
+            | Q(status=ExecutionStatus.PENDING, created_at__lt=now - pending_grace)
         )
         .values_list("pk", flat=True)
     )

@@ -51,7 +51,9 @@ def test_the_reclaim_task_runs_a_run_whose_enqueue_failed(user, pattern, setting
     with broker_unreachable():
         execution_id = execute(bearer_client(user)).json()["execution"]
     # Later than the reclaim grace, with the broker back (eager here).
-    past = timezone.now() - datetime.timedelta(seconds=settings.PATTERNS_LEASE_SECONDS + 1)
+    past = timezone.now() - datetime.timedelta(
+        seconds=settings.PATTERNS_PENDING_REQUEUE_SECONDS + 1
+    )
     Execution.objects.filter(pk=execution_id).update(created_at=past)
 
     reclaimed = reclaim_executions()

@@ -46,7 +46,10 @@ def publish_burst(owner, count: int) -> list[int]:
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_a_burst_starts_one_run_per_event_even_when_a_worker_is_killed(start_worker):  # noqa: F811
+def test_a_burst_starts_one_run_per_event_even_when_a_worker_is_killed(start_worker, settings):  # noqa: F811
+    # A run the killed worker had taken from the queue but not started is pending: the
+    # reclaim task queues it again once it has waited this long (300 s in production).
+    settings.PATTERNS_PENDING_REQUEUE_SECONDS = 5
     owner = UserFactory()
     pattern = make_pattern(
         owner, steps=[{"id": "only", "type": "condition", "parameters": {"value": True}}]
