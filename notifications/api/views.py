@@ -3,13 +3,12 @@ read, mark all read. Only ever the caller's own: anyone else's answers 404."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nexus_site.api.handler import drf_details
+from nexus_site.api.pagination import NewestFirstCursorPagination
 from nexus_site.api.schema import error_response_schema
 from nexus_site.exceptions import BadRequestError
 from notifications import selectors, services
@@ -22,22 +21,8 @@ E404 = error_response_schema(_("No such notification, or not the caller's."))
 TAGS = ["notifications"]
 
 
-class NotificationCursorPagination(CursorPagination):
-    """Newest first by (created_at, id); follow ``next`` for older ones."""
-
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 200
-
-    def decode_cursor(self, request):
-        """A cursor the client made up is a bad request (400), not a missing page."""
-        try:
-            return super().decode_cursor(request)
-        except NotFound as exc:
-            raise BadRequestError(
-                _("The cursor is not valid."), details={"cursor": [str(exc.detail)]}
-            ) from exc
+class NotificationCursorPagination(NewestFirstCursorPagination):
+    """Newest first; follow ``next`` for older ones."""
 
 
 class NotificationListView(GenericAPIView):

@@ -7,16 +7,14 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from nexus_site.api.pagination import NewestFirstCursorPagination
 from nexus_site.api.parsers import parsed
 from nexus_site.api.schema import error_response_schema
-from nexus_site.exceptions import BadRequestError
 from webhooks import selectors, services
 from webhooks.api import serializers as s
 from webhooks.models import IncomingWebhook, WebhookDelivery, WebhookSubscription
@@ -30,22 +28,8 @@ E429 = error_response_schema(_("Too many calls to this URL; try again later."))
 TAGS = ["webhooks"]
 
 
-class DeliveryCursorPagination(CursorPagination):
-    """Newest first by (created_at, id); follow ``next`` for older ones."""
-
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 200
-
-    def decode_cursor(self, request):
-        """A cursor the client made up is a bad request (400), not a missing page."""
-        try:
-            return super().decode_cursor(request)
-        except NotFound as exc:
-            raise BadRequestError(
-                _("The cursor is not valid."), details={"cursor": [str(exc.detail)]}
-            ) from exc
+class DeliveryCursorPagination(NewestFirstCursorPagination):
+    """Newest first; follow ``next`` for older ones."""
 
 
 class SubscriptionListView(GenericAPIView):
