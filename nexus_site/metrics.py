@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -286,23 +287,30 @@ def exposition() -> bytes:
 # rolled-back transaction never reach the callback: the bounded size drops them eventually.
 _pending_events: OrderedDict[int, tuple[str, dict]] = OrderedDict()
 PENDING_EVENTS_MAX = 10_000
+KEPT_PAYLOAD = ("pattern", "step_type", "duration_ms")
+
+
+_pending_lock = threading.Lock()  # gunicorn's gthread workers publish from several threads
 
 
 def event_seen(event: Any) -> bool:
     """Remember what the metrics need of a saved event; always take it."""
     payload = event.payload if isinstance(event.payload, dict) else {}
-    _pending_events[event.id] = (event.type, payload)
-    while len(_pending_events) > PENDING_EVENTS_MAX:
-        _pending_events.popitem(last=False)
+    kept = {key: payload[key] for key in KEPT_PAYLOAD if key in payload}  # not the whole payload
+    with _pending_lock:
+        _pending_events[event.id] = (event.type, kept)
+        while len(_pending_events) > PENDING_EVENTS_MAX:
+            _pending_events.popitem(last=False)
     return True
 
 
 def events_committed(event_ids: list[int]) -> None:
     """Count the committed events (committed-events listener)."""
-    for event_id in event_ids:
-        seen = _pending_events.pop(event_id, None)
-        if seen is not None:
-            event_counted(*seen)
+    with _pending_lock:
+        seen = [_pending_events.pop(event_id, None) for event_id in event_ids]
+    for entry in seen:
+        if entry is not None:
+            event_counted(*entry)
 
 
 def event_counted(event_type: str, payload: dict) -> None:
