@@ -236,8 +236,8 @@ def run_inline(execution_ids: list, profile: Path | None) -> tuple[float, Counte
 
 def run_through_worker(execution_ids: list, worker: Worker) -> float:
     """Enqueue every execution at once; return the seconds until the last has finished."""
-    from patterns.models import Execution
     from patterns.dispatch import enqueue_execution
+    from patterns.models import Execution
 
     started = time.perf_counter()
     for execution_id in execution_ids:

@@ -29,8 +29,7 @@ def due_at_or_before(rule: crontab, moment: datetime) -> datetime | None:
         if current.month not in rule.month_of_year:
             current = current.replace(day=1, hour=23, minute=59) - timedelta(days=1)
         elif (
-            current.day not in rule.day_of_month
-            or current.isoweekday() % 7 not in rule.day_of_week
+            current.day not in rule.day_of_month or current.isoweekday() % 7 not in rule.day_of_week
         ):
             current = current.replace(hour=23, minute=59) - timedelta(days=1)
         elif current.hour not in rule.hour:
