@@ -48,6 +48,7 @@ from patterns.engine.references import PatternReferenceError, render_parameters
 from patterns.executor.commits import engine_transaction, relaxed_commits
 from patterns.executor.leases import (
     acquire,
+    eager,
     hold_lease,
     lease_seconds,
     release_until,
@@ -198,7 +199,7 @@ class Runner:
             for step_id in ready
             if self.runs[step_id].next_attempt_at == wake
         )
-        if not for_people and (self.inline or self._eager() or delay <= inline_wait_seconds()):
+        if not for_people and (self.inline or eager() or delay <= inline_wait_seconds()):
             if not self.inline and not hold_lease(self.execution, self.owner, delay):
                 return Turn.STOP  # another worker owns the run now
             if not self.dry_run:
@@ -209,11 +210,6 @@ class Runner:
             return Turn.NEXT
         release_until(self.execution, self.owner, wake)
         return Turn.STOP
-
-    def _eager(self) -> bool:
-        from nexus_site.celery import app
-
-        return bool(app.conf.task_always_eager)
 
     def _cancel_requested(self) -> bool:
         return Execution.objects.filter(pk=self.execution.pk, cancel_requested=True).exists()
