@@ -192,13 +192,15 @@ def orm_load(args, rng, words, projects, rooms, owner) -> None:
 
 
 STAGE = "bench_search_stage"
-ENTRY_COLUMNS = ["kind", "object_id", "title", "body", "config", "path", "updated_at"]
+ENTRY_COLUMNS = ["kind", "object_id", "title", "body", "config", "path", "updated_at", "gates"]
 # The migrations' GIN indexes, dropped for the load and built again after it.
 GIN_INDEXES = [
     "search_entry_vector_gin",
     "search_entry_title_trgm",
     "search_entry_title_vector_gin",
+    "search_entry_gates_gin",
 ]
+MIGRATIONS_WITH_GIN = ("0001_initial", "0002_searchentry_title_vector", "0004_searchentry_gates")
 
 
 def index_statements() -> list[str]:
@@ -206,7 +208,7 @@ def index_statements() -> list[str]:
     import importlib
 
     statements = []
-    for name in ("0001_initial", "0002_searchentry_title_vector"):
+    for name in MIGRATIONS_WITH_GIN:
         module = importlib.import_module(f"search.migrations.{name}")
         statements += [sql for sql in module.POSTGRES_SQL if sql.startswith("CREATE INDEX")]
     assert len(statements) == len(GIN_INDEXES), statements
@@ -264,7 +266,7 @@ def bulk_load(args, rng, words, projects, rooms, owner) -> None:
         cursor.execute(
             f"CREATE UNLOGGED TABLE {STAGE} (n bigint GENERATED ALWAYS AS IDENTITY, "
             "kind varchar(16), object_id uuid, title varchar(300), body text, "
-            "config varchar(16), path varchar(300), updated_at timestamptz)"
+            "config varchar(16), path varchar(300), updated_at timestamptz, gates uuid[])"
         )
     raw = connection.connection  # psycopg's own connection: COPY
     done = 0
@@ -280,7 +282,9 @@ def bulk_load(args, rng, words, projects, rooms, owner) -> None:
             kind = registry.kind_of(obj)
             text = kind.extract(obj)
             entry = index.entry_of(kind, obj, text, now=now)
-            entries.append([getattr(entry, column) for column in ENTRY_COLUMNS])
+            row = [getattr(entry, column) for column in ENTRY_COLUMNS]
+            row[-1] = "{" + ",".join(map(str, entry.gates)) + "}"  # an array literal for COPY
+            entries.append(row)
         with raw.cursor() as cursor:
             for objects in by_model.values():
                 copy_objects(cursor, objects)

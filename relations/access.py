@@ -367,6 +367,23 @@ def visible_filter(user, model: type[Model], *, reached: set[Node] | None = None
     return condition
 
 
+def gate_ids(obj: Model) -> list:
+    """Return the ids of the nodes through which a user may view ``obj``: its own, then its
+    structural parents' (the foreign keys ``visible_filter`` matches), those that are set.
+
+    ``visible_filter(user, type(obj))`` keeps ``obj`` exactly when one of these ids is the id of
+    a node in ``reachable_containers(user)`` (node ids are UUIDs, so the id alone names the
+    node). An index that stores them (search.models.SearchEntry.gates) answers "may see" with
+    one array overlap; it must write them again whenever one of those foreign keys changes.
+    """
+    ids = [obj.pk]
+    for name in registry.structural_parents.get(model_label(type(obj)), ()):
+        value = getattr(obj, type(obj)._meta.get_field(name).attname)
+        if value is not None:
+            ids.append(value)
+    return ids
+
+
 # Each user's live grants and reach, read once inside a ``sharing_reach`` block (the dashboard's
 # panels): a context variable, so every request has its own and nothing outlives the block.
 _shared_reach: ContextVar[dict | None] = ContextVar("relations_shared_reach", default=None)

@@ -7,6 +7,13 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self) -> None:
-        from search import registrations
+        from django.db.models.signals import post_delete
+
+        from search import index, registrations, registry
 
         registrations.register_known()
+        # Every object deleted, in a cascade too, takes its entry with it (index.entry_deleted).
+        for kind in registry.kinds().values():
+            post_delete.connect(
+                index.entry_deleted, sender=kind.model, dispatch_uid=f"search-{kind.name}"
+            )

@@ -1,15 +1,23 @@
-"""Keep the index in step with the writes: called inside each write service's transaction."""
+"""Keep the index in step with the writes: called inside each write service's transaction.
+
+An entry stores the ids through which its object may be seen (``SearchEntry.gates``), so every
+write that changes them writes the entry again: the object's own update, and for the entries
+seen through another object (a task's comments, a room's messages) ``dependents_follow``. An
+object deleted in any way, through a cascade too, takes its entry with it (``entry_deleted``,
+a ``post_delete`` receiver), so no entry outlives what it shows.
+"""
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
-from django.db.models import F, Model, Value
+from django.db.models import F, Model, Q, Value
 from django.utils import timezone
 
+from relations.access import gate_ids
 from search import registry
 from search.models import TITLE_MAX_LENGTH, SearchEntry
 from search.texts import clean, config_for
 
-UPDATED_FIELDS = ["title", "body", "config", "path", "updated_at"]
+UPDATED_FIELDS = ["title", "body", "config", "path", "updated_at", "gates"]
 
 
 def vector_expression(*, title: Value | None = None) -> SearchVector:
@@ -31,13 +39,15 @@ def vectors(*, title: Value | None = None) -> dict[str, SearchVector]:
 
 
 def entry_update(obj: Model) -> None:
-    """Write (or remove) the entry of ``obj`` in the current transaction."""
+    """Write (or remove) the entry of ``obj`` in the current transaction, and bring the
+    entries seen through it up to date."""
     kind = registry.kind_of(obj)
     if kind is None:
         return
     text = kind.extract(obj)
     if text is None:
-        entry_delete(obj)
+        SearchEntry.objects.filter(kind=kind.name, object_id=obj.pk).delete()
+        dependents_follow(obj, searchable=False)
         return
     # One upsert statement whether or not the entry exists (the FTS5 triggers follow it).
     SearchEntry.objects.bulk_create(
@@ -48,25 +58,31 @@ def entry_update(obj: Model) -> None:
     )
     if connection.vendor == "postgresql":
         SearchEntry.objects.filter(kind=kind.name, object_id=obj.pk).update(**vectors())
-    titles_follow(obj)
+    dependents_follow(obj)
 
 
-def titles_follow(obj: Model) -> int:
-    """Retitle the entries titled after ``obj`` (a task's or document's comments, a room's chat
-    messages) with its current title, in the current transaction: one ``UPDATE`` per kind titled
-    after ``obj``'s model, touching only entries whose title differs. Return how many changed."""
+def dependents_follow(obj: Model, *, searchable: bool = True) -> int:
+    """Bring the entries titled after ``obj`` (a task's or document's comments, a room's chat
+    messages) up to date, in the current transaction: its current title, and its gates, or
+    none while ``obj`` itself is out of the index (a document in the trash hides its comments).
+    One ``UPDATE`` per kind titled after ``obj``'s model, touching only entries that differ.
+    Return how many changed."""
     changed = 0
+    own = registry.kind_of(obj)
     for kind in registry.kinds().values():
         for model, lookup, attribute in kind.titled_after:
             if not isinstance(obj, model) or obj.pk is None:
                 continue
             title = clean(getattr(obj, attribute), limit=TITLE_MAX_LENGTH)
+            gates = list((own.gates if own else gate_ids)(obj)) if searchable else []
             dependents = kind.model._default_manager.filter(**{lookup: obj.pk}).values("pk")
             entries = SearchEntry.objects.filter(kind=kind.name, object_id__in=dependents)
             values: dict = {"title": title}
+            stale = ~Q(title=title)
             if connection.vendor == "postgresql":  # the vector from the new title, not the old
-                values.update(vectors(title=Value(title)))
-            changed += entries.exclude(title=title).update(**values)
+                values.update(vectors(title=Value(title)), gates=gates)
+                stale |= Q(gates__isnull=True) | ~Q(gates=gates)
+            changed += entries.filter(stale).update(**values)
     return changed
 
 
@@ -79,6 +95,7 @@ def entry_of(kind: registry.Kind, obj: Model, text: registry.Text, *, now) -> Se
         config=config_for(text.language),
         path=text.path,
         updated_at=now,
+        gates=list(kind.gates(obj)),
     )
 
 
@@ -87,6 +104,15 @@ def entry_delete(obj: Model) -> None:
     kind = registry.kind_of(obj)
     if kind is not None and obj.pk is not None:
         SearchEntry.objects.filter(kind=kind.name, object_id=obj.pk).delete()
+
+
+def entry_deleted(sender, instance: Model, **kwargs) -> None:
+    """``post_delete`` of every registered model: the entry goes with its object, also when a
+    cascade deletes it (a deleted task's comments, a deleted room's messages), so no entry
+    outlives what it shows. The receiver makes Django collect those objects one by one
+    instead of deleting them in one statement: a large cascade costs one statement more per
+    object."""
+    entry_delete(instance)
 
 
 def entries_write(kind: registry.Kind, objects: list[Model]) -> int:

@@ -2,7 +2,9 @@
 
 Each ``visible`` is the owning app's access rule as a queryset (relations.access.visible_filter,
 the user's own mailbox copies, rooms the user belongs to), so the search adds no rule of its
-own. Languages: none of these objects carries one, so each reads in its author's language.
+own; each ``gates`` is the same rule as the ids an entry stores (relations.access.gate_ids of the
+object, its room or its task or document; the holders of a mail). Languages: none of these
+objects carries one, so each reads in its author's language.
 """
 
 from django.db.models import Q
@@ -24,7 +26,7 @@ def register_known() -> None:
     """Register the searchable kinds of the apps installed today."""
     from comments.models import Comment
     from projects.models import Project, Task
-    from relations.access import visible_filter
+    from relations.access import gate_ids, visible_filter
     from search.texts import document_strings, joined
     from workspace.chat.models import ChatMessage, Room
     from workspace.documents.models import Document
@@ -58,6 +60,19 @@ def register_known() -> None:
             Q(task__in=tasks(user).values("pk")) | Q(document__in=documents(user).values("pk")),
             deleted_at__isnull=True,
         )
+
+    def mail_gates(message: MailMessage) -> list:
+        # Whoever holds a copy (the sender and each recipient, once however many copies).
+        return sorted({copy.user_id for copy in message.copies.all()})
+
+    def chat_gates(message: ChatMessage) -> list:
+        return gate_ids(message.room)
+
+    def comment_gates(comment: Comment) -> list:
+        if comment.task_id is not None:
+            return gate_ids(comment.task)
+        document = comment.document
+        return [] if document.deleted_at is not None else gate_ids(document)
 
     def project_text(project: Project) -> Text:
         return Text(
@@ -154,7 +169,19 @@ def register_known() -> None:
         )
     )
     register(Kind("file", File, file_text, files, ("project",), ("owner",), label=_("Files")))
-    register(Kind("mail", MailMessage, mail_text, mail, (), ("sender",), label=_("Mail")))
+    register(
+        Kind(
+            "mail",
+            MailMessage,
+            mail_text,
+            mail,
+            related=("sender",),
+            prefetched=("copies",),
+            label=_("Mail"),
+            gates=mail_gates,
+            personal=True,
+        )
+    )
     register(
         Kind(
             "message",
@@ -165,6 +192,7 @@ def register_known() -> None:
             ("room", "author"),
             label=_("Chat messages"),
             titled_after=((Room, "room", "name"),),
+            gates=chat_gates,
         )
     )
     register(
@@ -177,5 +205,6 @@ def register_known() -> None:
             ("author", "task", "document"),
             label=_("Comments"),
             titled_after=((Task, "task", "title"), (Document, "document", "title")),
+            gates=comment_gates,
         )
     )

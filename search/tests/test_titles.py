@@ -70,7 +70,7 @@ def test_a_renamed_room_retitles_its_messages_entries():
     room.name = "Otters"
     room.save(update_fields=["name"])
 
-    assert index.titles_follow(room) == 1
+    assert index.dependents_follow(room) == 1
 
     assert entry_of(message).title == "Otters"
     assert [h.id for h in search(owner, "otters", titles=True).hits] == [message.pk]
@@ -81,7 +81,7 @@ def test_an_unchanged_title_rewrites_nothing():
     task = task_in(project_of(owner), owner, title="Same")
     comment_on(task, owner, body="a note")
 
-    assert index.titles_follow(task) == 0
+    assert index.dependents_follow(task) == 0
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's tsvector")

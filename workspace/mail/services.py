@@ -328,13 +328,13 @@ def mail_send(*, actor, entry: MailboxEntry) -> MailboxEntry:
     message.status = MailStatus.SENT
     message.sent_at = timezone.now()
     message.save(update_fields=["status", "sent_at", "updated_at"])
-    search_index.entry_update(message)
     entry.folder = MailFolder.SENT
     entry.save(update_fields=["folder"])
     copies = MailboxEntry.objects.bulk_create(
         MailboxEntry(user=row.user, message=message, recipient=row, folder=MailFolder.INBOX)
         for row in rows
     )
+    search_index.entry_update(message)  # once every copy exists: its holders may find it
     for row, copy in zip(rows, copies, strict=True):
         publish(
             EventType.MAIL_RECEIVED,

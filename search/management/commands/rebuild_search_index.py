@@ -69,7 +69,11 @@ class Command(BaseCommand):
 
     @staticmethod
     def rebuild(kind: registry.Kind, batch_size: int, stream) -> tuple[int, int]:
-        objects = kind.model._default_manager.select_related(*kind.related).order_by("pk")
+        objects = (
+            kind.model._default_manager.select_related(*kind.related)
+            .prefetch_related(*kind.prefetched)
+            .order_by("pk")
+        )
         bar = Bar(kind.name, objects.count(), stream)
         kept, last = 0, None
         while True:
