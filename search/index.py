@@ -7,12 +7,13 @@ object deleted in any way, through a cascade too, takes its entry with it (``ent
 a ``post_delete`` receiver), so no entry outlives what it shows.
 """
 
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVector, SearchVectorCombinable, SearchVectorField
 from django.db import connection
-from django.db.models import F, Model, Q, Value
+from django.db.models import F, Func, Model, Q, Value
 from django.utils import timezone
 
 from relations.access import gate_ids
+from search import query as text_query
 from search import registry
 from search.models import TITLE_MAX_LENGTH, SearchEntry
 from search.texts import clean, config_for
@@ -29,12 +30,35 @@ def vector_expression(*, title: Value | None = None) -> SearchVector:
     )
 
 
+class TitlePrefixes(SearchVectorCombinable, Func):
+    """PostgreSQL: a ``tsvector`` of every beginning of every word of a title (as written,
+    lower-cased, at most ``PREFIX_MAX_LENGTH`` letters), each marked with ``PREFIX_MARK``:
+    "Quarterly" gives ``'^q' '^qu' … '^quarterly'``. Search as you type asks for one such
+    term (search.query.prefix_term)."""
+
+    template = (
+        "array_to_tsvector(ARRAY(SELECT DISTINCT '%(mark)s' || left(word, n) "
+        "FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig, %(expressions)s))) "
+        "AS word, generate_series(1, least(length(word), %(longest)d)) AS n))"
+    )
+    output_field = SearchVectorField()
+
+    def __init__(self, expression, **extra) -> None:
+        super().__init__(
+            expression,
+            mark=text_query.PREFIX_MARK,
+            longest=text_query.PREFIX_MAX_LENGTH,
+            **extra,
+        )
+
+
 def vectors(*, title: Value | None = None) -> dict[str, SearchVector]:
     """The PostgreSQL columns an entry's vectors are written to: ``vector`` and the title's own
-    ``title_vector`` (search as you type)."""
+    ``title_vector`` (search as you type: its words, and every beginning of them)."""
     return {
         "vector": vector_expression(title=title),
-        "title_vector": SearchVector(title or "title", config=F("config")),
+        "title_vector": SearchVector(title or "title", config=F("config"))
+        + TitlePrefixes(title or F("title")),
     }
 
 

@@ -17,26 +17,33 @@ def words(text: str) -> list[str]:
     return [word[:MAX_WORD_LENGTH] for word in found if word.strip("_")][:MAX_WORDS]
 
 
-def tsquery(found: list[str], *, titles: bool = False) -> str:
-    """Return a PostgreSQL ``to_tsquery`` text matching every word, the last as a prefix
-    (search as you type): ``'alpha' & 'bet':*``; with ``titles``, in the title's weight only:
-    ``'alpha':A & 'bet':*A``. Words hold only letters, digits and ``_``, and are quoted anyway."""
-    weight = "A" if titles else ""
-    quoted = [f"'{word}'" for word in found]
-    if quoted:
-        quoted[-1] += ":*"
-    return " & ".join(
-        f"{term}{weight}" if term.endswith("*") else f"{term}:{weight}" if weight else term
-        for term in quoted
-    )
+def tsquery(found: list[str]) -> str:
+    """Return a PostgreSQL ``to_tsquery`` text matching every word as a whole word (stemmed by
+    the configuration): ``'alpha' & 'bet'``. Words hold only letters, digits and ``_``, and are
+    quoted anyway."""
+    return " & ".join(f"'{word}'" for word in found)
+
+
+# Search as you type: every prefix of every word of a title is indexed as its own term, marked
+# with a character no parser keeps in a word (search.index.TitlePrefixes), so "the last word
+# begins a word of the title" is one exact term of the index instead of a scan of every
+# word with that beginning (a three-letter beginning can be thousands of words).
+PREFIX_MARK = "^"
+PREFIX_MAX_LENGTH = 32
+
+
+def prefix_term(word: str) -> str:
+    """Return the ``tsquery`` text of the term "a word of the title begins with ``word``"
+    (its first ``PREFIX_MAX_LENGTH`` letters): ``'^bet'``."""
+    return f"'{PREFIX_MARK}{word[:PREFIX_MAX_LENGTH]}'"
 
 
 def fts5_match(found: list[str], *, titles: bool = False) -> str:
-    """Return an SQLite FTS5 ``MATCH`` expression: every word as a quoted string, the last as a
-    prefix: ``"alpha" "bet"*``; with ``titles``, in the title column only:
-    ``{title} : ("alpha" "bet"*)``."""
+    """Return an SQLite FTS5 ``MATCH`` expression: every word as a quoted string: ``"alpha"
+    "bet"``; with ``titles`` (search as you type), in the title column only, the last word as a
+    prefix: ``{title} : ("alpha" "bet"*)``."""
     quoted = ['"' + word.replace('"', '""') + '"' for word in found]
-    if quoted:
+    if quoted and titles:
         quoted[-1] += "*"
     words = " ".join(quoted)
     return f"{{title}} : ({words})" if titles and words else words

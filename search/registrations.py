@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from search.query import WORD
 from search.registry import Kind, Text, register
 
 
@@ -103,7 +104,9 @@ def register_known() -> None:
     def file_text(file: File) -> Text:
         return Text(
             title=file.name,
-            body="",
+            # The name's words as text too: PostgreSQL reads "report.pdf" as one file-name
+            # token, so "report" is found through them.
+            body=" ".join(WORD.findall(file.name)),
             language=language_of(file.owner),
             path=reverse("files:detail", args=[file.pk]),
         )

@@ -134,15 +134,14 @@ def counts_of(entries: QuerySet[SearchEntry]) -> dict[str, int]:
     return {name: counted.get(name, 0) for name in registry.kinds()}
 
 
-def postgres_query(found: list[str], *, titles: bool = False) -> SearchQuery:
+def postgres_query(found: list[str]) -> SearchQuery:
     """The words in every configuration, OR-ed: one constant query the GIN index answers."""
-    raw = text_query.tsquery(found, titles=titles)
+    raw = text_query.tsquery(found)
     return reduce(or_, (SearchQuery(raw, search_type="raw", config=c) for c in ALL_CONFIGS))
 
 
 # The words' query in every configuration, each distinct one once: most configurations parse a
-# word alike, and the GIN index scans each term of the query (a common prefix seven times over
-# was three times the work of the two distinct forms).
+# word alike, and the GIN index scans each term of the query.
 COMBINED_SQL = (
     "SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ') FROM "
     "(SELECT to_tsquery(c::regconfig, %s) AS q FROM unnest(%s::text[]) AS c) AS each "
@@ -150,16 +149,23 @@ COMBINED_SQL = (
 )
 
 
-def combined_tsquery(found: list[str]) -> str | None:
+def combined_tsquery(found: list[str], *, titles: bool = False) -> str | None:
     """Return the text of ``postgres_query(found)`` with each distinct configuration's query
-    once (``('alpha' & 'bet':*) | ('alph' & 'bet':*)``), or None when none keeps a word."""
+    once (``('alpha' & 'bets') | ('alpha' & 'bet')``), or None when none keeps a word.
+
+    ``titles`` (search as you type): the last word begins a word of the title, the others are
+    whole words: ``(('alpha') | ('alph')) & '^bet'``."""
+    if titles:
+        prefix = text_query.prefix_term(found[-1])
+        words = combined_tsquery(found[:-1]) if len(found) > 1 else None
+        return f"({words}) & {prefix}" if words else prefix
     with connection.cursor() as cursor:
         cursor.execute(COMBINED_SQL, [text_query.tsquery(found), list(ALL_CONFIGS)])
         return cursor.fetchone()[0]
 
 
-def postgres_matches(entries: QuerySet, found: list[str], *, titles: bool = False) -> QuerySet:
-    combined = postgres_query(found, titles=titles)
+def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
+    combined = postgres_query(found)
     return entries.filter(vector=combined).annotate(rank=SearchRank(F("vector"), combined))
 
 
@@ -272,7 +278,7 @@ def postgres_search(
         visible, visible_params = compiler.compile(entries.query.where)
     except EmptyResultSet:  # nothing visible (no kind in the project)
         return dict.fromkeys(registry.kinds(), 0), [], False
-    combined = combined_tsquery(found)
+    combined = combined_tsquery(found, titles=titles)
     if combined is None:  # no configuration keeps a word (cannot happen with ``simple``)
         return dict.fromkeys(registry.kinds(), 0), [], False
     # Titles only: matched through the titles' own vector and its GIN index (the weighted query
@@ -447,8 +453,10 @@ def search(
             counts, rows, capped = postgres_search(
                 entries, found, titles=titles, type=type, limit=limit, offset=offset
             )
-            fuzzy = not any(counts.values())
-            if fuzzy:  # no word matched: titles close to the words
+            # No word matched: titles close to the words (not as you type: a word being typed is
+            # no typo, and each keystroke would cost a trigram search).
+            fuzzy = not titles and not any(counts.values())
+            if fuzzy:
                 with trigram_threshold():
                     counts, rows, capped = postgres_similar_search(
                         entries, found, type=type, limit=limit, offset=offset

@@ -20,6 +20,14 @@ OLD = "search_searchentry_unpartitioned"
 SEQUENCE = "search_searchentry_id_seq"
 COLUMNS = "id, kind, object_id, title, body, config, path, updated_at, vector, title_vector"
 
+# The titles' vector as search.index.vectors writes it now: the words, and every beginning of
+# them marked with "^" (search as you type asks for one such term).
+TITLE_VECTOR = (
+    "to_tsvector(e.config::regconfig, e.title) || array_to_tsvector(ARRAY(SELECT DISTINCT "
+    "'^' || left(word, n) FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig, "
+    "e.title))) AS word, generate_series(1, least(length(word), 32)) AS n))"
+)
+
 # Per kind: the joins from the entry ``e`` to its object, and the gates from there.
 GATES = {
     "project": ("", "ARRAY[e.object_id]"),
@@ -148,7 +156,11 @@ def unpartition(apps, schema_editor):
 
 
 def prefixed(alias: str) -> str:
-    return ", ".join(f"{alias}.{column.strip()}" for column in COLUMNS.split(","))
+    """The columns of ``COLUMNS`` read from the entry ``alias``, the titles' vector made anew."""
+    columns = [column.strip() for column in COLUMNS.split(",")]
+    return ", ".join(
+        TITLE_VECTOR if column == "title_vector" else f"{alias}.{column}" for column in columns
+    )
 
 
 class Migration(migrations.Migration):

@@ -180,6 +180,19 @@ def test_mail_is_found_by_each_holder_once(world):
 
 
 @postgres_only
+def test_the_migration_computes_the_titles_vectors_the_code_writes(world):
+    migration = importlib.import_module("search.migrations.0004_searchentry_gates")
+    written = dict(SearchEntry.objects.values_list("pk", "title_vector"))
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT e.id, {migration.TITLE_VECTOR} FROM search_searchentry e")
+        computed = dict(cursor.fetchall())
+
+    assert computed == written
+    assert any("'^zeb'" in vector for vector in written.values())
+
+
+@postgres_only
 def test_the_migration_computes_the_gates_the_code_writes(world):
     migration = importlib.import_module("search.migrations.0004_searchentry_gates")
     written = dict(SearchEntry.objects.values_list("pk", "gates"))

@@ -181,12 +181,26 @@ def test_project_narrows_to_what_belongs_to_it():
     assert found(owner, "orbit", project=first.pk) == [("task", mine.pk)]
 
 
-def test_the_last_word_matches_as_a_prefix():
+def test_as_you_type_the_last_word_begins_a_word_of_the_title():
     owner = UserFactory()
     task = task_in(project_of(owner), owner, title="Quarterly budget")
 
-    assert found(owner, "quart") == [("task", task.pk)]
-    assert found(owner, "budget quar") == [("task", task.pk)]
+    assert found(owner, "quart", titles=True) == [("task", task.pk)]
+    assert found(owner, "budget quar", titles=True) == [("task", task.pk)]
+    assert found(owner, "budget quar x", titles=True) == []
+    assert found(owner, "uart", titles=True) == []  # the beginning of a word only
+
+
+def test_the_full_search_matches_whole_words():
+    owner = UserFactory()
+    task = task_in(project_of(owner), owner, title="Quarterly budget")
+
+    assert found(owner, "budget quarterly") == [("task", task.pk)]
+    part = search(owner, "budget quart")
+    if connection.vendor == "postgresql":  # no whole word: found only as a typo of the title
+        assert part.fuzzy and [hit.id for hit in part.hits] == [task.pk]
+    else:
+        assert part.hits == []
 
 
 def test_titles_only_matches_title_prefixes_and_not_the_text():

@@ -14,14 +14,15 @@ def test_words_keep_letters_and_digits_only_lower_cased_and_bounded():
     assert query.words("x" * 500) == ["x" * query.MAX_WORD_LENGTH]
 
 
-def test_the_last_word_is_a_prefix_in_both_query_languages():
-    assert query.tsquery(["alpha", "bet"]) == "'alpha' & 'bet':*"
-    assert query.fts5_match(["alpha", "bet"]) == '"alpha" "bet"*'
+def test_every_word_is_a_whole_word_in_both_query_languages():
+    assert query.tsquery(["alpha", "bet"]) == "'alpha' & 'bet'"
+    assert query.fts5_match(["alpha", "bet"]) == '"alpha" "bet"'
 
 
-def test_titles_only_weights_every_term():
-    assert query.tsquery(["alpha", "bet"], titles=True) == "'alpha':A & 'bet':*A"
-    assert query.fts5_match(["alpha"], titles=True) == '{title} : ("alpha"*)'
+def test_as_you_type_the_last_word_begins_a_word_of_the_title():
+    assert query.prefix_term("bet") == "'^bet'"
+    assert query.prefix_term("x" * 40) == "'^" + "x" * query.PREFIX_MAX_LENGTH + "'"
+    assert query.fts5_match(["alpha", "bet"], titles=True) == '{title} : ("alpha" "bet"*)'
 
 
 def test_a_snippet_is_escaped_and_only_the_marks_become_html():
