@@ -6,6 +6,7 @@ kind and the page (the matches found once); when the words match nothing, the co
 of titles by trigram similarity. On SQLite, the counts and the page.
 """
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -172,8 +173,8 @@ def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
 # ts_headline parses and stems the whole text it is given: a long document's text is cut to a
 # window of ``HEADLINE_WINDOW`` characters, from ``HEADLINE_BEFORE`` characters before the first
 # place the first word appears as written (the start when it does not: a stemmed form).
-HEADLINE_WINDOW = 6_000
-HEADLINE_BEFORE = 2_000
+HEADLINE_WINDOW = 1_500
+HEADLINE_BEFORE = 500
 BODY = "search_searchentry.body"
 HEADLINE_SQL = (
     "ts_headline(search_searchentry.config::regconfig, "
@@ -229,7 +230,7 @@ WITH matched AS MATERIALIZED (
     SELECT found.*, row_number() OVER () AS seq FROM (
         SELECT search_searchentry.id, search_searchentry.object_id, search_searchentry.kind,
                search_searchentry.updated_at, {rank} AS rank
-        FROM search_searchentry{joined}
+        FROM {source}{joined}
         WHERE {where}
         LIMIT %s
     ) AS found
@@ -252,7 +253,7 @@ TYPED_SQL = """
 typed AS MATERIALIZED (
     SELECT search_searchentry.id, search_searchentry.object_id, search_searchentry.updated_at,
            {rank} AS rank, 1 AS seq
-    FROM search_searchentry{joined}
+    FROM {source}{joined}
     WHERE search_searchentry.kind = %s AND {where}
     LIMIT %s
 ),"""
@@ -285,16 +286,89 @@ def postgres_search(
     # ``'word':A`` on ``vector`` rechecks every candidate's whole vector). Either way ranked on
     # the title's vector: a long document's whole vector is never read (ranking the first
     # thousand matches on their whole vectors was three quarters of a search's time).
-    vector = "search_searchentry.title_vector" if titles else "search_searchentry.vector"
+    column = "title_vector" if titles else "vector"
+    vector = f"search_searchentry.{column}"
+    where = (f"{vector} @@ query.q AND ({visible})", list(visible_params))
+    source = ENTRIES
+    lead = lead_words(found, column, titles=titles)
+    if len(lead) < len(found):  # the common words are checked on the rarer words' matches
+        last = len(found) - 1
+        asked = combined_tsquery([found[n] for n in lead], titles=titles and last in lead)
+        source = (
+            f"(SELECT * FROM search_searchentry WHERE {vector} @@ %s::tsquery "  # noqa: S608
+            f"AND ({visible}) OFFSET 0) AS search_searchentry",
+            [asked, *visible_params],
+        )
+        where = (f"{vector} @@ query.q", [])
     return counts_and_page(
         rank=("ts_rank(search_searchentry.title_vector, query.q)", []),
+        source=source,
         joined=(", (SELECT %s::tsquery AS q) AS query", [combined]),
-        where=(f"{vector} @@ query.q AND ({visible})", list(visible_params)),
+        where=where,
         marked=("''", []) if titles else (HEADLINE_SQL, headline_params(found)),
         type=type,
         limit=limit,
         offset=offset,
     )
+
+
+# Common words (PostgreSQL). The GIN index answers "every word" by reading each word's list of
+# entries, and a word found in most entries has a long one: with a rare word beside it, reading
+# that list was most of the search (16 partitions, 2.5 ms each, at a million entries for a word in
+# nine entries of ten, to keep 64 entries the rare word alone had found). So a word at least
+# ``COMMON_FREQUENCY`` of the entries hold, and ``COMMON_RATIO`` times as many as the rarest
+# word of the query, is left out of the index's question and checked on the rarer words'
+# matches instead (one vector each). How common a word is comes from the statistics PostgreSQL
+# keeps of each partition's vectors (``pg_stats.most_common_elems``, its thousand commonest
+# terms), read once per ``COMMON_TTL`` seconds per process; without statistics (a new or small
+# index) every word goes to the index.
+COMMON_FREQUENCY = 0.05
+COMMON_RATIO = 4
+COMMON_TTL = 600
+COMMON_SQL = (
+    "SELECT x.term, avg(x.frequency) FROM pg_stats AS s, "
+    "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x (term, frequency) "
+    "WHERE s.schemaname = current_schema() AND s.tablename LIKE 'search\\_searchentry\\_%%' "
+    "AND s.attname = %s AND NOT s.inherited AND x.term IS NOT NULL GROUP BY x.term"
+)
+FORMS_SQL = (
+    "SELECT w, array_agg(DISTINCT term) FROM unnest(%s::text[]) AS w, unnest(%s::text[]) AS c, "
+    "unnest(tsvector_to_array(to_tsvector(c::regconfig, w))) AS term GROUP BY w"
+)
+_common: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def common_terms(column: str) -> dict[str, float]:
+    """The commonest terms of ``column`` (``vector`` or ``title_vector``) and the share of the
+    entries holding each, as PostgreSQL's statistics last saw them (cached ``COMMON_TTL``)."""
+    now = time.monotonic()
+    cached = _common.get(column)
+    if cached is None or cached[0] < now:
+        with connection.cursor() as cursor:
+            cursor.execute(COMMON_SQL, [column])
+            cached = (now + COMMON_TTL, {term: float(share) for term, share in cursor.fetchall()})
+        _common[column] = cached
+    return cached[1]
+
+
+def lead_words(found: list[str], column: str, *, titles: bool = False) -> list[int]:
+    """The positions of the words of ``found`` the index is asked for: all but the common ones
+    (see ``COMMON_FREQUENCY``), the rarest always."""
+    everything = list(range(len(found)))
+    common = common_terms(column) if len(found) > 1 else {}
+    if not common:
+        return everything
+    words = found[:-1] if titles else found
+    with connection.cursor() as cursor:
+        cursor.execute(FORMS_SQL, [words, list(ALL_CONFIGS)])
+        forms = dict(cursor.fetchall())
+    share = [
+        max((common.get(term, 0.0) for term in forms.get(word, ())), default=0.0) for word in words
+    ]
+    if titles:  # the last word: the term of the beginnings of the titles' words
+        share.append(common.get(text_query.prefix_term(found[-1]).strip("'"), 0.0))
+    rarest = min(share)
+    return [n for n in everything if share[n] < max(COMMON_FREQUENCY, COMMON_RATIO * rarest)]
 
 
 def postgres_similar_search(
@@ -318,18 +392,22 @@ def postgres_similar_search(
     )
 
 
-def counts_and_page(*, rank, joined, where, marked, type, limit, offset) -> Rows:
-    """Run ``MATCHED_SQL`` with these (SQL, parameters) parts. The counts are those of the
-    first ``RESULT_CAP`` matches; a count over ``RESULT_CAP`` in all says there are more."""
+ENTRIES = ("search_searchentry", [])
+
+
+def counts_and_page(*, rank, joined, where, marked, type, limit, offset, source=ENTRIES) -> Rows:
+    """Run ``MATCHED_SQL`` with these (SQL, parameters) parts, the entries read from
+    ``source``. The counts are those of the first ``RESULT_CAP`` matches; a count over
+    ``RESULT_CAP`` in all says there are more."""
     cap = RESULT_CAP
-    parts = {"rank": rank, "joined": joined, "where": where}
+    parts = {"rank": rank, "source": source, "joined": joined, "where": where}
     found = {name: part[0] for name, part in parts.items()}
-    matched_params = [*rank[1], *joined[1], *where[1], cap + 1]
+    matched_params = [*rank[1], *source[1], *joined[1], *where[1], cap + 1]
     if type is None:
         typed, typed_params, candidates = "", [], "matched"
     else:
         typed = TYPED_SQL.format(**found)
-        typed_params = [*rank[1], *joined[1], type, *where[1], cap]
+        typed_params = [*rank[1], *source[1], *joined[1], type, *where[1], cap]
         candidates = "typed"
     sql = MATCHED_SQL.format(marked=marked[0], typed=typed, candidates=candidates, **found)
     params = [*matched_params, *typed_params, cap, limit, offset, cap, *marked[1]]
