@@ -39,6 +39,9 @@ MAX_LIMIT = 50
 # count, or the best of every match, costs the time of reading every match, which grows with the
 # corpus (a common word matches most of a million entries).
 RESULT_CAP = 1_000
+# Search as you type (``titles``) keeps to the first ``TITLES_CAP`` matches: suggestions show a
+# handful of titles, and a keystroke should not read a thousand entries to rank them.
+TITLES_CAP = 100
 SEARCH_WORK_MEM = "16MB"  # PostgreSQL, for the search statement only (see counts_and_page)
 TRIGRAM_THRESHOLD = 0.3
 # A little lower than TRIGRAM_THRESHOLD: the index's candidates are a superset whatever the
@@ -64,17 +67,18 @@ class Results:
     total: int  # of the kind asked for (or of all kinds)
     words: list[str] = field(default_factory=list)
     fuzzy: bool = False  # found by trigram similarity of titles (no word matched)
-    # More than ``RESULT_CAP`` matches: ``counts`` and ``total`` are those of the first
-    # ``RESULT_CAP`` found (lower bounds), and the hits are the best of those.
+    # More than ``cap`` matches: ``counts`` and ``total`` are those of the first ``cap`` found
+    # (lower bounds), and the hits are the best of those.
     capped: bool = False
+    cap: int = RESULT_CAP  # RESULT_CAP, or TITLES_CAP as you type
 
     def more_after(self, offset: int, limit: int) -> bool:
         """Whether a page follows the page of ``limit`` from ``offset``: within the total, or,
-        past the cap, while pages are full (a kind's own first ``RESULT_CAP``)."""
+        past the cap, while pages are full (a kind's own first ``cap``)."""
         end = offset + limit
         if end < self.total:
             return True
-        return self.capped and len(self.hits) == limit and end < RESULT_CAP
+        return self.capped and len(self.hits) == limit and end < self.cap
 
 
 # The access filter from the gates each entry stores (PostgreSQL): its own gate or its
@@ -270,6 +274,7 @@ def postgres_search(
     type: str | None,
     limit: int,
     offset: int,
+    cap: int = RESULT_CAP,
 ) -> Rows:
     """Return the counts per kind and the page's rows of the entries matching ``found``, in one
     statement: the matches (access filter, ranking) are found once and reused by both, and the
@@ -309,6 +314,7 @@ def postgres_search(
         type=type,
         limit=limit,
         offset=offset,
+        cap=cap,
     )
 
 
@@ -372,7 +378,13 @@ def lead_words(found: list[str], column: str, *, titles: bool = False) -> list[i
 
 
 def postgres_similar_search(
-    entries: QuerySet, found: list[str], *, type: str | None, limit: int, offset: int
+    entries: QuerySet,
+    found: list[str],
+    *,
+    type: str | None,
+    limit: int,
+    offset: int,
+    cap: int = RESULT_CAP,
 ) -> Rows:
     """``postgres_search`` for titles close to the words (``postgres_similar``), no snippets."""
     matches = postgres_similar(entries, found)
@@ -389,17 +401,19 @@ def postgres_similar_search(
         type=type,
         limit=limit,
         offset=offset,
+        cap=cap,
     )
 
 
 ENTRIES = ("search_searchentry", [])
 
 
-def counts_and_page(*, rank, joined, where, marked, type, limit, offset, source=ENTRIES) -> Rows:
+def counts_and_page(
+    *, rank, joined, where, marked, type, limit, offset, cap, source=ENTRIES
+) -> Rows:
     """Run ``MATCHED_SQL`` with these (SQL, parameters) parts, the entries read from
-    ``source``. The counts are those of the first ``RESULT_CAP`` matches; a count over
-    ``RESULT_CAP`` in all says there are more."""
-    cap = RESULT_CAP
+    ``source``. The counts are those of the first ``cap`` matches; a count over ``cap`` in all
+    says there are more."""
     parts = {"rank": rank, "source": source, "joined": joined, "where": where}
     found = {name: part[0] for name, part in parts.items()}
     matched_params = [*rank[1], *source[1], *joined[1], *where[1], cap + 1]
@@ -522,14 +536,17 @@ def search(
     (search as you type): titles only, no snippets.
     """
     found = text_query.words(q)
-    empty = Results(hits=[], counts=dict.fromkeys(registry.kinds(), 0), total=0, words=found)
+    cap = TITLES_CAP if titles else RESULT_CAP
+    empty = Results(
+        hits=[], counts=dict.fromkeys(registry.kinds(), 0), total=0, words=found, cap=cap
+    )
     if not found or not getattr(user, "is_authenticated", False) or not user.is_active:
         return empty
     with sharing_reach():
         if connection.vendor == "postgresql":
             entries = SearchEntry.objects.filter(gated_entries(user, project=project))
             counts, rows, capped = postgres_search(
-                entries, found, titles=titles, type=type, limit=limit, offset=offset
+                entries, found, titles=titles, type=type, limit=limit, offset=offset, cap=cap
             )
             # No word matched: titles close to the words (not as you type: a word being typed is
             # no typo, and each keystroke would cost a trigram search).
@@ -537,18 +554,26 @@ def search(
             if fuzzy:
                 with trigram_threshold():
                     counts, rows, capped = postgres_similar_search(
-                        entries, found, type=type, limit=limit, offset=offset
+                        entries, found, type=type, limit=limit, offset=offset, cap=cap
                     )
         else:
             entries = SearchEntry.objects.filter(visible_entries(user, project=project))
             match = partial(sqlite_matches, titles=titles)
             matches = match(entries, found)
-            (counts, capped), fuzzy = sqlite_counts(matches), False
+            (counts, capped), fuzzy = sqlite_counts(matches, cap), False
             snippets = no_snippets if titles else sqlite_snippets
-            rows = orm_page(matches, found, match, snippets, type, limit, offset)
+            rows = orm_page(matches, found, match, snippets, type, limit, offset, cap)
         hits = [hit_of(row) for row in rows]
     total = counts.get(type, 0) if type is not None else sum(counts.values())
-    return Results(hits=hits, counts=counts, total=total, words=found, fuzzy=fuzzy, capped=capped)
+    return Results(
+        hits=hits,
+        counts=counts,
+        total=total,
+        words=found,
+        fuzzy=fuzzy,
+        capped=capped,
+        cap=cap,
+    )
 
 
 def first_found(matches: QuerySet, count: int) -> QuerySet:
@@ -556,18 +581,18 @@ def first_found(matches: QuerySet, count: int) -> QuerySet:
     return matches.order_by("pk").values("pk")[:count]
 
 
-def sqlite_counts(matches: QuerySet) -> tuple[dict[str, int], bool]:
-    """The counts per kind of the first ``RESULT_CAP`` matches, and whether there are more."""
-    capped = matches.filter(pk__in=first_found(matches, RESULT_CAP + 1)).count() > RESULT_CAP
-    return counts_of(matches.filter(pk__in=first_found(matches, RESULT_CAP))), capped
+def sqlite_counts(matches: QuerySet, cap: int) -> tuple[dict[str, int], bool]:
+    """The counts per kind of the first ``cap`` matches, and whether there are more."""
+    capped = matches.filter(pk__in=first_found(matches, cap + 1)).count() > cap
+    return counts_of(matches.filter(pk__in=first_found(matches, cap))), capped
 
 
-def orm_page(matches, found, match, snippets, type, limit, offset) -> list[dict[str, Any]]:
-    """The page's rows of the first ``RESULT_CAP`` ``matches`` (of ``type``): the ids chosen in a
+def orm_page(matches, found, match, snippets, type, limit, offset, cap) -> list[dict[str, Any]]:
+    """The page's rows of the first ``cap`` ``matches`` (of ``type``): the ids chosen in a
     subquery, snippets for them only."""
     if type is not None:
         matches = matches.filter(kind=type)
-    matches = matches.filter(pk__in=first_found(matches, RESULT_CAP))
+    matches = matches.filter(pk__in=first_found(matches, cap))
     page_ids = matches.order_by(*ORDER).values("pk")[offset : offset + limit]
     page = snippets(match(SearchEntry.objects.filter(pk__in=page_ids), found), found)
     return list(

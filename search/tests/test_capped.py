@@ -15,6 +15,7 @@ URL = "/api/v1/search/"
 @pytest.fixture
 def cap_of_three(monkeypatch):
     monkeypatch.setattr(selectors, "RESULT_CAP", 3)
+    monkeypatch.setattr(selectors, "TITLES_CAP", 3)
 
 
 def tasks(owner, count: int, title: str = "Gecko") -> list:
@@ -117,3 +118,15 @@ def test_the_page_shows_a_capped_count_as_a_lower_bound(cap_of_three, client):
 
     assert response.status_code == 200
     assert '<span class="badge">3+</span>' in response.content.decode()
+
+
+def test_as_you_type_keeps_to_its_own_smaller_cap(monkeypatch):
+    monkeypatch.setattr(selectors, "RESULT_CAP", 10)
+    monkeypatch.setattr(selectors, "TITLES_CAP", 2)
+    owner = UserFactory()
+    tasks(owner, 3)
+
+    full, typed = search(owner, "gecko"), search(owner, "gec", titles=True)
+
+    assert (full.capped, full.total) == (False, 3)
+    assert (typed.capped, typed.total, len(typed.hits)) == (True, 2, 2)
