@@ -10,11 +10,14 @@ import search.models
 #
 # Why partitions: a search reads at most the first ``search.selectors.RESULT_CAP`` matches, and
 # PostgreSQL reads the partitions one after another and stops there. Each partition has its own
-# GIN indexes, so a common word costs the posting list of one partition (a sixteenth) instead
+# GIN indexes, so a common word costs the posting list of one partition (an eighth) instead
 # of the whole index's: at a million entries a word found in nine of ten took 60 ms to list
-# before a single row was read. Unique constraints must hold the partition key, so the key is
-# the object's id (``(kind, object_id)`` stays unique); the primary key is ``(id, object_id)``.
-PARTITIONS = 16
+# before a single row was read. Why eight: each partition adds planning and a few index
+# descents to every search that reads them all (a rare word's); at a million entries 4, 8 and
+# 16 partitions gave p95 55, 56 and 62 ms for the first page and 22, 17 and 19 ms as you type.
+# Unique constraints must hold the partition key, so the key is the object's id
+# (``(kind, object_id)`` stays unique); the primary key is ``(id, object_id)``.
+PARTITIONS = 8
 TABLE = "search_searchentry"
 OLD = "search_searchentry_unpartitioned"
 SEQUENCE = "search_searchentry_id_seq"
