@@ -146,27 +146,44 @@ def postgres_query(found: list[str]) -> SearchQuery:
 
 
 # The words' query in every configuration, each distinct one once: most configurations parse a
-# word alike, and the GIN index scans each term of the query.
+# word alike, and the GIN index scans each term of the query. In the same statement, the terms
+# each word gives in each configuration (its forms: how common it is, see ``lead_words``).
 COMBINED_SQL = (
-    "SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ') FROM "
+    "SELECT (SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ') FROM "
     "(SELECT to_tsquery(c::regconfig, %s) AS q FROM unnest(%s::text[]) AS c) AS each "
-    "WHERE numnode(q) > 0"
+    "WHERE numnode(q) > 0), "
+    "(SELECT json_object_agg(w, terms) FROM (SELECT w, array_agg(DISTINCT term) AS terms "
+    "FROM unnest(%s::text[]) AS w, unnest(%s::text[]) AS c, "
+    "unnest(tsvector_to_array(to_tsvector(c::regconfig, w))) AS term GROUP BY w) AS forms)"
 )
+Forms = dict[str, list[str]]
+
+
+def parsed(found: list[str], *, titles: bool = False) -> tuple[str | None, Forms]:
+    """Return the text of ``postgres_query(found)`` with each distinct configuration's query
+    once (``('alpha' & 'bets') | ('alpha' & 'bet')``), or None when none keeps a word, and the
+    terms of each word.
+
+    ``titles`` (search as you type): the last word begins a word of the title, the others are
+    whole words: ``(('alpha') | ('alph')) & '^bet'``; the last word's term is its prefix term.
+    """
+    words = found[:-1] if titles else found
+    combined, forms = None, {}
+    if words:
+        with connection.cursor() as cursor:
+            configs = list(ALL_CONFIGS)
+            cursor.execute(COMBINED_SQL, [text_query.tsquery(words), configs, words, configs])
+            combined, forms = cursor.fetchone()
+    if not titles:
+        return combined, forms or {}
+    prefix = text_query.prefix_term(found[-1])
+    forms = {**(forms or {}), found[-1]: [prefix.strip("'")]}
+    return (f"({combined}) & {prefix}" if combined else prefix), forms
 
 
 def combined_tsquery(found: list[str], *, titles: bool = False) -> str | None:
-    """Return the text of ``postgres_query(found)`` with each distinct configuration's query
-    once (``('alpha' & 'bets') | ('alpha' & 'bet')``), or None when none keeps a word.
-
-    ``titles`` (search as you type): the last word begins a word of the title, the others are
-    whole words: ``(('alpha') | ('alph')) & '^bet'``."""
-    if titles:
-        prefix = text_query.prefix_term(found[-1])
-        words = combined_tsquery(found[:-1]) if len(found) > 1 else None
-        return f"({words}) & {prefix}" if words else prefix
-    with connection.cursor() as cursor:
-        cursor.execute(COMBINED_SQL, [text_query.tsquery(found), list(ALL_CONFIGS)])
-        return cursor.fetchone()[0]
+    """The query text of ``parsed``."""
+    return parsed(found, titles=titles)[0]
 
 
 def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
@@ -177,8 +194,8 @@ def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
 # ts_headline parses and stems the whole text it is given: a long document's text is cut to a
 # window of ``HEADLINE_WINDOW`` characters, from ``HEADLINE_BEFORE`` characters before the first
 # place the first word appears as written (the start when it does not: a stemmed form).
-HEADLINE_WINDOW = 1_500
-HEADLINE_BEFORE = 500
+HEADLINE_WINDOW = 1_000
+HEADLINE_BEFORE = 300
 BODY = "search_searchentry.body"
 HEADLINE_SQL = (
     "ts_headline(search_searchentry.config::regconfig, "
@@ -284,7 +301,7 @@ def postgres_search(
         visible, visible_params = compiler.compile(entries.query.where)
     except EmptyResultSet:  # nothing visible (no kind in the project)
         return dict.fromkeys(registry.kinds(), 0), [], False
-    combined = combined_tsquery(found, titles=titles)
+    combined, forms = parsed(found, titles=titles)
     if combined is None:  # no configuration keeps a word (cannot happen with ``simple``)
         return dict.fromkeys(registry.kinds(), 0), [], False
     # Titles only: matched through the titles' own vector and its GIN index (the weighted query
@@ -295,7 +312,7 @@ def postgres_search(
     vector = f"search_searchentry.{column}"
     where = (f"{vector} @@ query.q AND ({visible})", list(visible_params))
     source = ENTRIES
-    lead = lead_words(found, column, titles=titles)
+    lead = lead_words(found, column, forms)
     if len(lead) < len(found):  # the common words are checked on the rarer words' matches
         last = len(found) - 1
         asked = combined_tsquery([found[n] for n in lead], titles=titles and last in lead)
@@ -337,10 +354,6 @@ COMMON_SQL = (
     "WHERE s.schemaname = current_schema() AND s.tablename LIKE 'search\\_searchentry\\_%%' "
     "AND s.attname = %s AND NOT s.inherited AND x.term IS NOT NULL GROUP BY x.term"
 )
-FORMS_SQL = (
-    "SELECT w, array_agg(DISTINCT term) FROM unnest(%s::text[]) AS w, unnest(%s::text[]) AS c, "
-    "unnest(tsvector_to_array(to_tsvector(c::regconfig, w))) AS term GROUP BY w"
-)
 _common: dict[str, tuple[float, dict[str, float]]] = {}
 
 
@@ -357,22 +370,16 @@ def common_terms(column: str) -> dict[str, float]:
     return cached[1]
 
 
-def lead_words(found: list[str], column: str, *, titles: bool = False) -> list[int]:
+def lead_words(found: list[str], column: str, forms: Forms) -> list[int]:
     """The positions of the words of ``found`` the index is asked for: all but the common ones
-    (see ``COMMON_FREQUENCY``), the rarest always."""
+    (see ``COMMON_FREQUENCY``), the rarest always. ``forms``: each word's terms (``parsed``)."""
     everything = list(range(len(found)))
     common = common_terms(column) if len(found) > 1 else {}
     if not common:
         return everything
-    words = found[:-1] if titles else found
-    with connection.cursor() as cursor:
-        cursor.execute(FORMS_SQL, [words, list(ALL_CONFIGS)])
-        forms = dict(cursor.fetchall())
     share = [
-        max((common.get(term, 0.0) for term in forms.get(word, ())), default=0.0) for word in words
+        max((common.get(term, 0.0) for term in forms.get(word, ())), default=0.0) for word in found
     ]
-    if titles:  # the last word: the term of the beginnings of the titles' words
-        share.append(common.get(text_query.prefix_term(found[-1]).strip("'"), 0.0))
     rarest = min(share)
     return [n for n in everything if share[n] < max(COMMON_FREQUENCY, COMMON_RATIO * rarest)]
 
