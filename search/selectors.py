@@ -345,8 +345,8 @@ def postgres_search(
 # keeps of each partition's vectors (``pg_stats.most_common_elems``, its thousand commonest
 # terms), read once per ``COMMON_TTL`` seconds per process; without statistics (a new or small
 # index) every word goes to the index.
-COMMON_FREQUENCY = 0.2
-COMMON_RATIO = 10
+COMMON_FREQUENCY = 0.5
+COMMON_RATIO = 20
 COMMON_TTL = 600
 COMMON_SQL = (
     "SELECT x.term, avg(x.frequency) FROM pg_stats AS s, "
