@@ -436,12 +436,16 @@ def counts_and_page(
         # For this statement only: no synchronised scans (a sequential scan stopped at the cap,
         # PostgreSQL's plan for a common word, would start where another scan of the table is,
         # so the first matches, the counts and the page would change from one request to the
-        # next); and room for an exact bitmap of a common word's matches (past ``work_mem``
-        # pages go lossy and every row on them is checked again, reading long documents' whole
-        # vectors: a third of a two-word search over a million entries).
+        # next); room for an exact bitmap of a common word's matches (past ``work_mem`` pages
+        # go lossy and every row on them is checked again, reading long documents' whole
+        # vectors: a third of a two-word search over a million entries); and a plan made for
+        # these words (psycopg prepares a statement run twice, and after five runs PostgreSQL
+        # may keep one generic plan for any words: blind to how common they are, it made a
+        # search as you type twice as slow).
         cursor.execute(
             "SELECT set_config('synchronize_seqscans', 'off', true), "
-            "set_config('work_mem', %s, true)",
+            "set_config('work_mem', %s, true), "
+            "set_config('plan_cache_mode', 'force_custom_plan', true)",
             [SEARCH_WORK_MEM],
         )
         cursor.execute(sql, params)
