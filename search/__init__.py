@@ -6,14 +6,16 @@ counts them per kind for the facets; each app only says how its object reads as 
 (``search.registry``), and the index follows every write inside the writer's transaction
 (``search.index``), so a rolled-back write leaves nothing behind.
 
-Access is never copied into the index: an entry is found only when its object is in the
-caller's visible set, written in SQL as ``object_id IN (<the app's visible objects>)`` built
-from ``relations.access.visible_filter`` (and the mailbox / room rules of mail and chat). A
-share, a move to another project or a removed membership therefore changes search results at
-once, and an entry whose object is gone is simply never visible.
+Who may find an entry: each entry stores its *gates*, the ids of the nodes through which its
+object may be seen (its own and its container's, its room's or task's; mail's holders), written
+with it and kept true by every write that changes them (``search.index``). On PostgreSQL the
+search keeps the entries with a gate among the caller's reachable containers (read on every
+search, so a share or a removed membership changes results at once); on SQLite it applies each
+kind's own rule as a subquery. An entry goes with its object however it is deleted.
 
-PostgreSQL: a weighted ``tsvector`` (title A, body B) in the text search configuration of the
-content's language, a GIN index on it and a trigram GIN index on titles (``pg_trgm``) for
-typos. SQLite: an FTS5 table (porter + unicode61) kept in step by triggers, created by the
-migration only on SQLite. The answers have the same shape on both.
+PostgreSQL: the entries in 8 hash partitions read until the result cap, a weighted
+``tsvector`` (title A, body B) in the text search configuration of the content's language with
+a GIN index, the title's words and their beginnings for search as you type, and a trigram GIN
+index on titles (``pg_trgm``) for typos. SQLite: an FTS5 table (porter + unicode61) kept in step
+by triggers, created by the migration only on SQLite. The answers have the same shape on both.
 """

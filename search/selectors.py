@@ -343,16 +343,18 @@ def postgres_search(
 # word of the query, is left out of the index's question and checked on the rarer words'
 # matches instead (one vector each). How common a word is comes from the statistics PostgreSQL
 # keeps of each partition's vectors (``pg_stats.most_common_elems``, its thousand commonest
-# terms), read once per ``COMMON_TTL`` seconds per process; without statistics (a new or small
-# index) every word goes to the index.
+# terms; a term a partition does not list counts as none there), read once per ``COMMON_TTL``
+# seconds per process; without statistics (a new or small index) every word goes to the index.
 COMMON_FREQUENCY = 0.5
 COMMON_RATIO = 20
 COMMON_TTL = 600
 COMMON_SQL = (
-    "SELECT x.term, avg(x.frequency) FROM pg_stats AS s, "
-    "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x (term, frequency) "
-    "WHERE s.schemaname = current_schema() AND s.tablename LIKE 'search\\_searchentry\\_%%' "
-    "AND s.attname = %s AND NOT s.inherited AND x.term IS NOT NULL GROUP BY x.term"
+    "WITH stats AS (SELECT most_common_elems::text::text[] AS terms, "
+    "most_common_elem_freqs AS shares FROM pg_stats WHERE schemaname = current_schema() "
+    "AND tablename LIKE 'search\\_searchentry\\_%%' AND attname = %s AND NOT inherited) "
+    "SELECT x.term, sum(x.share) / (SELECT count(*) FROM stats) "
+    "FROM stats, unnest(stats.terms, stats.shares) AS x (term, share) "
+    "WHERE x.term IS NOT NULL GROUP BY x.term"
 )
 _common: dict[str, tuple[float, dict[str, float]]] = {}
 
