@@ -193,26 +193,19 @@ def orm_load(args, rng, words, projects, rooms, owner) -> None:
 
 STAGE = "bench_search_stage"
 ENTRY_COLUMNS = ["kind", "object_id", "title", "body", "config", "path", "updated_at", "gates"]
-# The migrations' GIN indexes, dropped for the load and built again after it.
-GIN_INDEXES = [
-    "search_entry_vector_gin",
-    "search_entry_title_trgm",
-    "search_entry_title_vector_gin",
-    "search_entry_gates_gin",
-]
-MIGRATIONS_WITH_GIN = ("0001_initial", "0002_searchentry_title_vector", "0004_searchentry_gates")
+# The entries' indexes as the latest migration creates them (GIN, trigram, the gates'),
+# dropped for the load and built again after it.
 
 
 def index_statements() -> list[str]:
-    """The migrations' own ``CREATE INDEX`` statements of ``GIN_INDEXES``."""
+    """The ``CREATE INDEX`` statements of the entries' indexes (migration ``search.0004``)."""
     import importlib
 
-    statements = []
-    for name in MIGRATIONS_WITH_GIN:
-        module = importlib.import_module(f"search.migrations.{name}")
-        statements += [sql for sql in module.POSTGRES_SQL if sql.startswith("CREATE INDEX")]
-    assert len(statements) == len(GIN_INDEXES), statements
-    return statements
+    return list(importlib.import_module("search.migrations.0004_searchentry_gates").INDEXES)
+
+
+def index_names() -> list[str]:
+    return [statement.split()[2] for statement in index_statements()]
 
 
 def vector_sql() -> tuple[str, list]:
@@ -260,7 +253,7 @@ def bulk_load(args, rng, words, projects, rooms, owner) -> None:
 
     phase = time.perf_counter()
     with connection.cursor() as cursor:
-        for name in GIN_INDEXES:
+        for name in index_names():
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(
