@@ -12,6 +12,12 @@ from workspace.tests.chat.factories import make_room
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def user(db):
+    """The caller, with a name none of the searches below match (a random one once held "Adams")."""
+    return UserFactory(first_name="Tess", last_name="Quill")
+
+
 def names(people):
     return sorted(person.first_name for person in people)
 
