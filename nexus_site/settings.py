@@ -218,6 +218,11 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 
+# How long a process may keep a user's reach (relations.reach) at most: every write that can
+# change it retires it at once through a number in the shared cache; this bounds a write no
+# signal sees. Off (0) without Redis: a per-process cache cannot tell other processes.
+REACH_CACHE_SECONDS = int(os.environ.get("REACH_CACHE_SECONDS", "60" if REDIS_URL else "0"))
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)

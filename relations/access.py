@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from nexus_site.definitions import constants
 from nexus_site.definitions.enums import MemberRole, Permission, RelationType, Role
 from nexus_site.exceptions import AuthorizationError, NotFoundError, ValidationError
+from relations import reach
 from relations.algorithms import TraversalLimitExceeded
 from relations.hierarchy import (
     Hierarchy,
@@ -418,29 +419,49 @@ def shared_read(key: tuple, read: Callable[[], Any]) -> Any:
 
 def live_grants(user) -> list[tuple[Node, str]]:
     """Return ``(node, level)`` for each live owner or member edge from ``user``."""
+    return list(grants_and_first_expiry(user)[0])
 
-    def read() -> tuple[tuple[Node, str], ...]:
+
+def grants_and_first_expiry(user) -> tuple[tuple[tuple[Node, str], ...], datetime | None]:
+    """Return ``live_grants(user)`` and the first time one of them expires (None: never)."""
+
+    def read() -> tuple[tuple[tuple[Node, str], ...], datetime | None]:
         subject = node_of(user)
         types = content_types_by_label()
         labels = {ct.pk: label for label, ct in types.items()}
         now = timezone.now()
-        grants = []
+        grants, first_expiry = [], None
         for ct, pk, edge_type, metadata in Relationship.objects.filter(
             source_type=types[subject.label], source_id=subject.id, type__in=GRANTING_TYPES
         ).values_list("target_type_id", "target_id", "type", "metadata"):
             level = grant_level(edge_type, metadata or {}, now=now)
             if level is not None:
                 grants.append((Node(labels[ct], pk), level))
-        return tuple(grants)
+                expiry = grant_expiry(edge_type, metadata or {})
+                if expiry is not None and (first_expiry is None or expiry < first_expiry):
+                    first_expiry = expiry
+        return tuple(grants), first_expiry
 
-    return list(shared_read(("grants", user.pk), read))
+    return shared_read(("grants", user.pk), read)
+
+
+def grant_expiry(edge_type: str, metadata: dict) -> datetime | None:
+    """Return when a live owner or member edge stops granting (None: never)."""
+    expires_at = metadata.get("expires_at") if edge_type != RelationType.OWNER else None
+    return parse_datetime(str(expires_at)) if expires_at else None
 
 
 def reachable_containers(user) -> set[Node]:
-    """Return what ``user`` holds a live grant on and every container below it."""
+    """Return what ``user`` holds a live grant on and every container below it.
+
+    Kept between requests while the graph does not change (relations.reach)."""
+
+    def compute() -> tuple[frozenset[Node], datetime | None]:
+        grants, first_expiry = grants_and_first_expiry(user)
+        return frozenset(descendants({node for node, _level in grants})), first_expiry
 
     def read() -> frozenset[Node]:
-        return frozenset(descendants({node for node, _level in live_grants(user)}))
+        return reach.cached_reach(user.pk, compute)
 
     try:
         return set(shared_read(("reach", user.pk), read))
