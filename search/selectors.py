@@ -145,39 +145,73 @@ def postgres_query(found: list[str]) -> SearchQuery:
     return reduce(or_, (SearchQuery(raw, search_type="raw", config=c) for c in ALL_CONFIGS))
 
 
-# The words' query in every configuration, each distinct one once: most configurations parse a
-# word alike, and the GIN index scans each term of the query. In the same statement, the terms
-# each word gives in each configuration (its forms: how common it is, see ``lead_words``).
-COMBINED_SQL = (
-    "SELECT (SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ') FROM "
-    "(SELECT to_tsquery(c::regconfig, %s) AS q FROM unnest(%s::text[]) AS c) AS each "
-    "WHERE numnode(q) > 0), "
-    "(SELECT json_object_agg(w, terms) FROM (SELECT w, array_agg(DISTINCT term) AS terms "
-    "FROM unnest(%s::text[]) AS w, unnest(%s::text[]) AS c, "
-    "unnest(tsvector_to_array(to_tsvector(c::regconfig, w))) AS term GROUP BY w) AS forms)"
+# Each word's query and terms in every configuration, read from PostgreSQL once per process: the
+# text search configurations do not change while it runs, and a word comes back often (every
+# keystroke of search as you type repeats the words before the last). A word a configuration
+# drops (a stop word) has no query there.
+WORD_SQL = (
+    "SELECT w, c, to_tsquery(c::regconfig, quote_literal(w))::text, "
+    "tsvector_to_array(to_tsvector(c::regconfig, w)) "
+    "FROM unnest(%s::text[]) AS w, unnest(%s::text[]) AS c"
 )
+WORDS_KEPT = 10_000  # words per process; past it the cache starts again empty
 Forms = dict[str, list[str]]
+_word_queries: dict[str, tuple[dict[str, str], list[str]]] = {}
+
+
+def word_queries(found: list[str]) -> dict[str, tuple[dict[str, str], list[str]]]:
+    """Return, for each word of ``found``, its query text per configuration (none where the
+    configuration drops it) and its terms in any configuration (its forms)."""
+    missing = sorted(set(found) - set(_word_queries))
+    if missing:
+        configs = list(ALL_CONFIGS)
+        read: dict[str, tuple[dict[str, str], set[str]]] = {w: ({}, set()) for w in missing}
+        with connection.cursor() as cursor:
+            cursor.execute(WORD_SQL, [missing, configs])
+            for word, config, query, terms in cursor.fetchall():
+                if query:
+                    read[word][0][config] = query
+                read[word][1].update(terms)
+        if len(_word_queries) + len(missing) > WORDS_KEPT:
+            _word_queries.clear()
+        for word, (queries, terms) in read.items():
+            _word_queries[word] = (queries, sorted(terms))
+    return {word: _word_queries[word] for word in found}
+
+
+def forget_words() -> None:
+    """Drop this process's words (tests that count statements)."""
+    _word_queries.clear()
+
+
+def combined_of(found: list[str]) -> str | None:
+    """Return the query matching every word of ``found`` in any one configuration, each
+    distinct configuration's query once (the GIN index scans each term of the query):
+    ``(('alpha') & ('bets')) | (('alpha') & ('bet'))``; None when every configuration drops
+    every word."""
+    queries = word_queries(found)
+    alternatives = set()
+    for config in ALL_CONFIGS:
+        parts = [queries[word][0][config] for word in found if config in queries[word][0]]
+        if parts:
+            alternatives.add(" & ".join(f"({part})" for part in parts))
+    return " | ".join(f"({each})" for each in sorted(alternatives)) or None
 
 
 def parsed(found: list[str], *, titles: bool = False) -> tuple[str | None, Forms]:
-    """Return the text of ``postgres_query(found)`` with each distinct configuration's query
-    once (``('alpha' & 'bets') | ('alpha' & 'bet')``), or None when none keeps a word, and the
-    terms of each word.
+    """Return the text of ``postgres_query(found)`` (``combined_of``), or None when no
+    configuration keeps a word, and the terms of each word.
 
     ``titles`` (search as you type): the last word begins a word of the title, the others are
     whole words: ``(('alpha') | ('alph')) & '^bet'``; the last word's term is its prefix term.
     """
     words = found[:-1] if titles else found
-    combined, forms = None, {}
-    if words:
-        with connection.cursor() as cursor:
-            configs = list(ALL_CONFIGS)
-            cursor.execute(COMBINED_SQL, [text_query.tsquery(words), configs, words, configs])
-            combined, forms = cursor.fetchone()
+    combined = combined_of(words) if words else None
+    forms = {word: terms for word, (_queries, terms) in word_queries(words).items()}
     if not titles:
-        return combined, forms or {}
+        return combined, forms
     prefix = text_query.prefix_term(found[-1])
-    forms = {**(forms or {}), found[-1]: [prefix.strip("'")]}
+    forms[found[-1]] = [prefix.strip("'")]
     return (f"({combined}) & {prefix}" if combined else prefix), forms
 
 

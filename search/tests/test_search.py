@@ -7,7 +7,7 @@ from comments.tests.factories import comment_on
 from projects import services as project_services
 from projects.tests.factories import add_member
 from search.models import SearchEntry
-from search.selectors import search
+from search.selectors import forget_words, search
 from search.tests.helpers import project_of, task_in
 from workspace.chat import services as chat_services
 from workspace.documents import services as document_services
@@ -305,6 +305,7 @@ def test_a_search_runs_a_constant_number_of_queries():
     task_in(project, owner, title="Lemur one")
 
     def queries() -> int:
+        forget_words()  # each count includes reading the words
         with CaptureQueriesContext(connection) as captured:
             search(owner, "lemur")
         return len(captured)
@@ -340,3 +341,18 @@ def test_a_typo_in_a_title_still_finds_it():
 
     assert [(hit.type, hit.id) for hit in results.hits] == [("task", task.pk)]
     assert results.fuzzy
+
+
+@postgres_only
+def test_each_word_is_read_from_the_database_once_per_process():
+    owner = UserFactory()
+    task = task_in(project_of(owner), owner, title="Heron marsh")
+    forget_words()
+    search(owner, "heron")
+
+    with CaptureQueriesContext(connection) as captured:
+        hits = search(owner, "marsh heron").hits
+
+    assert [(hit.type, hit.id) for hit in hits] == [("task", task.pk)]
+    words_read = [query["sql"] for query in captured if "tsvector_to_array" in query["sql"]]
+    assert len(words_read) == 1 and "heron" not in words_read[0]  # "marsh" only
