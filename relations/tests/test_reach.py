@@ -135,11 +135,18 @@ def test_a_grant_in_a_rolled_back_transaction_is_never_kept():
     space = Space.objects.create(name="Apollo")
     assert space.pk not in reached(user)
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        relate(user, RelationType.MEMBER, space)
-        assert space.pk in reached(user)  # the transaction sees its own grant
-        raise RuntimeError
+    seen_inside = []
 
+    def grant_then_fail():
+        with transaction.atomic():
+            relate(user, RelationType.MEMBER, space)
+            seen_inside.append(space.pk in reached(user))
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        grant_then_fail()
+
+    assert seen_inside == [True]  # the transaction saw its own grant
     assert space.pk not in reached(user)
 
 
