@@ -1,9 +1,10 @@
 """Search on behalf of a user: access in SQL, ranking, highlighted snippets, counts per kind.
 
-One request runs a fixed number of statements whatever it finds: the caller's reach (read once
-through ``relations.access.sharing_reach``), then on PostgreSQL one statement for the counts per
-kind and the page (the matches found once); when the words match nothing, the counts and the page
-of titles by trigram similarity. On SQLite, the counts and the page.
+One request runs a fixed number of statements whatever it finds: the caller's reach (none while
+the process keeps it: relations.reach), then on PostgreSQL the words' queries (none for words
+read before: ``word_queries``) and one statement for the counts per kind and the page (the
+matches found once); when the words match nothing, the counts and the page of titles by trigram
+similarity. On SQLite, the counts and the page.
 """
 
 import time
@@ -203,7 +204,8 @@ def parsed(found: list[str], *, titles: bool = False) -> tuple[str | None, Forms
     configuration keeps a word, and the terms of each word.
 
     ``titles`` (search as you type): the last word begins a word of the title, the others are
-    whole words: ``(('alpha') | ('alph')) & '^bet'``; the last word's term is its prefix term.
+    whole words: ``((('alpha')) | (('alph'))) & '^bet'``; the last word's term is its prefix
+    term.
     """
     words = found[:-1] if titles else found
     combined = combined_of(words) if words else None
@@ -213,11 +215,6 @@ def parsed(found: list[str], *, titles: bool = False) -> tuple[str | None, Forms
     prefix = text_query.prefix_term(found[-1])
     forms[found[-1]] = [prefix.strip("'")]
     return (f"({combined}) & {prefix}" if combined else prefix), forms
-
-
-def combined_tsquery(found: list[str], *, titles: bool = False) -> str | None:
-    """The query text of ``parsed``."""
-    return parsed(found, titles=titles)[0]
 
 
 def postgres_matches(entries: QuerySet, found: list[str]) -> QuerySet:
@@ -349,7 +346,7 @@ def postgres_search(
     lead = lead_words(found, column, forms)
     if len(lead) < len(found):  # the common words are checked on the rarer words' matches
         last = len(found) - 1
-        asked = combined_tsquery([found[n] for n in lead], titles=titles and last in lead)
+        asked, _forms = parsed([found[n] for n in lead], titles=titles and last in lead)
         source = (
             f"(SELECT * FROM search_searchentry WHERE {vector} @@ %s::tsquery "  # noqa: S608
             f"AND ({visible}) OFFSET 0) AS search_searchentry",
