@@ -7,7 +7,7 @@ from comments.tests.factories import comment_on
 from projects import services as project_services
 from projects.tests.factories import add_member
 from search.models import SearchEntry
-from search.selectors import forget_words, search
+from search.selectors import forget_cached, search
 from search.tests.helpers import project_of, task_in
 from workspace.chat import services as chat_services
 from workspace.documents import services as document_services
@@ -305,7 +305,7 @@ def test_a_search_runs_a_constant_number_of_queries():
     task_in(project, owner, title="Lemur one")
 
     def queries() -> int:
-        forget_words()  # each count includes reading the words
+        forget_cached()  # each count includes reading the words and statistics
         with CaptureQueriesContext(connection) as captured:
             search(owner, "lemur")
         return len(captured)
@@ -347,7 +347,7 @@ def test_a_typo_in_a_title_still_finds_it():
 def test_each_word_is_read_from_the_database_once_per_process():
     owner = UserFactory()
     task = task_in(project_of(owner), owner, title="Heron marsh")
-    forget_words()
+    forget_cached()
     search(owner, "heron")
 
     with CaptureQueriesContext(connection) as captured:
