@@ -418,9 +418,14 @@ def measure(member, args: argparse.Namespace, rng: random.Random) -> Report:
     fuzzy_typed = sum(results.fuzzy for results in as_typed)
     capped = sum(results.capped for results in full)
     capped_typed = sum(results.capped for results in as_typed)
+    memory = ""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW shared_buffers")
+            memory = f" (shared_buffers {cursor.fetchone()[0]})"
     facts = [
         f"machine: {machine()}",
-        f"database: {connection.vendor}; {entries} entries, {args.projects} projects, "
+        f"database: {connection.vendor}{memory}; {entries} entries, {args.projects} projects, "
         f"the member sees every tenth project",
         f"{args.queries} queries of 1-3 words from the corpus (the peers: the first "
         f"{args.peer_queries}), seed {args.seed}",

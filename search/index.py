@@ -21,13 +21,19 @@ from search.texts import clean, config_for
 UPDATED_FIELDS = ["title", "body", "config", "path", "updated_at", "gates"]
 
 
-def vector_expression(*, title: Value | None = None) -> SearchVector:
-    """Return the weighted vector of an entry's own columns (or of ``title`` and its text), in
-    its own configuration."""
-    config = F("config")
-    return SearchVector(title or "title", weight="A", config=config) + SearchVector(
-        "body", weight="B", config=config
-    )
+class Stripped(Func):
+    """``strip(vector)``: the vector's terms without their positions and weights."""
+
+    function = "strip"
+    output_field = SearchVectorField()
+
+
+def vector_expression(*, title: Value | None = None) -> Func:
+    """Return the vector of an entry's own columns (or of ``title`` and its text), in its own
+    configuration, stripped: it only says which terms the entry holds (ranking reads the title's
+    vector, snippets the text), and a third smaller it is read faster when a search checks a
+    common word on each match (search.selectors.lead_words)."""
+    return Stripped(SearchVector(title or "title", "body", config=F("config")))
 
 
 class TitlePrefixes(SearchVectorCombinable, Func):
@@ -52,7 +58,7 @@ class TitlePrefixes(SearchVectorCombinable, Func):
         )
 
 
-def vectors(*, title: Value | None = None) -> dict[str, SearchVector]:
+def vectors(*, title: Value | None = None) -> dict[str, Func]:
     """The PostgreSQL columns an entry's vectors are written to: ``vector`` and the title's own
     ``title_vector`` (search as you type: its words, and every beginning of them)."""
     return {

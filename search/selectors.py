@@ -494,11 +494,16 @@ def lead_words(found: list[str], column: str, forms: Forms) -> list[int]:
 ROW_COST = 10
 
 
-def seen_share(user) -> float:
-    """About the share of the entries ``user`` may see: the containers of their reach among
-    those the entries fall in (1 for administrators, and while the statistics are unknown)."""
+def seen_share(user, *, project: UUID | None = None) -> float:
+    """About the share of the entries ``user`` may see (in ``project``): the containers of their
+    reach among those the entries fall in, or one of them (1 for administrators, and while the
+    statistics are unknown)."""
     containers = entry_counts().containers
-    if sees_everything(user) or not containers:
+    if not containers:
+        return 1.0
+    if project is not None:
+        return 1 / containers
+    if sees_everything(user):
         return 1.0
     return min(1.0, len(reachable_containers(user)) / containers)
 
@@ -698,7 +703,7 @@ def search(
                 limit=limit,
                 offset=offset,
                 cap=cap,
-                seen=seen_share(user),
+                seen=seen_share(user, project=project),
             )
             # No word matched: titles close to the words (not as you type: a word being typed is
             # no typo, and each keystroke would cost a trigram search).

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
-from nexus_site.definitions.enums import MemberRole
+from nexus_site.definitions.enums import MemberRole, Role
 from projects import services as project_services
+from relations.access import reachable_containers
 from search import selectors
 from search.selectors import EntryCounts, access_on_matches, search
 from search.tests.helpers import project_of, task_in
@@ -45,6 +46,22 @@ def test_a_member_of_few_projects_asks_the_index_for_common_words(million):
     assert not access_on_matches(0.9, 0.001, selectors.TITLES_CAP)
     # A word in two entries of a million: reading its matches costs less than any bitmap.
     assert access_on_matches(0.000002, 0.001, selectors.TITLES_CAP)
+
+
+@pytest.mark.django_db
+def test_the_share_seen_is_the_reach_among_the_containers_or_one_project(million):
+    member, admin = UserFactory(), UserFactory(role=Role.ADMIN)
+    projects = [project_of(UserFactory(), name=f"P{n}") for n in range(3)]
+    for project in projects:
+        project_services.project_member_add(actor=project.owner, project=project, user=member)
+
+    assert selectors.seen_share(member) == len(reachable_containers(member)) / 1_000
+    assert selectors.seen_share(member) >= 3 / 1_000
+    assert selectors.seen_share(admin) == 1.0
+    # Within one project, one container's entries: a common word's matches are not read one by
+    # one to find the few of that project.
+    assert selectors.seen_share(member, project=projects[0].pk) == 1 / 1_000
+    assert not access_on_matches(0.9, 1 / 1_000, selectors.TITLES_CAP)
 
 
 def test_without_statistics_the_index_answers(monkeypatch):
