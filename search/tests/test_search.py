@@ -357,3 +357,24 @@ def test_each_word_is_read_from_the_database_once_per_process():
     words_read = [query["sql"] for query in captured if "tsvector_to_array" in query["sql"]]
     assert len(words_read) == 1  # "marsh" only
     assert "heron" not in words_read[0]
+
+
+@postgres_only
+def test_the_search_statement_is_never_compiled_by_jit():
+    """A plan over eight partitions can pass ``jit_above_cost``: compiling it cost 50-60 ms for a
+    statement that ran in 9. The search turns JIT off for its own transaction (``SET LOCAL``)."""
+    owner = UserFactory()
+    task = task_in(project_of(owner), owner, title="Ibis lagoon")
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit_above_cost = 0")  # every plan would qualify
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            hits = search(owner, "ibis").hits
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit_above_cost")
+
+    assert [hit.id for hit in hits] == [task.pk]
+    statements = [query["sql"] for query in captured]
+    searched = next(n for n, sql in enumerate(statements) if "WITH matched" in sql)
+    assert "set_config('jit', 'off', true)" in statements[searched - 1]
