@@ -403,7 +403,8 @@ ENTRIES_SQL = (
     "SELECT (SELECT sum(greatest(c.reltuples, 0)) FROM pg_inherits i "
     "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'search_searchentry'::regclass), "
     "(SELECT count(*) FROM pg_inherits WHERE inhparent = 'search_searchentry'::regclass), "
-    "(SELECT max(CASE WHEN s.n_distinct < 0 THEN -s.n_distinct * c.reltuples "
+    # A negative n_distinct is a share of the rows (a float: 3/7 of 7 rows is 2.9999998).
+    "(SELECT max(CASE WHEN s.n_distinct < 0 THEN round(-s.n_distinct * c.reltuples) "
     "ELSE s.n_distinct END) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
     "JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname "
     "WHERE i.inhparent = 'search_entry_container_gate'::regclass)"
@@ -461,7 +462,7 @@ def entry_counts() -> EntryCounts:
     def read(cursor) -> EntryCounts:
         cursor.execute(ENTRIES_SQL)
         entries, partitions, containers = cursor.fetchone()
-        return EntryCounts(int(entries or 0), int(partitions or 0), int(containers or 0))
+        return EntryCounts(round(entries or 0), int(partitions or 0), round(containers or 0))
 
     return cached_statistic("entries", read)
 
