@@ -31,7 +31,7 @@ class Stripped(Func):
 def vector_expression(*, title: Value | None = None) -> Func:
     """Return the vector of an entry's own columns (or of ``title`` and its text), in its own
     configuration, stripped: it only says which terms the entry holds (ranking reads the title's
-    vector, snippets the text), and a third smaller it is read faster when a search checks a
+    vector, snippets the text), and, a third smaller, it is read faster when a search checks a
     common word on each match (search.selectors.lead_words)."""
     return Stripped(SearchVector(title or "title", "body", config=F("config")))
 
