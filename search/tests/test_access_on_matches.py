@@ -91,9 +91,9 @@ def corpus(db):
     tasks[stranger].add(both)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchentry")
-    selectors._statistics.clear()
+    selectors.forget_cached()
     yield tasks
-    selectors._statistics.clear()
+    selectors.forget_cached()
 
 
 # (query, as you type, how many each person finds)

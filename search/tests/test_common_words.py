@@ -28,9 +28,9 @@ def corpus():
     task_in(theirs, stranger, title="Common okapi", description="ordinary")  # not the owner's
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchentry")
-    selectors._statistics.clear()
+    selectors.forget_cached()
     yield owner, stranger, rare
-    selectors._statistics.clear()
+    selectors.forget_cached()
 
 
 def test_a_word_most_entries_hold_is_left_out_of_the_index_question(corpus):
